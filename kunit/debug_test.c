@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab KUnit tests: debug mode (goslab debug=1) catches double frees and
+ * frees of pointers goslab never handed out, and the heap survives both.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/vmalloc.h>
+
+#include "goslab_test.h"
+
+/* Reports a test provokes on purpose are not splats (scripts/analyze-guest.py). */
+#define EXPECT_SPLAT_BEGIN()	pr_info("GOSLAB_EXPECT_SPLAT_BEGIN\n")
+#define EXPECT_SPLAT_END()	pr_info("GOSLAB_EXPECT_SPLAT_END\n")
+
+static void debug_mode_only(struct kunit *test)
+{
+	if (!gs_debug())
+		kunit_skip(test, "debug mode only (goslab debug=1)");
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * After a double free, the object must not be on a free list twice: @n
+ * allocations of @size (or from @c) are all distinct and do not overlap.
+ */
+static void check_heap(struct kunit *test, struct goslab_cache *c, size_t size,
+		       unsigned int n)
+{
+	void **objs = kunit_kmalloc_array(test, n, sizeof(*objs), GFP_KERNEL);
+	unsigned int i, dup = 0, bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = c ? goslab_cache_alloc(c, GFP_KERNEL) : goslab_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		gs_stamp(objs[i], size, 8);
+	}
+	for (i = 0; i < n; i++)
+		bad += !gs_stamp_ok(objs[i], size, 8);
+	sort(objs, n, sizeof(*objs), cmp_ptr, NULL);
+	for (i = 1; i < n; i++)
+		dup += objs[i] == objs[i - 1];
+	KUNIT_EXPECT_EQ_MSG(test, dup, 0, "size %zu: object handed out twice", size);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "size %zu: objects overlap", size);
+	for (i = 0; i < n; i++)
+		goslab_free(objs[i]);
+	kunit_kfree(test, objs);
+}
+
+static void goslab_test_debug_double_free(struct kunit *test)
+{
+	struct goslab_stats before, after;
+	struct goslab_cache *c;
+	void *small, *tiny, *large, *o1, *o2;
+	unsigned int n = 0;
+
+	debug_mode_only(test);
+	c = goslab_cache_create("goslab_kunit_dbl", 100, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	small = goslab_alloc(64, GFP_KERNEL);
+	tiny = goslab_alloc(5, GFP_KERNEL);
+	large = goslab_alloc(64 << 10, GFP_KERNEL);
+	o1 = goslab_cache_alloc(c, GFP_KERNEL);
+	o2 = goslab_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, tiny);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, o1);
+	KUNIT_ASSERT_NOT_NULL(test, o2);
+
+	gs_stats(test, &before);
+	EXPECT_SPLAT_BEGIN();
+	goslab_free(small);
+	goslab_free(small);
+	n++;
+	goslab_free(tiny);
+	goslab_free(tiny);
+	n++;
+	goslab_free(large);
+	goslab_free(large);
+	n++;
+	goslab_cache_free(c, o1);
+	goslab_cache_free(c, o1);
+	n++;
+	goslab_cache_free(c, o2);
+	goslab_free(o2);
+	n++;
+	EXPECT_SPLAT_END();
+	gs_stats(test, &after);
+
+	KUNIT_EXPECT_EQ(test, after.debug_double_free - before.debug_double_free, n);
+	KUNIT_EXPECT_EQ(test, after.debug_invalid_free, before.debug_invalid_free);
+	/* Each object was freed once, whatever the second free did. */
+	KUNIT_EXPECT_EQ(test, before.objects_in_use - after.objects_in_use, n);
+
+	check_heap(test, NULL, 64, 2 * gs_class_objects(gs_size_class(64)) + 1);
+	check_heap(test, NULL, 8, 2 * gs_class_objects(gs_size_class(8)) + 1);
+	check_heap(test, NULL, 64 << 10, 8);
+	check_heap(test, c, 100, 200);
+	goslab_cache_destroy(c);
+	gs_stats(test, &after);
+	KUNIT_EXPECT_EQ(test, after.debug_double_free - before.debug_double_free, n);
+	KUNIT_EXPECT_EQ(test, after.debug_poison_corrupt, before.debug_poison_corrupt);
+}
+
+static u64 debug_static_word;
+
+static void goslab_test_debug_invalid_free(struct kunit *test)
+{
+	struct goslab_stats before, after;
+	struct goslab_cache *c;
+	u8 *small, *large, *obj, *km, *vm;
+	struct page *page;
+	u64 stack_words[4];
+	unsigned int n = 0;
+
+	debug_mode_only(test);
+	c = goslab_cache_create("goslab_kunit_inval", 100, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	small = goslab_alloc(64, GFP_KERNEL);
+	large = goslab_alloc(64 << 10, GFP_KERNEL);
+	obj = goslab_cache_alloc(c, GFP_KERNEL);
+	km = kmalloc(64, GFP_KERNEL);
+	vm = vmalloc(2 * PAGE_SIZE);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	gs_stamp(small, 64, 8);
+	gs_stamp(large, 64 << 10, 8);
+	gs_stamp(obj, 100, 8);
+	memset(stack_words, 0, sizeof(stack_words));
+
+	gs_stats(test, &before);
+	EXPECT_SPLAT_BEGIN();
+	/* Never goslab's. */
+	goslab_free(&stack_words[1]);
+	n++;
+	goslab_free(km);
+	n++;
+	goslab_free(vm);
+	n++;
+	goslab_free(page_address(page));
+	n++;
+	goslab_free(&debug_static_word);
+	n++;
+	/* Inside goslab objects, not at their start. */
+	goslab_free(small + 8);
+	n++;
+	goslab_free(small + 63);
+	n++;
+	goslab_free(large + 8);
+	n++;
+	goslab_free(large + PAGE_SIZE);
+	n++;
+	goslab_cache_free(c, obj + 16);
+	n++;
+	goslab_free(obj + 8);
+	n++;
+	EXPECT_SPLAT_END();
+	gs_stats(test, &after);
+
+	KUNIT_EXPECT_EQ(test, after.debug_invalid_free - before.debug_invalid_free, n);
+	KUNIT_EXPECT_EQ(test, after.debug_double_free, before.debug_double_free);
+	KUNIT_EXPECT_EQ(test, after.objects_in_use, before.objects_in_use);
+
+	/* The real objects are untouched and still free normally. */
+	KUNIT_EXPECT_TRUE(test, gs_stamp_ok(small, 64, 8));
+	KUNIT_EXPECT_TRUE(test, gs_stamp_ok(large, 64 << 10, 8));
+	KUNIT_EXPECT_TRUE(test, gs_stamp_ok(obj, 100, 8));
+	goslab_free(small);
+	goslab_free(large);
+	goslab_cache_free(c, obj);
+	gs_stats(test, &after);
+	KUNIT_EXPECT_EQ(test, after.debug_invalid_free - before.debug_invalid_free, n);
+	KUNIT_EXPECT_EQ(test, after.debug_double_free, before.debug_double_free);
+	KUNIT_EXPECT_EQ(test, before.objects_in_use - after.objects_in_use, 3);
+
+	kfree(km);
+	vfree(vm);
+	__free_page(page);
+	check_heap(test, NULL, 64, 2 * gs_class_objects(gs_size_class(64)) + 1);
+	check_heap(test, c, 100, 200);
+	goslab_cache_destroy(c);
+}
+
+static struct kunit_case goslab_debug_cases[] = {
+	KUNIT_CASE(goslab_test_debug_double_free),
+	KUNIT_CASE(goslab_test_debug_invalid_free),
+	{}
+};
+
+static struct kunit_suite goslab_debug_suite = {
+	.name = "goslab_debug",
+	.test_cases = goslab_debug_cases,
+};
+
+kunit_test_suite(goslab_debug_suite);

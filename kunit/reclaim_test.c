@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab KUnit tests: giving memory back to the kernel after a burst, by
+ * goslab_trim(), by the shrinker (drop_caches) and by the scavenger.
+ */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "goslab_test.h"
+
+/* 32 MiB: half in small objects of three classes, half in large ones. */
+static const struct {
+	size_t size;
+	unsigned int count;
+} burst_mix[] = {
+	{ 256, 16384 },
+	{ 4096, 1024 },
+	{ GS_SMALL_MAX, 256 },
+	{ 512 << 10, 32 },
+};
+
+#define BURST_PAGES	((32UL << 20) / PAGE_SIZE)
+#define KB_PAGES(kb)	((kb) / (PAGE_SIZE / 1024))
+/* retain_kb far above the burst: the scavenger has nothing to give back. */
+#define SCAV_OFF_KB	(16U << 20)
+
+/* Allocates the burst, touching every object; returns the objects. */
+static void **burst_alloc(struct kunit *test, unsigned int *n)
+{
+	unsigned int i, j, total = 0;
+	void **objs;
+
+	for (i = 0; i < ARRAY_SIZE(burst_mix); i++)
+		total += burst_mix[i].count;
+	objs = kunit_kmalloc_array(test, total, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	*n = 0;
+	for (i = 0; i < ARRAY_SIZE(burst_mix); i++) {
+		for (j = 0; j < burst_mix[i].count; j++) {
+			void *p = goslab_alloc(burst_mix[i].size, GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			memset(p, 0x3c, 64);
+			objs[(*n)++] = p;
+		}
+	}
+	return objs;
+}
+
+static void burst_free(void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	/* Interleaved, so that spans empty late and out of order. */
+	for (i = 0; i < n; i += 2)
+		goslab_free(objs[i]);
+	for (i = 1; i < n; i += 2)
+		goslab_free(objs[i]);
+}
+
+/*
+ * Bound after goslab_trim(): within 256 KiB of the trimmed baseline.  Trim
+ * drains every per-CPU and central list and returns every free page, so
+ * the only slack is for a CPU's current tiny block landing in a new span.
+ */
+#define TRIM_SLACK	KB_PAGES(256)
+
+static void goslab_test_trim(struct kunit *test)
+{
+	struct goslab_stats base, peak, mid, st;
+	unsigned long released;
+	unsigned int n;
+	void **objs;
+
+	/*
+	 * Keep the scavenger out, so that counts below are exact: with free
+	 * memory under retain_kb it is not started and, if running, stops.
+	 */
+	gs_param_override(test, "retain_kb", SCAV_OFF_KB);
+	goslab_trim();
+	gs_stats(test, &base);
+	KUNIT_EXPECT_EQ_MSG(test, base.pages_free, 0, "free pages left after trim");
+
+	objs = burst_alloc(test, &n);
+	gs_stats(test, &peak);
+	KUNIT_EXPECT_GE(test, peak.pages_held - base.pages_held, BURST_PAGES);
+	burst_free(objs, n);
+	gs_stats(test, &mid);
+
+	released = goslab_trim();
+	gs_stats(test, &st);
+	KUNIT_EXPECT_EQ(test, st.pages_free, 0);
+	KUNIT_EXPECT_LE_MSG(test, st.pages_held, base.pages_held + TRIM_SLACK,
+			    "bound: trimmed baseline %llu + %lu pages",
+			    base.pages_held, TRIM_SLACK);
+	KUNIT_EXPECT_EQ_MSG(test, released, st.pages_released - mid.pages_released,
+			    "trim's return value vs pages_released");
+	KUNIT_EXPECT_EQ(test, mid.pages_held - st.pages_held, released);
+	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
+}
+
+/*
+ * Bound after drop_caches: within 1 MiB of the trimmed baseline.  The
+ * shrinker does what trim does, but the core calls it in batches and may
+ * stop short of the last one.
+ */
+#define SHRINK_SLACK	KB_PAGES(1024)
+
+static void goslab_test_shrinker(struct kunit *test)
+{
+	struct goslab_stats base, mid, st;
+	unsigned int n;
+	void **objs;
+	int ret;
+
+	gs_param_override(test, "retain_kb", SCAV_OFF_KB);
+	goslab_trim();
+	gs_stats(test, &base);
+
+	objs = burst_alloc(test, &n);
+	burst_free(objs, n);
+	gs_stats(test, &mid);
+	KUNIT_EXPECT_GE(test, mid.pages_held, base.pages_held + BURST_PAGES - SHRINK_SLACK);
+
+	/* "2": reclaim slab objects, i.e. run every shrinker. */
+	ret = gs_write_file("/proc/sys/vm/drop_caches", "2");
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "writing /proc/sys/vm/drop_caches");
+	gs_stats(test, &st);
+	KUNIT_EXPECT_LE_MSG(test, st.pages_held, base.pages_held + SHRINK_SLACK,
+			    "bound: trimmed baseline %llu + %lu pages",
+			    base.pages_held, SHRINK_SLACK);
+	KUNIT_EXPECT_GE(test, st.pages_released - mid.pages_released,
+			mid.pages_held - base.pages_held - SHRINK_SLACK);
+	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
+}
+
+/*
+ * The scavenger leaves retain_kb of free memory in place and returns the
+ * rest.  Pages on per-CPU and central lists are not free heap memory and
+ * stay: SCAV_SLACK (2 MiB) covers those.
+ */
+#define SCAV_SLACK	KB_PAGES(2048)
+#define SCAV_WAIT_MS	20000
+
+/* Waits until pages_free is at most @free_max; returns the last reading. */
+static void wait_scavenged(struct kunit *test, u64 free_max,
+			   struct goslab_stats *st)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(SCAV_WAIT_MS);
+
+	do {
+		msleep(100);
+		goslab_get_stats(st);
+	} while (st->pages_free > free_max && time_before(jiffies, end));
+	gs_stats(test, st);
+}
+
+/* Frees a fresh large object: the scavenger starts counting idle time. */
+static void kick(struct kunit *test)
+{
+	void *p = goslab_alloc(64 << 10, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goslab_free(p);
+}
+
+static void goslab_test_scavenger(struct kunit *test)
+{
+	const unsigned int retain_kb = 16 << 10;
+	struct goslab_stats base, mid, st;
+	unsigned int n;
+	void **objs;
+
+	gs_param_override(test, "retain_kb", retain_kb);
+	gs_param_override(test, "scavenge_delay_ms", 50);
+	goslab_trim();
+	gs_stats(test, &base);
+
+	objs = burst_alloc(test, &n);
+	burst_free(objs, n);
+	gs_stats(test, &mid);
+
+	/* 32 MiB freed, 16 MiB retained: about 16 MiB goes back. */
+	kick(test);
+	wait_scavenged(test, KB_PAGES(retain_kb), &st);
+	KUNIT_EXPECT_LE_MSG(test, st.pages_free, KB_PAGES(retain_kb),
+			    "bound: retain_kb %u after %u ms", retain_kb, SCAV_WAIT_MS);
+	KUNIT_EXPECT_GE_MSG(test, st.pages_free, KB_PAGES(retain_kb) / 2,
+			    "scavenger returned memory retain_kb should keep");
+	KUNIT_EXPECT_LE_MSG(test, st.pages_held,
+			    base.pages_held + KB_PAGES(retain_kb) + SCAV_SLACK,
+			    "bound: baseline %llu + retain_kb + %lu pages",
+			    base.pages_held, SCAV_SLACK);
+	KUNIT_EXPECT_GT(test, st.pages_released, mid.pages_released);
+
+	/* Nothing retained: every free page goes back. */
+	KUNIT_ASSERT_EQ(test, gs_param_set("retain_kb", 0), 0);
+	kick(test);
+	wait_scavenged(test, 0, &st);
+	KUNIT_EXPECT_EQ_MSG(test, st.pages_free, 0,
+			    "free pages left %u ms after retain_kb=0", SCAV_WAIT_MS);
+	KUNIT_EXPECT_LE_MSG(test, st.pages_held, base.pages_held + SCAV_SLACK,
+			    "bound: baseline %llu + %lu pages",
+			    base.pages_held, SCAV_SLACK);
+	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
+}
+
+static struct kunit_case goslab_reclaim_cases[] = {
+	KUNIT_CASE(goslab_test_trim),
+	KUNIT_CASE(goslab_test_shrinker),
+	KUNIT_CASE_SLOW(goslab_test_scavenger),
+	{}
+};
+
+static struct kunit_suite goslab_reclaim_suite = {
+	.name = "goslab_reclaim",
+	.test_cases = goslab_reclaim_cases,
+};
+
+kunit_test_suite(goslab_reclaim_suite);

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab_cache: objects of one caller-chosen size, kmem_cache style.
+ *
+ * A cache is an mcentral of its own, with per-CPU free lists of its own,
+ * so its objects never mix with goslab_alloc()'s: a constructor's work
+ * survives on the free list.  The object size is exact (rounded up to the
+ * alignment), and the span size is chosen as Go chooses it for a size
+ * class: the fewest heap pages that waste at most an eighth at the tail.
+ */
+
+#include <linux/cpu.h>
+#include <linux/rculist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/* Protects gs_caches against writers; readers walk it under RCU. */
+DEFINE_MUTEX(gs_caches_mutex);
+static LIST_HEAD(gs_caches);
+
+/**
+ * struct goslab_cache - a cache of objects of one size
+ * @central: its spans and per-CPU lists
+ * @list: on gs_caches (gs_caches_mutex, RCU)
+ * @zombie: destroyed with objects in use; kept until goslab unloads
+ * @name: for statistics
+ */
+struct goslab_cache {
+	struct mcentral central;
+	struct list_head list;
+	bool zombie;
+	char name[32];
+};
+
+/* The fewest heap pages for objects of @elemsize with <= 1/8 tail waste. */
+static unsigned int span_pages(unsigned int elemsize)
+{
+	unsigned int npages = 1, bytes;
+
+	for (;; npages++) {
+		bytes = npages << GS_PAGE_SHIFT;
+		if (bytes % elemsize <= bytes / 8)
+			return npages;
+	}
+}
+
+/**
+ * goslab_cache_create() - create a cache of objects of one size
+ * @name: for statistics; copied
+ * @size: object size, 1 to 32768 bytes
+ * @align: alignment, a power of two up to 8 KiB, or 0 for 8 bytes
+ * @ctor: called once for each object when its memory is first carved
+ *	out, or NULL.  Objects must be freed in their constructed state,
+ *	and are never zeroed (no __GFP_ZERO, no init_on_alloc/free).
+ *
+ * Context: process context; sleeps.
+ * Return: the cache, or NULL on bad arguments or no memory.
+ */
+struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
+					 unsigned int align,
+					 void (*ctor)(void *))
+{
+	unsigned int offset = 0, elemsize = size;
+	struct gs_freelist __percpu *pcp;
+	struct goslab_cache *gc;
+
+	if (!size || size > GOSLAB_MAX_SMALL_SIZE ||
+	    (align & (align - 1)) || align > GS_PAGE_SIZE)
+		return NULL;
+	align = max_t(unsigned int, align, sizeof(void *));
+	if (ctor) {
+		/* The link goes past the object, out of the constructor's way. */
+		offset = round_up(size, sizeof(void *));
+		elemsize = offset + sizeof(void *);
+	}
+	elemsize = round_up(elemsize, align);
+
+	gc = kzalloc(sizeof(*gc), GFP_KERNEL);
+	pcp = alloc_percpu(struct gs_freelist);
+	if (!gc || !pcp) {
+		kfree(gc);
+		free_percpu(pcp);
+		return NULL;
+	}
+	strscpy(gc->name, name ? : "?", sizeof(gc->name));
+	mcentral_init(&gc->central, gc->name, -1, size, elemsize, offset,
+		      span_pages(elemsize), ctor, pcp);
+
+	mutex_lock(&gs_caches_mutex);
+	list_add_tail_rcu(&gc->list, &gs_caches);
+	mutex_unlock(&gs_caches_mutex);
+	return gc;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_create);
+
+/**
+ * goslab_cache_alloc() - allocate an object from a cache
+ * @c: the cache
+ * @flags: GFP flags, as for goslab_alloc()
+ *
+ * Return: the object, or NULL.
+ */
+void *goslab_cache_alloc(struct goslab_cache *c, gfp_t flags)
+{
+	return gs_small_alloc(&c->central, c->central.objsize, flags);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_alloc);
+
+/* In debug mode, the object must be one of @c's, handed out. */
+static bool cache_free_ok(struct goslab_cache *c, void *p)
+{
+	struct mspan *s;
+
+	if (!static_branch_unlikely(&gs_debug_key))
+		return true;
+	s = gs_debug_free(p);
+	return s && gs_debug_owner(s, &c->central, p);
+}
+
+/**
+ * goslab_cache_free() - free an object to its cache
+ * @c: the cache it came from
+ * @p: the object; NULL is ignored
+ *
+ * Any context, any CPU.
+ */
+void goslab_cache_free(struct goslab_cache *c, void *p)
+{
+	if (unlikely(!p) || !cache_free_ok(c, p))
+		return;
+	gs_small_free(&c->central, p);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_free);
+
+/**
+ * goslab_cache_alloc_bulk() - allocate several objects, all or nothing
+ * @c: the cache
+ * @flags: GFP flags
+ * @nr: how many
+ * @p: receives the objects
+ *
+ * The objects on this CPU's list come in one go, with interrupts off once.
+ *
+ * Return: @nr, or 0 with nothing allocated.
+ */
+int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
+			    void **p)
+{
+	struct mcentral *cc = &c->central;
+	struct gs_freelist *fl;
+	unsigned long irqflags;
+	size_t i = 0, j;
+
+	local_lock_irqsave(&gs_mcache.lock, irqflags);
+	fl = this_cpu_ptr(cc->pcp);
+	for (; i < nr && fl->head; i++) {
+		p[i] = fl->head;
+		fl->head = gs_link_get(cc, p[i]);
+	}
+	fl->count -= i;
+	__this_cpu_add(gs_mcache.stat[GS_CPU_ALLOC], i);
+	local_unlock_irqrestore(&gs_mcache.lock, irqflags);
+
+	for (; i < nr; i++) {
+		p[i] = mcache_alloc(cc, flags);
+		if (!p[i])
+			goto fail;
+	}
+	for (j = 0; j < nr; j++)
+		gs_post_alloc(cc, p[j], cc->objsize, flags);
+	return nr;
+
+fail:
+	/* Still free objects, poisoned and unowned: straight back. */
+	for (j = 0; j < i; j++)
+		mcache_free(cc, p[j]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(goslab_cache_alloc_bulk);
+
+/**
+ * goslab_cache_free_bulk() - free several objects to their cache
+ * @c: the cache
+ * @nr: how many
+ * @p: the objects
+ *
+ * They join this CPU's list with interrupts off once.
+ */
+void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p)
+{
+	struct mcentral *cc = &c->central;
+	struct gs_freelist *fl;
+	unsigned long irqflags;
+	unsigned int n;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (!cache_free_ok(c, p[i])) {
+			p[i] = NULL;
+			continue;
+		}
+		gs_pre_free(cc, p[i]);
+	}
+	local_lock_irqsave(&gs_mcache.lock, irqflags);
+	fl = this_cpu_ptr(cc->pcp);
+	for (i = 0; i < nr; i++) {
+		if (!p[i])
+			continue;
+		gs_link_set(cc, p[i], fl->head);
+		fl->head = p[i];
+		fl->count++;
+		__this_cpu_inc(gs_mcache.stat[GS_CPU_FREE]);
+	}
+	n = fl->count;
+	local_unlock_irqrestore(&gs_mcache.lock, irqflags);
+	if (unlikely(n >= cc->high))
+		mcache_flush(cc);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_free_bulk);
+
+static void cache_release(struct goslab_cache *c)
+{
+	mcentral_release_all(&c->central);
+	free_percpu(c->central.pcp);
+	kfree(c);
+}
+
+/**
+ * goslab_cache_destroy() - destroy a cache
+ * @c: the cache; NULL is ignored
+ *
+ * Objects still in use are reported by count.  Their memory is not lost:
+ * it stays valid, goslab_free() still takes them back, and goslab gives
+ * it all back when it unloads.
+ *
+ * Context: process context; sleeps.
+ */
+void goslab_cache_destroy(struct goslab_cache *c)
+{
+	unsigned long live;
+
+	if (!c)
+		return;
+	cpus_read_lock();
+	mutex_lock(&gs_caches_mutex);
+	mcache_drain_all(&c->central);
+	live = READ_ONCE(c->central.nalloc);
+	if (live)
+		c->zombie = true;
+	else
+		list_del_rcu(&c->list);
+	mutex_unlock(&gs_caches_mutex);
+	cpus_read_unlock();
+
+	if (live) {
+		pr_warn("goslab: cache %s destroyed with %lu objects in use; kept until unload\n",
+			c->name, live);
+		return;
+	}
+	synchronize_rcu();
+	cache_release(c);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_destroy);
+
+/**
+ * gs_caches_for_each() - call @fn on every cache's mcentral
+ * @fn: returns false to stop
+ * @arg: passed on
+ *
+ * Return: false if @fn stopped the walk.
+ */
+bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg)
+{
+	struct goslab_cache *c;
+	bool ret = true;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(c, &gs_caches, list) {
+		ret = fn(&c->central, arg);
+		if (!ret)
+			break;
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * gs_cache_show() - the caches, for debugfs
+ * @m: the file
+ */
+void gs_cache_show(struct seq_file *m)
+{
+	struct goslab_cache *c;
+
+	seq_puts(m, "name objsize elemsize npages nelems spans allocated cached zombie\n");
+	rcu_read_lock();
+	list_for_each_entry_rcu(c, &gs_caches, list)
+		seq_printf(m, "%s %u %u %u %u %lu %lu %lu %d\n", c->name,
+			   c->central.objsize, c->central.elemsize,
+			   c->central.npages, c->central.nelems,
+			   READ_ONCE(c->central.nspans),
+			   READ_ONCE(c->central.nalloc),
+			   mcache_cached(&c->central), c->zombie);
+	rcu_read_unlock();
+}
+
+/**
+ * gs_caches_exit() - release every cache at unload
+ *
+ * Context: the CPU lists are drained; no one allocates any more.
+ */
+void gs_caches_exit(void)
+{
+	struct goslab_cache *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &gs_caches, list) {
+		if (c->central.nalloc)
+			pr_warn("goslab: cache %s: %lu objects still in use at unload, released\n",
+				c->name, c->central.nalloc);
+		list_del(&c->list);
+		cache_release(c);
+	}
+}

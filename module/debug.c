@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Debug mode and KASAN support.
+ *
+ * Debug mode (debug=1 at load) fills free objects with POISON_FREE, checks
+ * the fill when an object is handed out again, and validates every free:
+ * the pointer must be the start of an object goslab handed out and has
+ * not taken back.  Ownership is a bit per object in its span, so a double
+ * free is told apart from a pointer goslab never gave.  Each finding is
+ * one line in the log and a counter; the heap is left as it was.
+ *
+ * Under KASAN, whatever the mode, free objects are poisoned in the shadow,
+ * and a small object is opened only for the bytes the caller asked for.
+ * KASAN's own poisoning helpers are not exported to modules, but its
+ * shadow is plain memory at kasan_mem_to_shadow(), written here from
+ * uninstrumented functions.
+ */
+
+#include <linux/kasan.h>
+#include <linux/poison.h>
+#include <linux/seq_file.h>
+
+#include "internal.h"
+
+enum gs_debug_counter {
+	GS_DEBUG_DOUBLE_FREE,
+	GS_DEBUG_INVALID_FREE,
+	GS_DEBUG_POISON_CORRUPT,
+	GS_DEBUG_COUNTER_COUNT,
+};
+
+static const char *const gs_debug_counter_names[] = {
+	[GS_DEBUG_DOUBLE_FREE]		= "double_free",
+	[GS_DEBUG_INVALID_FREE]		= "invalid_free",
+	[GS_DEBUG_POISON_CORRUPT]	= "poison_corrupt",
+};
+
+static_assert(ARRAY_SIZE(gs_debug_counter_names) == GS_DEBUG_COUNTER_COUNT);
+
+static atomic_long_t gs_debug_counters[GS_DEBUG_COUNTER_COUNT];
+
+#ifdef CONFIG_KASAN_GENERIC
+/* KASAN's granule: one shadow byte covers this many bytes. */
+#define GS_KASAN_GRANULE	BIT(KASAN_SHADOW_SCALE_SHIFT)
+/* Shadow values, as KASAN's own reports name them. */
+#define GS_KASAN_FREE		0xFB	/* "slab-use-after-free" */
+#define GS_KASAN_REDZONE	0xFC	/* "slab-out-of-bounds" */
+
+noinline __no_sanitize_address void *gs_link_raw_get(void *slot)
+{
+	return *(void **)slot;
+}
+
+noinline __no_sanitize_address void gs_link_raw_set(void *slot, void *val)
+{
+	*(void **)slot = val;
+}
+
+static __no_sanitize_address void shadow_fill(const void *p, size_t size,
+					      u8 value)
+{
+	u8 *shadow = kasan_mem_to_shadow(p);
+	size_t i;
+
+	for (i = 0; i < size >> KASAN_SHADOW_SCALE_SHIFT; i++)
+		WRITE_ONCE(shadow[i], value);
+}
+
+/**
+ * gs_kasan_poison() - mark memory free in KASAN's shadow
+ * @p: start, 8-byte aligned
+ * @size: bytes, rounded up to 8
+ */
+void gs_kasan_poison(const void *p, size_t size)
+{
+	shadow_fill(p, round_up(size, GS_KASAN_GRANULE), GS_KASAN_FREE);
+}
+
+/**
+ * gs_kasan_unpoison() - make exactly @size bytes at @p accessible
+ * @p: start, 8-byte aligned
+ * @size: bytes
+ */
+__no_sanitize_address void gs_kasan_unpoison(const void *p, size_t size)
+{
+	size_t tail = size & (GS_KASAN_GRANULE - 1);
+
+	shadow_fill(p, size - tail, 0);
+	if (tail)
+		WRITE_ONCE(*(u8 *)kasan_mem_to_shadow(p + size - tail), tail);
+}
+
+/**
+ * gs_kasan_redzone() - fence off an object past what the caller asked for
+ * @p: the object, accessible for @objsize bytes
+ * @size: bytes asked for
+ * @objsize: bytes in the object
+ */
+void gs_kasan_redzone(const void *p, size_t size, size_t objsize)
+{
+	size_t open = round_up(size, GS_KASAN_GRANULE);
+
+	gs_kasan_unpoison(p, size);
+	if (objsize > open)
+		shadow_fill(p + open, round_up(objsize - open, GS_KASAN_GRANULE),
+			    GS_KASAN_REDZONE);
+}
+#endif /* CONFIG_KASAN_GENERIC */
+
+static void report(enum gs_debug_counter what, const void *p, const char *how)
+{
+	atomic_long_inc(&gs_debug_counters[what]);
+	pr_err_ratelimited("goslab: %s: %p %s\n", gs_debug_counter_names[what],
+			   p, how);
+}
+
+/* Objects keep their link in the first word unless they have a ctor. */
+static bool poisoned(const struct mcentral *c)
+{
+	return !c->ctor;
+}
+
+/* The poisoned bytes: the object past its link word, if anything. */
+static size_t fill_len(const struct mcentral *c)
+{
+	return c->objsize > sizeof(void *) ? c->objsize - sizeof(void *) : 0;
+}
+
+static void fill(struct mcentral *c, void *obj)
+{
+	memset(obj + sizeof(void *), POISON_FREE, fill_len(c));
+}
+
+/**
+ * gs_debug_carve() - poison the objects of a new span
+ * @c: its mcentral
+ * @s: the span, its free list built
+ */
+void gs_debug_carve(struct mcentral *c, struct mspan *s)
+{
+	unsigned int i;
+
+	if (!static_branch_unlikely(&gs_debug_key) || !poisoned(c))
+		return;
+	for (i = 0; i < c->nelems; i++)
+		fill(c, s->base + i * c->elemsize);
+}
+
+/**
+ * gs_debug_poison() - poison an object being freed
+ * @c: its mcentral
+ * @obj: the object, accessible
+ */
+void gs_debug_poison(struct mcentral *c, void *obj)
+{
+	if (poisoned(c))
+		fill(c, obj);
+}
+
+/**
+ * gs_debug_alloc() - check and claim an object being handed out
+ * @c: its mcentral
+ * @obj: the object, accessible
+ */
+void gs_debug_alloc(struct mcentral *c, void *obj)
+{
+	struct mspan *s = span_of(obj);
+	void *bad;
+
+	set_bit(span_obj_index(c, s, obj), s->allocbits);
+	if (!poisoned(c))
+		return;
+	bad = memchr_inv(obj + sizeof(void *), POISON_FREE, fill_len(c));
+	if (bad)
+		report(GS_DEBUG_POISON_CORRUPT, obj,
+		       "was written to while free");
+}
+
+/**
+ * gs_debug_free() - validate a free
+ * @p: the pointer being freed
+ *
+ * Return: the span of @p if it is an object goslab handed out and the
+ * caller owned, its ownership bit now clear; NULL, after a report,
+ * otherwise.
+ */
+struct mspan *gs_debug_free(const void *p)
+{
+	struct mcentral *c;
+	unsigned int idx;
+	struct mspan *s;
+	bool in_heap;
+
+	s = mheap_span_of_checked(p, &in_heap);
+	if (!s) {
+		if (in_heap)
+			report(GS_DEBUG_DOUBLE_FREE, p, "is in free heap pages");
+		else
+			report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
+		return NULL;
+	}
+	if (s->state != MSPAN_SMALL) {
+		if (p == s->base)
+			return s;
+		report(GS_DEBUG_INVALID_FREE, p, "is inside a large object");
+		return NULL;
+	}
+	c = s->central;
+	idx = span_obj_index(c, s, p);
+	if (idx >= c->nelems || s->base + idx * c->elemsize != p) {
+		report(GS_DEBUG_INVALID_FREE, p, "is not the start of an object");
+		return NULL;
+	}
+	if (!test_and_clear_bit(idx, s->allocbits)) {
+		report(GS_DEBUG_DOUBLE_FREE, p, "is already free");
+		return NULL;
+	}
+	return s;
+}
+
+/**
+ * gs_debug_owner() - check the cache a validated object is freed to
+ * @s: its span, from gs_debug_free()
+ * @c: the mcentral the caller names
+ * @p: the object
+ *
+ * Return: true if @p belongs to @c.  Otherwise it is reported, and stays
+ * with its caller as if the free had not happened.
+ */
+bool gs_debug_owner(struct mspan *s, struct mcentral *c, const void *p)
+{
+	if (s->state == MSPAN_SMALL && s->central == c)
+		return true;
+	if (s->state == MSPAN_SMALL)
+		set_bit(span_obj_index(s->central, s, p), s->allocbits);
+	report(GS_DEBUG_INVALID_FREE, p, "belongs to another cache");
+	return false;
+}
+
+/**
+ * gs_debug_read_stats() - the debug counters of struct goslab_stats
+ * @st: filled in: debug_*
+ */
+void gs_debug_read_stats(struct goslab_stats *st)
+{
+	st->debug_double_free =
+		atomic_long_read(&gs_debug_counters[GS_DEBUG_DOUBLE_FREE]);
+	st->debug_invalid_free =
+		atomic_long_read(&gs_debug_counters[GS_DEBUG_INVALID_FREE]);
+	st->debug_poison_corrupt =
+		atomic_long_read(&gs_debug_counters[GS_DEBUG_POISON_CORRUPT]);
+}
+
+/**
+ * gs_debug_show() - the debug counters, for debugfs
+ * @m: the file
+ */
+void gs_debug_show(struct seq_file *m)
+{
+	int i;
+
+	for (i = 0; i < GS_DEBUG_COUNTER_COUNT; i++)
+		seq_printf(m, "%s %ld\n", gs_debug_counter_names[i],
+			   atomic_long_read(&gs_debug_counters[i]));
+}

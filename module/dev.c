@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dev.c: /dev/goslab, goslab driven from user space.
+ *
+ * Each open file is a session (struct gsd_session) that owns the objects
+ * and caches it creates; closing the file frees all of them.  User space
+ * names them by handles: the low 32 bits are an index in the session's
+ * xarray, the high 32 bits a generation that is different for every handle
+ * the session ever issues (struct gsd_entry).  Lookups compare both, so a
+ * handle whose object was freed is stale for good: it can neither reach
+ * nor be mistaken for a later object.  No kernel address ever leaves the
+ * kernel.  include/uapi/linux/goslab.h has the commands and their structs,
+ * Documentation/userspace-api.rst every errno.
+ *
+ * Everything a command changes is changed under the session's mutex, and
+ * only after every check that can fail has passed, so a command that fails
+ * leaves the session and goslab as they were.  Allocating is the one slow
+ * step done without the mutex: the bytes are charged to the session's cap
+ * first (a reservation), the memory is allocated unlocked, and the handle
+ * is installed under the mutex again, or the reservation is given back.
+ *
+ * Copies between user space and goslab objects, against
+ * CONFIG_HARDENED_USERCOPY (check_heap_object() in mm/usercopy.c):
+ *
+ *  - GOSLAB_IOC_READ copies straight from the object with copy_to_user().
+ *    Tiny, small and large objects sit in the linear map, in order-0
+ *    pages that mheap.c split off high-order blocks with split_page():
+ *    virt_addr_valid() holds, and the folio is neither a slab nor large,
+ *    so check_heap_object() has no bounds to enforce and lets any length
+ *    through, also across the page boundaries of a multi-page span (the
+ *    pages are not compound).  Huge objects are vmap()ed: is_vmalloc_addr()
+ *    holds and find_vmap_area() finds the area, which covers the whole
+ *    object, so any range inside the object passes "n > va_end - addr".
+ *    The copy is never done with page faults disabled, which would make
+ *    it skip that check.  None of this lies in kernel text.
+ *  - GOSLAB_IOC_WRITE goes through a bounce buffer from kvmalloc(): a
+ *    kmalloc bucket, whose usercopy window is the whole object, or a
+ *    vmalloc area, checked as above.  The bounce buffer is there to make
+ *    the write all or nothing; a fault half-way through would otherwise
+ *    leave the object half written.
+ *  - The ioctl argument structs live on the stack: the stack check.
+ */
+
+#include <linux/bits.h>
+#include <linux/bug.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/log2.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include <uapi/linux/goslab.h>
+
+#include "internal.h"
+
+static unsigned int session_cap_kb = 64 * 1024;
+module_param(session_cap_kb, uint, 0644);
+MODULE_PARM_DESC(session_cap_kb,
+		 "Memory (KiB) one open file of /dev/goslab may hold at once, objects and bookkeeping; read at open (default 64 MiB)");
+
+/* Numbers the caches of all sessions, for unique names in statistics. */
+static atomic_t gsd_next_cache = ATOMIC_INIT(0);
+
+enum gsd_kind {
+	GSD_OBJECT,
+	GSD_CACHE,
+};
+
+/**
+ * struct gsd_entry - what a handle's index leads to
+ * @gen: the generation its handle carries; set before the entry is stored
+ *	and constant after
+ * @kind: enum gsd_kind; constant
+ */
+struct gsd_entry {
+	u32 gen;
+	u8 kind;
+};
+
+struct gsd_cache;
+
+/**
+ * struct gsd_object - an object the session holds
+ * @e: its handle
+ * @p: the memory
+ * @len: the length it was allocated with; user space may touch [0, @len)
+ * @charge: what it costs the session's cap
+ * @cache: the cache it came from, or NULL for goslab_alloc()
+ *
+ * All constant once the object is installed.
+ */
+struct gsd_object {
+	struct gsd_entry e;
+	void *p;
+	u64 len;
+	u64 charge;
+	struct gsd_cache *cache;
+};
+
+/**
+ * struct gsd_cache - a goslab_cache the session holds
+ * @e: its handle
+ * @c: the cache
+ * @obj_size: its object size
+ * @ctor: it has gsd_ctor() as constructor
+ * @nr_objects: objects allocated from it and not yet freed, counting
+ *	allocations under way; the cache may only be destroyed at 0
+ *	(gsd_session.lock)
+ *
+ * All but @nr_objects constant once the cache is installed.
+ */
+struct gsd_cache {
+	struct gsd_entry e;
+	struct goslab_cache *c;
+	u32 obj_size;
+	bool ctor;
+	u64 nr_objects;
+};
+
+/**
+ * struct gsd_session - one open file of /dev/goslab
+ * @lock: protects everything below, and the objects and caches that
+ *	@handles leads to; held across copy_to_user() by READ
+ * @handles: index -> struct gsd_entry in a gsd_object or gsd_cache.  The
+ *	xarray locks itself too, but every lookup, store and erase is done
+ *	under @lock, which is what makes a lookup and what follows atomic.
+ * @next_index: where xa_alloc_cyclic() looks next: a freed index is only
+ *	reused after all others, for easier debugging of stale handles
+ * @gen_base: random start of the generations, so that handles from another
+ *	session are unlikely to name anything here
+ * @serial: handles issued; the next one gets generation @gen_base + @serial
+ * @cap: bytes the session may have charged at once; constant
+ * @charged: bytes charged: objects, caches and reservations under way
+ * @nr_objects: objects held
+ * @nr_caches: caches held, or being created
+ */
+struct gsd_session {
+	struct mutex lock;	/* see above: all of the session */
+	struct xarray handles;
+	u32 next_index;
+	u32 gen_base;
+	u64 serial;
+	u64 cap;
+	u64 charged;
+	u64 nr_objects;
+	unsigned int nr_caches;
+};
+
+/*
+ * The handle's generation is 32 bits wide: after 2^32 handles a session
+ * could hand out an old (index, generation) pair again.  It refuses to
+ * instead (ENOSPC); a new session starts afresh.
+ */
+#define GSD_MAX_HANDLES		BIT_ULL(32)
+
+static void gsd_ctor(void *obj)
+{
+	u64 magic = GOSLAB_DEV_CTOR_MAGIC;
+
+	/* Cache objects are only 8-byte aligned when align asks for it. */
+	memcpy(obj, &magic, sizeof(magic));
+}
+
+/* Where goslab keeps @p, for GOSLAB_IOC_USABLE_SIZE. */
+static u32 gsd_tier(const void *p)
+{
+	const struct mspan *s = span_of(p);
+
+	switch (s->state) {
+	case MSPAN_SMALL:
+		return s->central->tiny ? GOSLAB_TIER_TINY : GOSLAB_TIER_SMALL;
+	case MSPAN_LARGE:
+		return GOSLAB_TIER_LARGE;
+	case MSPAN_HUGE:
+		return GOSLAB_TIER_HUGE;
+	default:
+		return 0;	/* a live object is never in a free span */
+	}
+}
+
+/* The entry @handle names if it is live and of @kind, else NULL. */
+static struct gsd_entry *gsd_lookup(struct gsd_session *s, u64 handle,
+				    enum gsd_kind kind)
+{
+	u32 index = lower_32_bits(handle);
+	struct gsd_entry *e;
+
+	lockdep_assert_held(&s->lock);
+	if (!index)
+		return NULL;
+	e = xa_load(&s->handles, index);
+	if (!e || e->gen != upper_32_bits(handle) || e->kind != kind)
+		return NULL;
+	return e;
+}
+
+static struct gsd_object *gsd_lookup_object(struct gsd_session *s,
+					    u64 handle)
+{
+	struct gsd_entry *e = gsd_lookup(s, handle, GSD_OBJECT);
+
+	return e ? container_of(e, struct gsd_object, e) : NULL;
+}
+
+static struct gsd_cache *gsd_lookup_cache(struct gsd_session *s, u64 handle)
+{
+	struct gsd_entry *e = gsd_lookup(s, handle, GSD_CACHE);
+
+	return e ? container_of(e, struct gsd_cache, e) : NULL;
+}
+
+/* Give @e a new handle and make it reachable; undo with gsd_uninstall(). */
+static int gsd_install(struct gsd_session *s, struct gsd_entry *e,
+		       u64 *handle)
+{
+	u32 index;
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	if (s->serial >= GSD_MAX_HANDLES)
+		return -ENOSPC;
+	e->gen = s->gen_base + (u32)s->serial;
+	ret = xa_alloc_cyclic(&s->handles, &index, e, XA_LIMIT(1, U32_MAX),
+			      &s->next_index, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		return ret == -EBUSY ? -ENOSPC : ret;
+	s->serial++;
+	*handle = (u64)e->gen << 32 | index;
+	return 0;
+}
+
+static void gsd_uninstall(struct gsd_session *s, u64 handle)
+{
+	lockdep_assert_held(&s->lock);
+	xa_erase(&s->handles, lower_32_bits(handle));
+}
+
+/*
+ * Charge @bytes to the cap ahead of an allocation.  Whoever reserves gives
+ * the bytes back with gsd_unreserve() unless an object keeps them.
+ */
+static int gsd_reserve(struct gsd_session *s, u64 bytes)
+{
+	lockdep_assert_held(&s->lock);
+	if (bytes > s->cap - s->charged)
+		return -ENOMEM;
+	s->charged += bytes;
+	return 0;
+}
+
+static void gsd_unreserve(struct gsd_session *s, u64 bytes)
+{
+	lockdep_assert_held(&s->lock);
+	s->charged -= bytes;
+}
+
+/*
+ * Free the memory of an object that is not reachable (any more), give its
+ * charge back and unpin its cache: the undo of an allocation.
+ */
+static void gsd_object_release(struct gsd_session *s, struct gsd_object *o)
+{
+	lockdep_assert_held(&s->lock);
+	if (o->cache) {
+		goslab_cache_free(o->cache->c, o->p);
+		o->cache->nr_objects--;
+	} else {
+		goslab_free(o->p);
+	}
+	gsd_unreserve(s, o->charge);
+	kfree(o);
+}
+
+/* Free an object the session held, after gsd_uninstall(). */
+static void gsd_object_free(struct gsd_session *s, struct gsd_object *o)
+{
+	lockdep_assert_held(&s->lock);
+	s->nr_objects--;
+	gsd_object_release(s, o);
+}
+
+/* Destroy a cache that is no longer reachable and has no objects. */
+static void gsd_cache_free(struct gsd_session *s, struct gsd_cache *c)
+{
+	lockdep_assert_held(&s->lock);
+	WARN_ON_ONCE(c->nr_objects);
+	goslab_cache_destroy(c->c);
+	gsd_unreserve(s, GOSLAB_DEV_CACHE_CHARGE);
+	s->nr_caches--;
+	kfree(c);
+}
+
+/*
+ * Every argument struct starts with __u32 size: read that, then the struct
+ * as copy_struct_from_user() does for openat2() and clone3(): a caller's
+ * struct shorter than ours is zero-extended, a longer one must be zero
+ * past our end (-E2BIG otherwise).  Inlined, so that copy_struct_from_user()
+ * still sees the real object size of @karg.
+ */
+static __always_inline int gsd_copy_in(void *karg, size_t ksize, u32 ver0,
+				       const void __user *uarg, u32 *usize)
+{
+	if (get_user(*usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < ver0)
+		return -EINVAL;
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
+}
+
+/*
+ * Write back what the caller's struct has room for, and say how much in
+ * its size field (offset 0 in every struct, see gsd_check_abi()).
+ */
+static int gsd_copy_out(void __user *uarg, void *karg, size_t ksize,
+			u32 usize)
+{
+	u32 n = min_t(size_t, usize, ksize);
+
+	*(u32 *)karg = n;
+	return copy_to_user(uarg, karg, n) ? -EFAULT : 0;
+}
+
+static int gsd_version(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_version v;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&v, sizeof(v), GOSLAB_VERSION_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (v.flags)
+		return -EINVAL;
+
+	v.major = GOSLAB_VERSION_MAJOR;
+	v.minor = GOSLAB_VERSION_MINOR;
+	v.features = GOSLAB_FEATURE_ALLOC | GOSLAB_FEATURE_RW |
+		     GOSLAB_FEATURE_CACHE | GOSLAB_FEATURE_CACHE_CTOR |
+		     GOSLAB_FEATURE_STATS;
+	if (goslab_debug_enabled())
+		v.features |= GOSLAB_FEATURE_DEBUG;
+	v.max_alloc = GOSLAB_DEV_MAX_ALLOC;
+	v.session_cap = s->cap;
+	v.obj_charge = GOSLAB_DEV_OBJ_CHARGE;
+	v.cache_charge = GOSLAB_DEV_CACHE_CHARGE;
+	v.max_cache_obj = GOSLAB_DEV_MAX_CACHE_OBJ;
+	v.max_cache_align = GOSLAB_DEV_MAX_CACHE_ALIGN;
+	v.max_caches = GOSLAB_DEV_MAX_CACHES;
+	v.nr_size_classes = GOSLAB_NUM_SIZE_CLASSES;
+	return gsd_copy_out(uarg, &v, sizeof(v), usize);
+}
+
+/*
+ * The end of GOSLAB_IOC_ALLOC and GOSLAB_IOC_CACHE_ALLOC: @o holds memory
+ * that @o->charge was reserved for.  Install it and tell user space its
+ * handle; on failure free it and give the reservation back.
+ */
+static int gsd_object_publish(struct gsd_session *s, struct gsd_object *o,
+			      void __user *uarg, void *karg, u64 *handlep,
+			      u32 usize, size_t ksize)
+{
+	int ret;
+
+	mutex_lock(&s->lock);
+	ret = gsd_install(s, &o->e, handlep);
+	if (!ret && gsd_copy_out(uarg, karg, ksize, usize)) {
+		/* User space would never learn the handle: undo. */
+		gsd_uninstall(s, *handlep);
+		ret = -EFAULT;
+	}
+	if (ret)
+		gsd_object_release(s, o);
+	else
+		s->nr_objects++;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_alloc(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_alloc a;
+	struct gsd_object *o;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	u64 charge;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&a, sizeof(a), GOSLAB_ALLOC_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (a.flags & ~GOSLAB_ALLOC_ZERO)
+		return -EINVAL;
+	if (!a.len || a.len > GOSLAB_DEV_MAX_ALLOC)
+		return -EINVAL;
+	if (a.flags & GOSLAB_ALLOC_ZERO)
+		gfp |= __GFP_ZERO;
+
+	charge = a.len + GOSLAB_DEV_OBJ_CHARGE;
+	mutex_lock(&s->lock);
+	ret = gsd_reserve(s, charge);
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		goto unreserve;
+	o->p = goslab_alloc(a.len, gfp);
+	if (!o->p)
+		goto free_record;
+	/* Never show user space what the memory held before. */
+	if (!(a.flags & GOSLAB_ALLOC_ZERO))
+		memset(o->p, GOSLAB_DEV_FILL_BYTE, a.len);
+	o->e.kind = GSD_OBJECT;
+	o->len = a.len;
+	o->charge = charge;
+	return gsd_object_publish(s, o, uarg, &a, &a.handle, usize, sizeof(a));
+
+free_record:
+	kfree(o);
+unreserve:
+	mutex_lock(&s->lock);
+	gsd_unreserve(s, charge);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_free(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_free f;
+	struct gsd_object *o;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&f, sizeof(f), GOSLAB_FREE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (f.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	o = gsd_lookup_object(s, f.handle);
+	if (o) {
+		gsd_uninstall(s, f.handle);
+		gsd_object_free(s, o);
+	}
+	mutex_unlock(&s->lock);
+	return o ? 0 : -ENOENT;
+}
+
+/* Is [@off, @off + @len) inside @o? */
+static bool gsd_range_ok(const struct gsd_object *o, u64 off, u64 len)
+{
+	return off <= o->len && len <= o->len - off;
+}
+
+static int gsd_read(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_rw r;
+	struct gsd_object *o;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&r, sizeof(r), GOSLAB_RW_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (r.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	o = gsd_lookup_object(s, r.handle);
+	if (!o)
+		ret = -ENOENT;
+	else if (!gsd_range_ok(o, r.offset, r.len))
+		ret = -EINVAL;
+	/*
+	 * Straight from the object, with the lock keeping it alive; see the
+	 * top of the file for why hardened usercopy lets this through.  A
+	 * fault here may sleep on user memory, which only holds up this
+	 * session: nothing takes the lock while holding mmap_lock.
+	 */
+	else if (copy_to_user(u64_to_user_ptr(r.buf), o->p + r.offset, r.len))
+		ret = -EFAULT;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_write(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_rw w;
+	struct gsd_object *o;
+	void *bounce;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&w, sizeof(w), GOSLAB_RW_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (w.flags)
+		return -EINVAL;
+
+	/* Check before allocating a bounce buffer as large as w.len. */
+	mutex_lock(&s->lock);
+	o = gsd_lookup_object(s, w.handle);
+	if (!o)
+		ret = -ENOENT;
+	else if (!gsd_range_ok(o, w.offset, w.len))
+		ret = -EINVAL;
+	mutex_unlock(&s->lock);
+	if (ret || !w.len)
+		return ret;
+
+	/* Fetch it all first, so that a fault leaves the object untouched. */
+	bounce = kvmalloc(w.len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!bounce)
+		return -ENOMEM;
+	if (copy_from_user(bounce, u64_to_user_ptr(w.buf), w.len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	/* Another thread may have freed the object in the meantime. */
+	mutex_lock(&s->lock);
+	o = gsd_lookup_object(s, w.handle);
+	if (!o)
+		ret = -ENOENT;
+	else
+		memcpy(o->p + w.offset, bounce, w.len);
+	mutex_unlock(&s->lock);
+out:
+	kvfree(bounce);
+	return ret;
+}
+
+static int gsd_usable_size(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_usable u;
+	struct gsd_object *o;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&u, sizeof(u), GOSLAB_USABLE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (u.flags || u.pad)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	o = gsd_lookup_object(s, u.handle);
+	if (o) {
+		u.len = o->len;
+		u.usable = goslab_usable_size(o->p);
+		u.tier = gsd_tier(o->p);
+	}
+	mutex_unlock(&s->lock);
+	if (!o)
+		return -ENOENT;
+	return gsd_copy_out(uarg, &u, sizeof(u), usize);
+}
+
+static int gsd_cache_create(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_cache_create cc;
+	struct gsd_cache *c;
+	char name[32];
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&cc, sizeof(cc), GOSLAB_CACHE_CREATE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (cc.flags & ~GOSLAB_CACHE_CTOR)
+		return -EINVAL;
+	if (!cc.obj_size || cc.obj_size > GOSLAB_DEV_MAX_CACHE_OBJ)
+		return -EINVAL;
+	if ((cc.flags & GOSLAB_CACHE_CTOR) &&
+	    cc.obj_size < sizeof(u64))
+		return -EINVAL;
+	if (cc.align && (!is_power_of_2(cc.align) ||
+			 cc.align > GOSLAB_DEV_MAX_CACHE_ALIGN))
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (s->nr_caches >= GOSLAB_DEV_MAX_CACHES) {
+		ret = -ENOSPC;
+	} else {
+		ret = gsd_reserve(s, GOSLAB_DEV_CACHE_CHARGE);
+		if (!ret)
+			s->nr_caches++;
+	}
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+	if (!c)
+		goto unreserve;
+	c->e.kind = GSD_CACHE;
+	c->obj_size = cc.obj_size;
+	c->ctor = cc.flags & GOSLAB_CACHE_CTOR;
+	/* goslab copies the name. */
+	snprintf(name, sizeof(name), "dev-%u",
+		 atomic_inc_return(&gsd_next_cache));
+	c->c = goslab_cache_create(name, cc.obj_size, cc.align,
+				   c->ctor ? gsd_ctor : NULL);
+	if (!c->c) {
+		kfree(c);
+		goto unreserve;
+	}
+
+	mutex_lock(&s->lock);
+	ret = gsd_install(s, &c->e, &cc.handle);
+	if (!ret && gsd_copy_out(uarg, &cc, sizeof(cc), usize)) {
+		gsd_uninstall(s, cc.handle);
+		ret = -EFAULT;
+	}
+	if (ret)
+		gsd_cache_free(s, c);	/* gives the reservation back */
+	mutex_unlock(&s->lock);
+	return ret;
+
+unreserve:
+	mutex_lock(&s->lock);
+	gsd_unreserve(s, GOSLAB_DEV_CACHE_CHARGE);
+	s->nr_caches--;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_cache_alloc(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_cache_alloc ca;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+	struct gsd_object *o;
+	struct gsd_cache *c;
+	u64 charge = 0;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&ca, sizeof(ca), GOSLAB_CACHE_ALLOC_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (ca.flags & ~GOSLAB_ALLOC_ZERO)
+		return -EINVAL;
+	if (ca.flags & GOSLAB_ALLOC_ZERO)
+		gfp |= __GFP_ZERO;
+
+	mutex_lock(&s->lock);
+	c = gsd_lookup_cache(s, ca.cache);
+	if (!c) {
+		ret = -ENOENT;
+	} else if (c->ctor && (ca.flags & GOSLAB_ALLOC_ZERO)) {
+		/* Zeroing would undo the constructor's work. */
+		ret = -EINVAL;
+	} else {
+		charge = (u64)c->obj_size + GOSLAB_DEV_OBJ_CHARGE;
+		ret = gsd_reserve(s, charge);
+		/* Pins the cache: it cannot be destroyed from under us. */
+		if (!ret)
+			c->nr_objects++;
+	}
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	o = kzalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
+	if (!o)
+		goto unreserve;
+	o->p = goslab_cache_alloc(c->c, gfp);
+	if (!o->p) {
+		kfree(o);
+		goto unreserve;
+	}
+	/* The constructor's work is the point of a cache that has one. */
+	if (!c->ctor && !(ca.flags & GOSLAB_ALLOC_ZERO))
+		memset(o->p, GOSLAB_DEV_FILL_BYTE, c->obj_size);
+	o->e.kind = GSD_OBJECT;
+	o->len = c->obj_size;
+	o->charge = charge;
+	o->cache = c;
+	return gsd_object_publish(s, o, uarg, &ca, &ca.handle, usize,
+				  sizeof(ca));
+
+unreserve:
+	mutex_lock(&s->lock);
+	c->nr_objects--;
+	gsd_unreserve(s, charge);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_cache_free_obj(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_cache_free cf;
+	struct gsd_object *o;
+	struct gsd_cache *c;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&cf, sizeof(cf), GOSLAB_CACHE_FREE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (cf.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	c = gsd_lookup_cache(s, cf.cache);
+	o = gsd_lookup_object(s, cf.handle);
+	if (!c || !o) {
+		ret = -ENOENT;
+	} else if (o->cache != c) {
+		ret = -EINVAL;
+	} else {
+		gsd_uninstall(s, cf.handle);
+		gsd_object_free(s, o);
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_cache_destroy(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_cache_destroy cd;
+	struct gsd_cache *c;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&cd, sizeof(cd), GOSLAB_CACHE_DESTROY_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (cd.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	c = gsd_lookup_cache(s, cd.cache);
+	if (!c) {
+		ret = -ENOENT;
+	} else if (c->nr_objects) {
+		/* goslab would keep it as a zombie; refuse instead. */
+		ret = -EBUSY;
+	} else {
+		gsd_uninstall(s, cd.cache);
+		gsd_cache_free(s, c);
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_stats(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_stats st;
+	struct goslab_stats g;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&st, sizeof(st), GOSLAB_STATS_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (st.flags & ~GOSLAB_STATS_TRIM)
+		return -EINVAL;
+
+	st.trimmed = 0;
+	if (st.flags & GOSLAB_STATS_TRIM)
+		st.trimmed = goslab_trim();
+	goslab_get_stats(&g);
+	st.pages_held = g.pages_held;
+	st.pages_in_use = g.pages_in_use;
+	st.pages_free = g.pages_free;
+	st.pages_released = g.pages_released;
+	st.objects_in_use = g.objects_in_use;
+	st.bytes_in_use = g.bytes_in_use;
+	st.objects_cached = g.objects_cached;
+	st.large_in_use = g.large_in_use;
+	st.debug_double_free = g.debug_double_free;
+	st.debug_invalid_free = g.debug_invalid_free;
+	st.debug_poison_corrupt = g.debug_poison_corrupt;
+
+	mutex_lock(&s->lock);
+	st.session_charged = s->charged;
+	st.session_objects = s->nr_objects;
+	st.session_caches = s->nr_caches;
+	mutex_unlock(&s->lock);
+	return gsd_copy_out(uarg, &st, sizeof(st), usize);
+}
+
+static long gsd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct gsd_session *s = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case GOSLAB_IOC_VERSION:
+		return gsd_version(s, uarg);
+	case GOSLAB_IOC_ALLOC:
+		return gsd_alloc(s, uarg);
+	case GOSLAB_IOC_FREE:
+		return gsd_free(s, uarg);
+	case GOSLAB_IOC_WRITE:
+		return gsd_write(s, uarg);
+	case GOSLAB_IOC_READ:
+		return gsd_read(s, uarg);
+	case GOSLAB_IOC_USABLE_SIZE:
+		return gsd_usable_size(s, uarg);
+	case GOSLAB_IOC_CACHE_CREATE:
+		return gsd_cache_create(s, uarg);
+	case GOSLAB_IOC_CACHE_ALLOC:
+		return gsd_cache_alloc(s, uarg);
+	case GOSLAB_IOC_CACHE_FREE:
+		return gsd_cache_free_obj(s, uarg);
+	case GOSLAB_IOC_CACHE_DESTROY:
+		return gsd_cache_destroy(s, uarg);
+	case GOSLAB_IOC_STATS:
+		return gsd_stats(s, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int gsd_open(struct inode *inode, struct file *file)
+{
+	struct gsd_session *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	mutex_init(&s->lock);
+	xa_init_flags(&s->handles, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	s->next_index = 1;
+	s->gen_base = get_random_u32();
+	s->cap = (u64)READ_ONCE(session_cap_kb) * SZ_1K;
+	file->private_data = s;
+	return nonseekable_open(inode, file);
+}
+
+static int gsd_release(struct inode *inode, struct file *file)
+{
+	struct gsd_session *s = file->private_data;
+	struct gsd_entry *e;
+	unsigned long index;
+
+	/* The last reference: no ioctl can run, but the helpers want it. */
+	mutex_lock(&s->lock);
+	/* Objects first: a cache can only go once its objects are gone. */
+	xa_for_each(&s->handles, index, e) {
+		if (e->kind != GSD_OBJECT)
+			continue;
+		xa_erase(&s->handles, index);
+		gsd_object_free(s, container_of(e, struct gsd_object, e));
+	}
+	xa_for_each(&s->handles, index, e) {
+		xa_erase(&s->handles, index);
+		gsd_cache_free(s, container_of(e, struct gsd_cache, e));
+	}
+	WARN_ON_ONCE(s->charged || s->nr_objects || s->nr_caches);
+	mutex_unlock(&s->lock);
+
+	xa_destroy(&s->handles);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	return 0;
+}
+
+static const struct file_operations gsd_fops = {
+	.owner		= THIS_MODULE,
+	.open		= gsd_open,
+	.release	= gsd_release,
+	.unlocked_ioctl	= gsd_ioctl,
+	/* The structs are the same for 32-bit callers: no holes, no longs. */
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice gsd_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= GOSLAB_DEVICE_NAME,
+	.fops	= &gsd_fops,
+	.mode	= 0600,		/* root only: sessions pin kernel memory */
+};
+
+/* Each struct's first version, as baked into the command numbers. */
+static void __init gsd_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_version) != GOSLAB_VERSION_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_alloc) != GOSLAB_ALLOC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_free) != GOSLAB_FREE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_rw) != GOSLAB_RW_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_usable) != GOSLAB_USABLE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_cache_create) !=
+		     GOSLAB_CACHE_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_cache_alloc) !=
+		     GOSLAB_CACHE_ALLOC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_cache_free) !=
+		     GOSLAB_CACHE_FREE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_cache_destroy) !=
+		     GOSLAB_CACHE_DESTROY_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_stats) != GOSLAB_STATS_SIZE_VER0);
+	/* gsd_object_publish() sets the size field through a u32 *. */
+	BUILD_BUG_ON(offsetof(struct goslab_ioc_alloc, size) != 0);
+	BUILD_BUG_ON(offsetof(struct goslab_ioc_cache_alloc, size) != 0);
+	/* Limits the uapi promises that goslab must be able to keep. */
+	BUILD_BUG_ON(GOSLAB_DEV_MAX_CACHE_OBJ > GOSLAB_MAX_SMALL_SIZE);
+	BUILD_BUG_ON(GOSLAB_DEV_MAX_CACHE_ALIGN > GS_PAGE_SIZE);
+}
+
+/**
+ * goslab_dev_init() - register /dev/goslab
+ *
+ * Called by goslab's module init once the allocator works.
+ *
+ * Return: 0 or a negative errno from misc_register().
+ */
+int __init goslab_dev_init(void)
+{
+	gsd_check_abi();
+	return misc_register(&gsd_misc);
+}
+
+/**
+ * goslab_dev_exit() - unregister /dev/goslab
+ *
+ * Called by goslab's module exit.  No session is left: each open file
+ * holds a reference on the module.
+ */
+void goslab_dev_exit(void)
+{
+	misc_deregister(&gsd_misc);
+}

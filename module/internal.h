@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goslab internal definitions, shared by the tiers.
+ *
+ * The data structures follow the Go runtime's names:
+ *
+ *   mspan     a run of whole 8 KiB heap pages; either carved into objects of
+ *             one size (a small span) or holding one large object.
+ *   mcentral  the spans of one size class (or of one goslab_cache), under a
+ *             spinlock; it hands a span's free objects to CPUs in one go
+ *             and takes freed objects back in batches.
+ *   mcache    per-CPU state: a free list per mcentral and the tiny block.
+ *   mheap     the page heap: chunks of memory from alloc_pages(), free page
+ *             runs found in per-chunk bitmaps, large objects.
+ *
+ * Locking, from the outside in; no two of these are ever held together:
+ *
+ *   mcache.lock     local_lock_t, per CPU.  Protects that CPU's free lists
+ *                   and tiny block.  On !PREEMPT_RT it disables interrupts,
+ *                   which is what makes the fast path IRQ-safe with neither
+ *                   a lock nor an atomic read-modify-write; on PREEMPT_RT
+ *                   it is a per-CPU sleeping lock.
+ *   mcentral.lock   spinlock_t, taken with interrupts off.
+ *   mheap.lock      spinlock_t, taken with interrupts off.
+ */
+#ifndef _GOSLAB_INTERNAL_H
+#define _GOSLAB_INTERNAL_H
+
+#include <linux/cache.h>
+#include <linux/gfp.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include <linux/goslab.h>
+
+struct seq_file;
+
+#include "sizeclasses.h"
+
+#define GS_PAGE_SHIFT	GOSLAB_PAGE_SHIFT
+#define GS_PAGE_SIZE	GOSLAB_PAGE_SIZE
+/* Kernel pages per heap page, and the buddy order of one heap page. */
+#define GS_KPAGES	(GS_PAGE_SIZE >> PAGE_SHIFT)
+#define GS_PAGE_ORDER	(GS_PAGE_SHIFT - PAGE_SHIFT)
+
+/* The largest physically contiguous run alloc_pages() can give. */
+#define GS_MAX_RUN_PAGES	(1U << (MAX_PAGE_ORDER - GS_PAGE_ORDER))
+
+/* Tiny blocks live in their own size class slot: Go leaves class 0 unused. */
+#define GS_TINY_CLASS	0
+
+enum mspan_state {
+	MSPAN_FREE,	/* pages in the heap's free runs */
+	MSPAN_SMALL,	/* carved into objects of one mcentral */
+	MSPAN_LARGE,	/* one large object, physically contiguous */
+	MSPAN_HUGE,	/* one object beyond GS_MAX_RUN_PAGES, vmap()ed */
+};
+
+struct mchunk;
+struct mcentral;
+
+/**
+ * struct mspan - a run of heap pages
+ * @list: on mcentral.partial or mcentral.full (mcentral.lock), or on
+ *	mheap.large (mheap.lock)
+ * @base: address of the first byte
+ * @npages: heap pages (8 KiB) in the run
+ * @state: enum mspan_state; set by the heap, constant while the span lives
+ * @central: owner of a small span; NULL otherwise
+ * @chunk: the heap chunk of a small or large span
+ * @freelist: free objects still in the span (mcentral.lock)
+ * @nalloc: objects handed out of the span, to CPU caches or to callers
+ *	(mcentral.lock)
+ * @tinyref: tiny spans only: one byte per 16-byte block, four to a word,
+ *	counting the block's live objects plus a bias while a CPU still
+ *	packs into it (see malloc.c)
+ * @tinyend: tiny spans only: per block, a bit set at the last byte of each
+ *	object, so that goslab_usable_size() can tell an object's size
+ * @allocbits: debug mode only: a bit per object, set while a caller owns it
+ * @pages: huge spans only: the kernel pages behind the vmap()ed range
+ *
+ * Every kernel page of a span in use points back to it through
+ * page->private, which makes finding the span of a pointer O(1).
+ */
+struct mspan {
+	struct list_head list;
+	void *base;
+	unsigned int npages;
+	enum mspan_state state;
+	struct mcentral *central;
+	struct mchunk *chunk;
+	void *freelist;
+	unsigned int nalloc;
+	atomic_t *tinyref;
+	u16 *tinyend;
+	unsigned long *allocbits;
+	struct page **pages;
+};
+
+/**
+ * struct mcentral - the spans of one object size
+ * @lock: protects @partial, @full, the spans' @freelist and @nalloc, and
+ *	@nspans and @nalloc here
+ * @partial: spans with at least one free object
+ * @full: spans whose objects are all handed out
+ * @nspans: spans owned
+ * @nalloc: objects handed out of all spans, to CPU caches or callers
+ * @pcp: each CPU's free list for this size, under that CPU's mcache.lock
+ * @elemsize: distance between objects (the size class)
+ * @objsize: bytes a caller may use in an object
+ * @offset: where in an object the free-list link is kept: 0, or past the
+ *	object when a constructor's work must survive on the free list
+ * @nelems: objects per span
+ * @npages: heap pages per span
+ * @high: a CPU's free list is flushed when it reaches this length
+ * @divmagic: (offset * divmagic) >> 32 == offset / elemsize within a span
+ * @sizeclass: index in the size class table, or -1 for a goslab_cache
+ * @tiny: the span's objects are tiny blocks, with reference counts
+ * @ctor: constructor run once per object when its span is carved
+ * @name: for statistics
+ *
+ * Constant after init: everything from @pcp on.
+ */
+struct mcentral {
+	spinlock_t lock; /* see above */
+	struct list_head partial;
+	struct list_head full;
+	unsigned long nspans;
+	unsigned long nalloc;
+
+	struct gs_freelist __percpu *pcp;
+	unsigned int elemsize;
+	unsigned int objsize;
+	unsigned int offset;
+	unsigned int nelems;
+	unsigned int npages;
+	unsigned int high;
+	u32 divmagic;
+	int sizeclass;
+	bool tiny;
+	void (*ctor)(void *obj);
+	const char *name;
+};
+
+/**
+ * struct gs_freelist - a CPU's free objects of one mcentral
+ * @head: first free object; each links to the next (see gs_link_get())
+ * @count: objects on the list
+ */
+struct gs_freelist {
+	void *head;
+	unsigned int count;
+};
+
+enum gs_cpu_counter {
+	GS_CPU_ALLOC,		/* objects handed out by the fast path */
+	GS_CPU_FREE,		/* objects taken back by the fast path */
+	GS_CPU_REFILL,		/* free lists filled from an mcentral */
+	GS_CPU_FLUSH,		/* batches returned to an mcentral */
+	GS_CPU_TINY,		/* tiny objects packed */
+	GS_CPU_COUNTER_COUNT,
+};
+
+/**
+ * struct mcache - per-CPU state
+ * @lock: protects everything below on this CPU
+ * @tiny: the tiny block being packed, or NULL
+ * @tinyend: the end mask of @tiny, in its span
+ * @tinyoffset: first free byte in @tiny
+ * @tinyallocs: objects packed into @tiny so far
+ * @alloc: the free lists of the size classes, indexed by class
+ * @stat: enum gs_cpu_counter; written under @lock, read racily
+ *
+ * The free lists of goslab_caches are per-CPU allocations of their own,
+ * under the same @lock.
+ */
+struct mcache {
+	local_lock_t lock;
+	void *tiny;
+	u16 *tinyend;
+	unsigned int tinyoffset;
+	unsigned int tinyallocs;
+	struct gs_freelist alloc[GOSLAB_NUM_SIZE_CLASSES];
+	unsigned long stat[GS_CPU_COUNTER_COUNT];
+};
+
+DECLARE_PER_CPU(struct mcache, gs_mcache);
+
+/* The size classes, each with its mcentral; slot 0 holds the tiny blocks. */
+extern struct mcentral gs_classes[GOSLAB_NUM_SIZE_CLASSES];
+
+DECLARE_STATIC_KEY_FALSE(gs_debug_key);
+
+/* Address-dependent encoding of free-list links, as SLUB's hardening. */
+extern unsigned long gs_link_secret;
+
+#ifdef CONFIG_KASAN_GENERIC
+/*
+ * Free objects are poisoned in KASAN's shadow; the allocator itself must
+ * still read and write their links, so these two are not instrumented.
+ */
+void *gs_link_raw_get(void *slot);
+void gs_link_raw_set(void *slot, void *val);
+#else
+static inline void *gs_link_raw_get(void *slot)
+{
+	return *(void **)slot;
+}
+
+static inline void gs_link_raw_set(void *slot, void *val)
+{
+	*(void **)slot = val;
+}
+#endif
+
+static __always_inline unsigned long gs_link_mask(void *slot)
+{
+	if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED))
+		return gs_link_secret ^ swab((unsigned long)slot);
+	return 0;
+}
+
+/* The next free object after @obj, on a list of @c's objects. */
+static __always_inline void *gs_link_get(const struct mcentral *c, void *obj)
+{
+	void *slot = obj + c->offset;
+
+	return (void *)((unsigned long)gs_link_raw_get(slot) ^ gs_link_mask(slot));
+}
+
+static __always_inline void gs_link_set(const struct mcentral *c, void *obj,
+					void *next)
+{
+	void *slot = obj + c->offset;
+
+	gs_link_raw_set(slot, (void *)((unsigned long)next ^ gs_link_mask(slot)));
+}
+
+/* mheap.c: the page heap */
+struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
+			       gfp_t gfp);
+void mheap_free_span(struct mspan *s);
+struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
+struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
+void mheap_kick_scavenger(void);
+unsigned long mheap_release(unsigned long keep_pages);
+void mheap_show_spans(struct seq_file *m);
+void mheap_show(struct seq_file *m);
+void mheap_read_stats(struct goslab_stats *st);
+int mheap_init(void);
+void mheap_exit(void);
+
+/**
+ * span_of() - the span of an object goslab handed out
+ * @p: pointer to the start of, or into, an object in use
+ *
+ * Return: its span.  O(1): a page table walk for huge objects, arithmetic
+ * on the linear map for all others.
+ */
+static __always_inline struct mspan *span_of(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct page *page;
+
+	/* is_vmalloc_addr(), which is not inline. */
+	if (unlikely(addr - VMALLOC_START < VMALLOC_END - VMALLOC_START))
+		page = vmalloc_to_page(p);
+	else
+		page = virt_to_page(p);
+	return (struct mspan *)page_private(page);
+}
+
+static __always_inline unsigned int span_obj_index(const struct mcentral *c,
+						   const struct mspan *s,
+						   const void *p)
+{
+	return ((u64)(p - s->base) * c->divmagic) >> 32;
+}
+
+/* debug.c: debug mode and KASAN poisoning */
+#ifdef CONFIG_KASAN_GENERIC
+void gs_kasan_poison(const void *p, size_t size);
+void gs_kasan_unpoison(const void *p, size_t size);
+void gs_kasan_redzone(const void *p, size_t size, size_t objsize);
+#else
+static inline void gs_kasan_poison(const void *p, size_t size) { }
+static inline void gs_kasan_unpoison(const void *p, size_t size) { }
+static inline void gs_kasan_redzone(const void *p, size_t size,
+				    size_t objsize) { }
+#endif
+void gs_debug_poison(struct mcentral *c, void *obj);
+void gs_debug_carve(struct mcentral *c, struct mspan *s);
+void gs_debug_alloc(struct mcentral *c, void *obj);
+struct mspan *gs_debug_free(const void *p);
+bool gs_debug_owner(struct mspan *s, struct mcentral *c, const void *p);
+void gs_debug_show(struct seq_file *m);
+void gs_debug_read_stats(struct goslab_stats *st);
+
+/* mcentral.c: per-size span lists */
+void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
+		   unsigned int objsize, unsigned int elemsize,
+		   unsigned int offset, unsigned int npages,
+		   void (*ctor)(void *), struct gs_freelist __percpu *pcp);
+unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head);
+void mcentral_return(struct mcentral *c, void *head, unsigned int n);
+unsigned long mcentral_release_all(struct mcentral *c);
+
+/* mcache.c: per-CPU free lists */
+void *mcache_refill(struct mcentral *c, gfp_t gfp);
+void mcache_flush(struct mcentral *c);
+void mcache_drain_all(struct mcentral *only);
+void mcache_drain_cpu(unsigned int cpu, struct mcentral *only);
+unsigned long mcache_cached(const struct mcentral *c);
+unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
+int mcache_init(void);
+void mcache_exit(void);
+
+/**
+ * mcache_alloc() - the allocation fast path
+ * @c: the mcentral of the object size
+ * @gfp: for the slow path, should the CPU's list be empty
+ *
+ * A pop from this CPU's free list with interrupts off: no lock, no atomic.
+ *
+ * Return: a free object of @c, or NULL.
+ */
+static __always_inline void *mcache_alloc(struct mcentral *c, gfp_t gfp)
+{
+	struct gs_freelist *fl;
+	unsigned long flags;
+	void *obj;
+
+	local_lock_irqsave(&gs_mcache.lock, flags);
+	fl = this_cpu_ptr(c->pcp);
+	obj = fl->head;
+	if (likely(obj)) {
+		fl->head = gs_link_get(c, obj);
+		fl->count--;
+		__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
+	}
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+	if (unlikely(!obj))
+		obj = mcache_refill(c, gfp);
+	return obj;
+}
+
+/**
+ * mcache_free() - the free fast path
+ * @c: the mcentral @obj belongs to
+ * @obj: the object
+ *
+ * A push onto this CPU's free list; past the high mark, a batch goes back
+ * to @c.
+ */
+static __always_inline void mcache_free(struct mcentral *c, void *obj)
+{
+	struct gs_freelist *fl;
+	unsigned long flags;
+	unsigned int n;
+
+	local_lock_irqsave(&gs_mcache.lock, flags);
+	fl = this_cpu_ptr(c->pcp);
+	gs_link_set(c, obj, fl->head);
+	fl->head = obj;
+	n = ++fl->count;
+	__this_cpu_inc(gs_mcache.stat[GS_CPU_FREE]);
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+	if (unlikely(n >= c->high))
+		mcache_flush(c);
+}
+
+/*
+ * What every small object goes through after a free list gave it: KASAN
+ * opens the object (fencing off what the caller did not ask for), debug
+ * mode checks it, and init_on_alloc or __GFP_ZERO zero it.  A constructed
+ * object is never zeroed: its constructor's work must survive.
+ */
+static __always_inline void *gs_post_alloc(struct mcentral *c, void *obj,
+					   size_t size, gfp_t gfp)
+{
+	gs_kasan_unpoison(obj, c->objsize);
+	if (static_branch_unlikely(&gs_debug_key))
+		gs_debug_alloc(c, obj);
+	if (unlikely(want_init_on_alloc(gfp)) && !c->ctor)
+		memset(obj, 0, c->objsize);
+	if (size < c->objsize)
+		gs_kasan_redzone(obj, size, c->objsize);
+	return obj;
+}
+
+/* The mirror of gs_post_alloc(), before an object joins a free list. */
+static __always_inline void gs_pre_free(struct mcentral *c, void *obj)
+{
+	bool dbg = static_branch_unlikely(&gs_debug_key);
+
+	if (unlikely(want_init_on_free() || dbg)) {
+		gs_kasan_unpoison(obj, c->objsize);
+		if (want_init_on_free() && !c->ctor)
+			memset(obj, 0, c->objsize);
+		if (dbg)
+			gs_debug_poison(c, obj);
+	}
+	gs_kasan_poison(obj, c->elemsize);
+}
+
+/* malloc.c: the object tiers */
+void *gs_small_alloc(struct mcentral *c, size_t size, gfp_t gfp);
+void gs_small_free(struct mcentral *c, void *obj);
+unsigned long gs_trim(bool wait);
+void gs_tiny_retire(void *block, unsigned int nallocs);
+bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg);
+
+/* cache.c: goslab_cache */
+extern struct mutex gs_caches_mutex;
+bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg);
+void gs_cache_show(struct seq_file *m);
+void gs_caches_exit(void);
+
+/* stats.c: debugfs */
+void gs_debugfs_init(void);
+void gs_debugfs_exit(void);
+
+/* dev.c: the misc device */
+int goslab_dev_init(void);
+void goslab_dev_exit(void);
+
+#endif /* _GOSLAB_INTERNAL_H */

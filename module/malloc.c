@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab: the Go runtime's memory allocator, in the kernel.
+ *
+ * This is Go's runtime/malloc.go design (itself TCMalloc's heir) for code
+ * that calls it explicitly, as kmalloc is called.  The main allocator
+ * works in runs of 8 KiB heap pages.  Small allocation sizes (up to and
+ * including 32 KiB) are rounded to one of about 70 size classes, each of
+ * which has its own free set of objects of exactly that size.  Any free
+ * page of memory can be split into a set of objects of one size class.
+ *
+ * The allocator's data structures are:
+ *
+ *	mheap: the page heap, managed at 8 KiB granularity; see mheap.c.
+ *	mspan: a run of in-use pages managed by the mheap.
+ *	mcentral: collects all spans of a given size class; see mcentral.c.
+ *	mcache: a per-CPU cache of free objects of each size; see mcache.c.
+ *
+ * Allocating a small object proceeds up a hierarchy of caches:
+ *
+ *	1. Round the size up to one of the small size classes and look in
+ *	   this CPU's free list for the class.  If it is not empty, pop an
+ *	   object.  This is done with interrupts off and no lock and no atomic
+ *	   instruction: the list belongs to the CPU.
+ *
+ *	2. If the list is empty, take every free object of one span of the
+ *	   class from the mcentral, under the mcentral's lock.  That refills
+ *	   the CPU's list for many allocations to come, at the cost of one
+ *	   lock.
+ *
+ *	3. If the mcentral has no span with free objects, take a run of pages
+ *	   from the mheap and carve it into objects.
+ *
+ *	4. If the mheap has no free run large enough, get a new chunk from
+ *	   the kernel with alloc_pages().  Large chunks amortize the cost of
+ *	   talking to the kernel.
+ *
+ * Freeing a small object proceeds down the same hierarchy: push it on this
+ * CPU's list; when the list grows past its high mark, return half of it
+ * to the mcentral; a span whose objects have all come back returns to the
+ * heap; free heap pages beyond a bound go back to the kernel after a delay
+ * (the scavenger), or at once under memory pressure (the shrinker).
+ *
+ * Unlike Go, callers free explicitly and may free on any CPU, so an object
+ * need not come back to the CPU that allocated it: it goes to the freeing
+ * CPU's list, and from there in a batch to its span.  The span of any
+ * pointer is found in O(1) through page->private of its page.
+ *
+ * Objects under 16 bytes are "tiny": as in Go, several are packed into one
+ * 16-byte block, each aligned to the largest power of two dividing its
+ * size (at most 8).  Go can do that because its collector frees the block
+ * only when no object in it is reachable.  Here each block counts its live
+ * objects instead; since a block is shared by objects that any CPU may
+ * free, that count is the one atomic in goslab's object paths, paid on
+ * tiny frees only.  While a CPU still packs into a block, it counts its
+ * allocations privately and adds a bias to the block's count; retiring the
+ * block swaps the bias for the real number.  A block is reused only once
+ * all its objects are freed and its CPU has moved on.
+ *
+ * Objects over 32 KiB are "large": a span of their own, straight from the
+ * mheap.  Those larger than the kernel's largest contiguous allocation are
+ * built from single pages and vmap()ed, as vmalloc() does.
+ *
+ * Debug mode (the "debug" parameter) poisons free objects, checks the
+ * poison when they are reused, and validates every free against the heap;
+ * it turns the tiny allocator off so every object can be checked alone.
+ * Under KASAN, free objects are poisoned in the shadow whatever the mode.
+ */
+
+#include <linux/cpu.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static bool debug;
+module_param(debug, bool, 0444);
+MODULE_PARM_DESC(debug, "Poison and check free objects, validate frees");
+
+/* Beyond this, an allocation fails at once. */
+#define GS_MAX_ALLOC_SIZE	SZ_1G
+
+/*
+ * A tiny block's count holds this bias while a CPU packs into it: frees
+ * cannot bring it to zero before the CPU retires the block.  At most 16
+ * objects fit in a block, so the count fits in a byte.
+ */
+#define GS_TINY_BIAS	0x40U
+
+DEFINE_STATIC_KEY_FALSE(gs_debug_key);
+unsigned long gs_link_secret __read_mostly;
+struct mcentral gs_classes[GOSLAB_NUM_SIZE_CLASSES];
+static char gs_class_names[GOSLAB_NUM_SIZE_CLASSES][12];
+
+/**
+ * goslab_debug_enabled() - whether goslab runs in debug mode
+ *
+ * Return: the value of the debug module parameter.
+ */
+bool goslab_debug_enabled(void)
+{
+	return static_branch_unlikely(&gs_debug_key);
+}
+EXPORT_SYMBOL_GPL(goslab_debug_enabled);
+
+static __always_inline struct mcentral *size_to_central(size_t size)
+{
+	if (size <= GOSLAB_SMALL_SIZE_MAX)
+		return &gs_classes[goslab_size_to_class8[(size + 7) >> 3]];
+	return &gs_classes[goslab_size_to_class128[(size - GOSLAB_SMALL_SIZE_MAX +
+						    GOSLAB_LARGE_SIZE_DIV - 1) >> 7]];
+}
+
+/* Index of the tiny block @p is in, within its span @s. */
+static unsigned int tiny_index(const struct mspan *s, const void *p)
+{
+	return (p - s->base) / GOSLAB_TINY_SIZE;
+}
+
+/* Drop @n from a block's count; at zero the block is free. */
+static void tiny_put(const void *p, unsigned int n)
+{
+	struct mspan *s = span_of(p);
+	unsigned int idx = tiny_index(s, p), shift;
+	int v;
+
+	shift = (idx % 4) * 8;
+	v = atomic_sub_return(n << shift, &s->tinyref[idx / 4]);
+	if ((v >> shift) & 0xff)
+		return;
+	p = s->base + idx * GOSLAB_TINY_SIZE;
+	gs_kasan_poison(p, GOSLAB_TINY_SIZE);
+	mcache_free(&gs_classes[GS_TINY_CLASS], (void *)p);
+}
+
+/**
+ * gs_tiny_retire() - a CPU stops packing into a tiny block
+ * @block: the block
+ * @nallocs: objects the CPU packed into it
+ */
+void gs_tiny_retire(void *block, unsigned int nallocs)
+{
+	tiny_put(block, GS_TINY_BIAS - nallocs);
+}
+
+/* A block fresh from the free list becomes this CPU's tiny block. */
+static u16 *tiny_block_init(void *block)
+{
+	struct mspan *s = span_of(block);
+	unsigned int idx = tiny_index(s, block);
+
+	atomic_add(GS_TINY_BIAS << ((idx % 4) * 8), &s->tinyref[idx / 4]);
+	s->tinyend[idx] = 0;
+	return &s->tinyend[idx];
+}
+
+/*
+ * Pack @size bytes into this CPU's block.  Called with the local lock
+ * held; the end mask and the KASAN shadow of the block are updated under
+ * it too, so that two objects packed from one CPU never race on them.
+ */
+static void *tiny_pack(struct mcache *mc, unsigned int off, size_t size)
+{
+	void *p = mc->tiny + off;
+
+	mc->tinyoffset = off + size;
+	mc->tinyallocs++;
+	WRITE_ONCE(*mc->tinyend, *mc->tinyend | BIT(off + size - 1));
+	gs_kasan_unpoison(mc->tiny, mc->tinyoffset);
+	__this_cpu_inc(gs_mcache.stat[GS_CPU_TINY]);
+	return p;
+}
+
+static void *tiny_alloc(size_t size, gfp_t gfp)
+{
+	unsigned int align = min_t(unsigned int, size & -size, 8);
+	struct mcache *mc;
+	unsigned long flags;
+	unsigned int off, oldn;
+	void *p, *old;
+	u16 *end;
+
+	local_lock_irqsave(&gs_mcache.lock, flags);
+	mc = this_cpu_ptr(&gs_mcache);
+	off = ALIGN(mc->tinyoffset, align);
+	if (likely(mc->tiny && off + size <= GOSLAB_TINY_SIZE)) {
+		p = tiny_pack(mc, off, size);
+		local_unlock_irqrestore(&gs_mcache.lock, flags);
+		goto out;
+	}
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+
+	p = mcache_alloc(&gs_classes[GS_TINY_CLASS], gfp);
+	if (!p)
+		return NULL;
+	end = tiny_block_init(p);
+
+	/*
+	 * The CPU may have changed, or an interrupt may have installed a
+	 * block meanwhile; whichever block is current gives way to this one.
+	 */
+	local_lock_irqsave(&gs_mcache.lock, flags);
+	mc = this_cpu_ptr(&gs_mcache);
+	old = mc->tiny;
+	oldn = mc->tinyallocs;
+	mc->tiny = p;
+	mc->tinyend = end;
+	mc->tinyoffset = 0;
+	mc->tinyallocs = 0;
+	p = tiny_pack(mc, 0, size);
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+	if (old)
+		gs_tiny_retire(old, oldn);
+out:
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(p, 0, size);
+	return p;
+}
+
+static void tiny_free(const void *p)
+{
+	tiny_put(p, 1);
+}
+
+static size_t tiny_size(struct mspan *s, const void *p)
+{
+	unsigned int off = (unsigned long)p % GOSLAB_TINY_SIZE;
+	unsigned int mask = READ_ONCE(s->tinyend[tiny_index(s, p)]) >> off;
+
+	return mask ? __ffs(mask) + 1 : 0;
+}
+
+/**
+ * gs_small_alloc() - allocate from an mcentral
+ * @c: a size class or a goslab_cache
+ * @size: bytes asked for; KASAN fences off the rest of the object
+ * @gfp: the caller's flags
+ *
+ * Return: the object, or NULL.
+ */
+void *gs_small_alloc(struct mcentral *c, size_t size, gfp_t gfp)
+{
+	void *obj = mcache_alloc(c, gfp);
+
+	if (unlikely(!obj))
+		return NULL;
+	return gs_post_alloc(c, obj, size, gfp);
+}
+
+/**
+ * gs_small_free() - free to an mcentral
+ * @c: the mcentral of @obj
+ * @obj: an object of @c, validated in debug mode
+ */
+void gs_small_free(struct mcentral *c, void *obj)
+{
+	gs_pre_free(c, obj);
+	mcache_free(c, obj);
+}
+
+static void *large_alloc(size_t size, gfp_t gfp)
+{
+	unsigned int npages = DIV_ROUND_UP(size, GS_PAGE_SIZE);
+	struct mspan *s;
+
+	if (size > GS_MAX_ALLOC_SIZE)
+		return NULL;
+	if (npages <= GS_MAX_RUN_PAGES)
+		s = mheap_alloc_span(npages, MSPAN_LARGE, gfp);
+	else
+		s = mheap_alloc_huge(npages, gfp);
+	if (!s)
+		return NULL;
+	if (want_init_on_alloc(gfp))
+		memset(s->base, 0, (size_t)npages << GS_PAGE_SHIFT);
+	return s->base;
+}
+
+static void large_free(struct mspan *s)
+{
+	if (want_init_on_free())
+		memset(s->base, 0, (size_t)s->npages << GS_PAGE_SHIFT);
+	mheap_free_span(s);
+}
+
+/**
+ * goslab_alloc() - allocate memory
+ * @size: bytes wanted
+ * @flags: GFP flags; __GFP_ZERO zeroes the memory, and without
+ *	__GFP_DIRECT_RECLAIM goslab never sleeps (GFP_ATOMIC works in any
+ *	context, hard interrupts included)
+ *
+ * Objects under 16 bytes are packed into shared 16-byte blocks, aligned to
+ * the largest power of two that divides their size (at most 8).  Objects
+ * up to 32 KiB get their size class; they are aligned to the largest power
+ * of two dividing the class size, at most 8 KiB.  Larger objects are whole
+ * 8 KiB heap pages, page aligned; beyond 4 MiB they are vmap()ed and need
+ * a sleeping @flags.
+ *
+ * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL on failure.
+ */
+void *goslab_alloc(size_t size, gfp_t flags)
+{
+	if (unlikely(size > GOSLAB_MAX_SMALL_SIZE))
+		return large_alloc(size, flags);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (size < GOSLAB_TINY_SIZE && !static_branch_unlikely(&gs_debug_key))
+		return tiny_alloc(size, flags);
+	return gs_small_alloc(size_to_central(size), size, flags);
+}
+EXPORT_SYMBOL_GPL(goslab_alloc);
+
+/**
+ * goslab_free() - free memory from goslab_alloc() or goslab_cache_alloc()
+ * @p: the memory; NULL and ZERO_SIZE_PTR are ignored
+ *
+ * Any context; @p may be freed on any CPU.
+ */
+void goslab_free(const void *p)
+{
+	struct mspan *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	if (static_branch_unlikely(&gs_debug_key)) {
+		s = gs_debug_free(p);
+		if (!s)
+			return;
+	} else {
+		s = span_of(p);
+	}
+	if (unlikely(s->state != MSPAN_SMALL)) {
+		large_free(s);
+	} else if (unlikely(s->central->tiny)) {
+		tiny_free(p);
+	} else {
+		gs_pre_free(s->central, (void *)p);
+		mcache_free(s->central, (void *)p);
+	}
+}
+EXPORT_SYMBOL_GPL(goslab_free);
+
+/**
+ * goslab_usable_size() - the bytes a caller may use in an object
+ * @p: memory from goslab; NULL and ZERO_SIZE_PTR give 0
+ *
+ * As ksize(): at least the size asked for.  It is the size class for small
+ * objects, the requested size for tiny ones, whole heap pages for large
+ * ones.  Under KASAN the whole of it becomes accessible.
+ *
+ * Return: the usable size.
+ */
+size_t goslab_usable_size(const void *p)
+{
+	struct mspan *s;
+	size_t size;
+	bool in_heap;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return 0;
+	if (static_branch_unlikely(&gs_debug_key)) {
+		s = mheap_span_of_checked(p, &in_heap);
+		if (!s)
+			return 0;
+	} else {
+		s = span_of(p);
+	}
+	if (s->state != MSPAN_SMALL)
+		return (size_t)s->npages << GS_PAGE_SHIFT;
+	if (s->central->tiny)
+		return tiny_size(s, p);
+	size = s->central->objsize;
+	gs_kasan_unpoison(p, size);
+	return size;
+}
+EXPORT_SYMBOL_GPL(goslab_usable_size);
+
+static bool stats_one(struct mcentral *c, void *arg)
+{
+	struct goslab_stats *st = arg;
+	unsigned long cached = mcache_cached(c);
+	unsigned long out = READ_ONCE(c->nalloc);
+	unsigned long inuse = out > cached ? out - cached : 0;
+
+	st->objects_in_use += inuse;
+	st->bytes_in_use += (u64)inuse * c->elemsize;
+	st->objects_cached += cached;
+	return true;
+}
+
+/**
+ * goslab_get_stats() - read goslab's global counters
+ * @st: filled in; see struct goslab_stats
+ *
+ * Cheap, lockless, never stops allocation.
+ */
+void goslab_get_stats(struct goslab_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	mheap_read_stats(st);
+	gs_walk_centrals(stats_one, st);
+	st->objects_in_use += st->large_in_use;
+	gs_debug_read_stats(st);
+}
+EXPORT_SYMBOL_GPL(goslab_get_stats);
+
+/**
+ * gs_trim() - give back all the memory goslab can
+ * @wait: false from reclaim: give up rather than wait on a lock
+ *
+ * Return: kernel pages given back.
+ */
+unsigned long gs_trim(bool wait)
+{
+	if (wait) {
+		cpus_read_lock();
+		mutex_lock(&gs_caches_mutex);
+	} else {
+		if (!cpus_read_trylock())
+			return 0;
+		if (!mutex_trylock(&gs_caches_mutex)) {
+			cpus_read_unlock();
+			return 0;
+		}
+	}
+	mcache_drain_all(NULL);
+	mutex_unlock(&gs_caches_mutex);
+	cpus_read_unlock();
+	return mheap_release(0);
+}
+
+/**
+ * goslab_trim() - give back to the kernel all the memory goslab can
+ *
+ * Empties every CPU's cache into the central lists, returns empty spans to
+ * the heap and gives every free heap page back.  The shrinker does the
+ * same under memory pressure.
+ *
+ * Context: process context; sleeps.
+ * Return: kernel pages given back.
+ */
+unsigned long goslab_trim(void)
+{
+	return gs_trim(true);
+}
+EXPORT_SYMBOL_GPL(goslab_trim);
+
+/**
+ * gs_walk_centrals() - call @fn on every size class and goslab_cache
+ * @fn: returns false to stop
+ * @arg: passed on
+ *
+ * Context: caches come and go under gs_caches_mutex; hold it to see each
+ * exactly once.
+ * Return: false if @fn stopped the walk.
+ */
+bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
+		if (!fn(&gs_classes[i], arg))
+			return false;
+	return gs_caches_for_each(fn, arg);
+}
+
+static void classes_init(void)
+{
+	unsigned int i, size;
+
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++) {
+		/* Slot 0, unused in Go's table, holds the tiny blocks. */
+		size = i == GS_TINY_CLASS ? GOSLAB_TINY_SIZE :
+					    goslab_class_to_size[i];
+		snprintf(gs_class_names[i], sizeof(gs_class_names[i]),
+			 i == GS_TINY_CLASS ? "tiny" : "%u", size);
+		mcentral_init(&gs_classes[i], gs_class_names[i], i, size, size,
+			      0, i == GS_TINY_CLASS ? 1 : goslab_class_to_npages[i],
+			      NULL, &gs_mcache.alloc[i]);
+	}
+	gs_classes[GS_TINY_CLASS].tiny = true;
+}
+
+static int __init goslab_init(void)
+{
+	int ret;
+
+	gs_link_secret = get_random_long();
+	if (debug)
+		static_branch_enable(&gs_debug_key);
+	classes_init();
+	ret = mheap_init();
+	if (ret)
+		return ret;
+	ret = mcache_init();
+	if (ret)
+		goto out_heap;
+	gs_debugfs_init();
+	ret = goslab_dev_init();
+	if (ret)
+		goto out_debugfs;
+	pr_info("goslab: %u size classes, %lu KiB heap pages, debug %s\n",
+		GOSLAB_NUM_SIZE_CLASSES - 1, GS_PAGE_SIZE / SZ_1K,
+		debug ? "on" : "off");
+	return 0;
+
+out_debugfs:
+	gs_debugfs_exit();
+	mcache_exit();
+out_heap:
+	mheap_exit();
+	return ret;
+}
+
+static void __exit goslab_exit(void)
+{
+	struct goslab_stats live, left;
+	unsigned int i;
+
+	goslab_dev_exit();
+	gs_debugfs_exit();
+	mcache_exit();
+	/* With every CPU drained, what is out is what callers still hold. */
+	goslab_get_stats(&live);
+	gs_caches_exit();
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
+		mcentral_release_all(&gs_classes[i]);
+	mheap_exit();
+	goslab_get_stats(&left);
+	pr_info("goslab: unloaded: %llu live objects (%llu bytes) released, %llu pages held\n",
+		live.objects_in_use, live.bytes_in_use, left.pages_held);
+}
+
+module_init(goslab_init);
+module_exit(goslab_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("goslab: the Go runtime's memory allocator for the kernel");

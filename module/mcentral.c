@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mcentral: the spans of one object size.
+ *
+ * A CPU whose free list runs dry takes every free object of one span at
+ * once: a single pointer swap, however many objects the span had, after
+ * which the span is "full" (all its objects are out, in CPU caches or with
+ * callers).  This is Go's mcache taking a whole span from its mcentral,
+ * with the span's free list standing in for its allocation bitmap.
+ *
+ * Objects come back in batches, when a CPU's list grows past its high
+ * mark.  Each goes onto its own span's free list; a span that gets its
+ * first object back becomes partial again, and a span that gets its last
+ * one back returns to the heap.
+ */
+
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/**
+ * mcentral_init() - set up an mcentral
+ * @c: the mcentral
+ * @name: for statistics; must outlive @c
+ * @sizeclass: index in the size class table, or -1
+ * @objsize: bytes a caller may use
+ * @elemsize: distance between objects
+ * @offset: position of the free-list link in an object
+ * @npages: heap pages per span
+ * @ctor: constructor, or NULL
+ * @pcp: the per-CPU free lists, zeroed
+ */
+void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
+		   unsigned int objsize, unsigned int elemsize,
+		   unsigned int offset, unsigned int npages,
+		   void (*ctor)(void *), struct gs_freelist __percpu *pcp)
+{
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->partial);
+	INIT_LIST_HEAD(&c->full);
+	c->name = name;
+	c->sizeclass = sizeclass;
+	c->objsize = objsize;
+	c->elemsize = elemsize;
+	c->offset = offset;
+	c->npages = npages;
+	c->nelems = (npages << GS_PAGE_SHIFT) / elemsize;
+	c->divmagic = U32_MAX / elemsize + 1;
+	c->ctor = ctor;
+	c->pcp = pcp;
+	/*
+	 * Room for two spans' worth, so a CPU that frees what it just
+	 * allocated never bounces a span between itself and the central
+	 * list; at least 8 objects, for the classes of one object per span.
+	 */
+	c->high = max(2 * c->nelems, 8U);
+}
+
+/* Build a new span's free list in address order and construct objects. */
+static void *carve(struct mcentral *c, struct mspan *s)
+{
+	void *obj, *last = s->base + (c->nelems - 1) * c->elemsize;
+
+	if (c->ctor)
+		for (obj = s->base; obj <= last; obj += c->elemsize)
+			c->ctor(obj);
+	for (obj = s->base; obj < last; obj += c->elemsize)
+		gs_link_set(c, obj, obj + c->elemsize);
+	gs_link_set(c, last, NULL);
+	gs_debug_carve(c, s);
+	gs_kasan_poison(s->base, (size_t)s->npages << GS_PAGE_SHIFT);
+	return s->base;
+}
+
+static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
+{
+	struct mspan *s;
+	size_t meta;
+
+	s = mheap_alloc_span(c->npages, MSPAN_SMALL, gfp);
+	if (!s)
+		return NULL;
+	s->central = c;
+	if (c->tiny) {
+		/* One byte per block, four to a word, and a u16 end mask. */
+		meta = c->nelems * (sizeof(u8) + sizeof(u16));
+		s->tinyref = kzalloc(meta, gfpflags_allow_blocking(gfp) ?
+				     GFP_KERNEL : GFP_ATOMIC);
+		if (!s->tinyref)
+			goto fail;
+		s->tinyend = (u16 *)((u8 *)s->tinyref + c->nelems);
+	}
+	if (static_branch_unlikely(&gs_debug_key)) {
+		s->allocbits = bitmap_zalloc(c->nelems,
+					     gfpflags_allow_blocking(gfp) ?
+					     GFP_KERNEL : GFP_ATOMIC);
+		if (!s->allocbits)
+			goto fail;
+	}
+	return s;
+fail:
+	mheap_free_span(s);
+	return NULL;
+}
+
+/**
+ * mcentral_grab() - take every free object of one span
+ * @c: the mcentral
+ * @gfp: for a new span, if none has free objects
+ * @head: set to the first object of the list taken
+ *
+ * Return: how many objects the list holds; 0 if no memory.
+ */
+unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head)
+{
+	struct mspan *s;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&c->lock, flags);
+	s = list_first_entry_or_null(&c->partial, struct mspan, list);
+	if (s) {
+		*head = s->freelist;
+		n = c->nelems - s->nalloc;
+		s->freelist = NULL;
+		list_move(&s->list, &c->full);
+		goto out;
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	s = span_create(c, gfp);
+	if (!s)
+		return 0;
+	*head = carve(c, s);
+	n = c->nelems;
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&s->list, &c->full);
+	c->nspans++;
+out:
+	s->nalloc = c->nelems;
+	c->nalloc += n;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return n;
+}
+
+/**
+ * mcentral_return() - take a batch of free objects back
+ * @c: the mcentral
+ * @head: a list of @n objects of @c, linked with gs_link_set()
+ * @n: objects on the list
+ */
+void mcentral_return(struct mcentral *c, void *head, unsigned int n)
+{
+	struct mspan *s, *tmp;
+	unsigned long flags;
+	LIST_HEAD(empty);
+	void *obj, *next;
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (obj = head; obj; obj = next) {
+		next = gs_link_get(c, obj);
+		s = span_of(obj);
+		if (!s->freelist)
+			list_move(&s->list, &c->partial);
+		gs_link_set(c, obj, s->freelist);
+		s->freelist = obj;
+		if (!--s->nalloc) {
+			list_move(&s->list, &empty);
+			c->nspans--;
+		}
+	}
+	c->nalloc -= n;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(s, tmp, &empty, list)
+		mheap_free_span(s);
+}
+
+/**
+ * mcentral_release_all() - give every span back to the heap
+ * @c: an mcentral no CPU will use again, its CPU lists drained
+ *
+ * Return: objects that callers still held; their memory is gone too.
+ */
+unsigned long mcentral_release_all(struct mcentral *c)
+{
+	struct mspan *s, *tmp;
+	unsigned long flags, live;
+	LIST_HEAD(all);
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_splice_init(&c->partial, &all);
+	list_splice_init(&c->full, &all);
+	live = c->nalloc;
+	c->nalloc = 0;
+	c->nspans = 0;
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(s, tmp, &all, list)
+		mheap_free_span(s);
+	return live;
+}

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mheap: goslab's page heap.
+ *
+ * The heap takes memory from the kernel in chunks: high-order blocks from
+ * alloc_pages(), split at once into independent order-0 pages with
+ * split_page().  A chunk keeps two bitmaps of its 8 KiB heap pages, "busy"
+ * (in a span, or given back) and "released" (given back).  Free page runs
+ * are the runs of clear busy bits, so a freed span coalesces with its free
+ * neighbours by clearing its bits, with nothing to merge by hand; this is
+ * the idea of Go's bitmap page allocator, at chunk scale.
+ *
+ * Because the pages were split, any free heap page can be given back to
+ * the kernel on its own.  The scavenger does that, newest chunk first,
+ * when the free pages exceed retain_kb for scavenge_delay_ms; the shrinker
+ * does it under memory pressure.  A page given back leaves a hole that
+ * stays busy until the whole chunk is gone, since the linear map cannot
+ * put another page at that address.  Allocation is first fit from the
+ * oldest chunk, so live spans gather low and the newest chunks drain.
+ *
+ * Objects larger than a chunk can ever be (MAX_PAGE_ORDER) are "huge":
+ * their pages come straight from alloc_pages() and are vmap()ed, as
+ * vmalloc() would, so they need a sleeping GFP.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/llist.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+/* New chunks are at least this large (1 MiB), and at most MAX_PAGE_ORDER. */
+#define GS_CHUNK_ORDER	min(8, MAX_PAGE_ORDER)
+/* Heap pages given back per hold of mheap.lock. */
+#define GS_RELEASE_BATCH	64
+
+static unsigned int scavenge_delay_ms = 1000;
+static int scavenge_delay_set(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops scavenge_delay_ops = {
+	.set = scavenge_delay_set,
+	.get = param_get_uint,
+};
+module_param_cb(scavenge_delay_ms, &scavenge_delay_ops, &scavenge_delay_ms,
+		0644);
+MODULE_PARM_DESC(scavenge_delay_ms,
+		 "How long free heap memory must stay above retain_kb before the scavenger gives it back");
+
+static unsigned int retain_kb = 4096;
+module_param(retain_kb, uint, 0644);
+MODULE_PARM_DESC(retain_kb,
+		 "Free heap memory (KiB) the scavenger keeps for reuse");
+
+/**
+ * struct mchunk - a block of memory from alloc_pages()
+ * @list: on mheap.chunks, oldest first
+ * @base: address of heap page 0
+ * @npages: heap pages covered
+ * @nfree: heap pages free (busy bit clear)
+ * @nheld: heap pages not given back
+ * @busy: bit set: the heap page is in a span or was given back
+ * @released: bit set: the heap page was given back to the kernel
+ * @bits: storage for both bitmaps
+ *
+ * All fields but @base and @npages are under mheap.lock.
+ */
+struct mchunk {
+	struct list_head list;
+	unsigned long base;
+	unsigned int npages;
+	unsigned int nfree;
+	unsigned int nheld;
+	unsigned long *busy;
+	unsigned long *released;
+	unsigned long bits[];
+};
+
+/**
+ * struct mheap - the page heap
+ * @lock: protects everything here but @span_cache and the works
+ * @chunks: struct mchunk, oldest first
+ * @large: large and huge spans in use
+ * @nchunks: chunks on @chunks
+ * @nlarge: spans on @large
+ * @nlarge_pages: kernel pages in spans on @large
+ * @held: kernel pages held, in chunks or huge spans
+ * @inuse: kernel pages in spans
+ * @free: kernel pages in free runs
+ * @released: kernel pages given back since load
+ * @span_cache: struct mspan
+ * @scavenge: the scavenger
+ * @huge_free: frees huge spans whose owner freed them in atomic context
+ * @huge_deferred: those spans, linked through their first bytes
+ * @shrinker: gives memory back under pressure
+ *
+ * "Kernel pages" are PAGE_SIZE; a heap page is GS_KPAGES of them.
+ */
+static struct mheap {
+	spinlock_t lock; /* see above */
+	struct list_head chunks;
+	struct list_head large;
+	unsigned long nchunks;
+	unsigned long nlarge;
+	unsigned long nlarge_pages;
+	unsigned long held;
+	unsigned long inuse;
+	unsigned long free;
+	unsigned long released;
+
+	struct kmem_cache *span_cache;
+	struct delayed_work scavenge;
+	struct work_struct huge_free;
+	struct llist_head huge_deferred;
+	struct shrinker *shrinker;
+} mheap = {
+	.lock = __SPIN_LOCK_UNLOCKED(mheap.lock),
+	.chunks = LIST_HEAD_INIT(mheap.chunks),
+	.large = LIST_HEAD_INIT(mheap.large),
+};
+
+/* Metadata allocations follow the caller's ability to sleep. */
+static gfp_t meta_gfp(gfp_t gfp)
+{
+	return (gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC) |
+	       __GFP_NOWARN;
+}
+
+/* The flags for the heap's own alloc_pages(): no zeroing, no compound. */
+static gfp_t page_gfp(gfp_t gfp)
+{
+	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_DMA |
+		       __GFP_DMA32 | __GFP_MOVABLE);
+}
+
+static unsigned long retain_pages(void)
+{
+	return READ_ONCE(retain_kb) / (PAGE_SIZE / SZ_1K);
+}
+
+static void set_span_of(void *base, unsigned long kpages, struct mspan *s)
+{
+	struct page *page = virt_to_page(base);
+	unsigned long i;
+
+	for (i = 0; i < kpages; i++)
+		set_page_private(page + i, (unsigned long)s);
+}
+
+static unsigned long chunk_addr(const struct mchunk *ch, unsigned long idx)
+{
+	return ch->base + (idx << GS_PAGE_SHIFT);
+}
+
+/* First fit in the existing chunks; 0 if no run of @npages is free. */
+static unsigned long heap_take(unsigned int npages, struct mchunk **chp)
+{
+	struct mchunk *ch;
+	unsigned long idx;
+
+	lockdep_assert_held(&mheap.lock);
+	list_for_each_entry(ch, &mheap.chunks, list) {
+		if (ch->nfree < npages)
+			continue;
+		idx = bitmap_find_next_zero_area(ch->busy, ch->npages, 0,
+						 npages, 0);
+		if (idx >= ch->npages)
+			continue;
+		bitmap_set(ch->busy, idx, npages);
+		ch->nfree -= npages;
+		mheap.free -= npages * GS_KPAGES;
+		mheap.inuse += npages * GS_KPAGES;
+		*chp = ch;
+		return chunk_addr(ch, idx);
+	}
+	return 0;
+}
+
+/*
+ * A new chunk for at least @npages heap pages.  Large chunks are tried
+ * without reclaim or warnings: when memory is fragmented, a chunk just
+ * big enough is the better answer.
+ */
+static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
+{
+	unsigned int need = order_base_2(npages) + GS_PAGE_ORDER;
+	unsigned int order = max_t(unsigned int, need, GS_CHUNK_ORDER);
+	unsigned int hpages, words;
+	struct mchunk *ch;
+	struct page *page;
+
+	for (;; order--) {
+		gfp_t g = page_gfp(gfp);
+
+		if (order > need)
+			g = (g | __GFP_NOWARN | __GFP_NORETRY) &
+			    ~__GFP_DIRECT_RECLAIM;
+		page = alloc_pages(g, order);
+		if (page || order == need)
+			break;
+	}
+	if (!page)
+		return NULL;
+
+	hpages = 1U << (order - GS_PAGE_ORDER);
+	words = BITS_TO_LONGS(hpages);
+	ch = kzalloc(struct_size(ch, bits, 2 * words), meta_gfp(gfp));
+	if (!ch) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	split_page(page, order);
+	ch->base = (unsigned long)page_address(page);
+	ch->npages = hpages;
+	ch->nfree = hpages;
+	ch->nheld = hpages;
+	ch->busy = ch->bits;
+	ch->released = ch->bits + words;
+	return ch;
+}
+
+static void chunk_add(struct mchunk *ch)
+{
+	lockdep_assert_held(&mheap.lock);
+	list_add_tail(&ch->list, &mheap.chunks);
+	mheap.nchunks++;
+	mheap.held += ch->npages * GS_KPAGES;
+	mheap.free += ch->npages * GS_KPAGES;
+}
+
+/**
+ * mheap_alloc_span() - a span of contiguous heap pages
+ * @npages: heap pages wanted, at most GS_MAX_RUN_PAGES
+ * @state: MSPAN_SMALL (the caller carves it) or MSPAN_LARGE
+ * @gfp: the caller's GFP flags
+ *
+ * Return: the span, its pages pointing at it, or NULL.
+ */
+struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
+			       gfp_t gfp)
+{
+	struct mchunk *ch = NULL, *fresh = NULL;
+	unsigned long flags, base;
+	struct mspan *s;
+
+	s = kmem_cache_zalloc(mheap.span_cache, meta_gfp(gfp));
+	if (!s)
+		return NULL;
+
+	for (;;) {
+		spin_lock_irqsave(&mheap.lock, flags);
+		if (fresh)
+			chunk_add(fresh);
+		base = heap_take(npages, &ch);
+		spin_unlock_irqrestore(&mheap.lock, flags);
+		if (base)
+			break;
+		/* Others may have taken a fresh chunk's pages: grow again. */
+		fresh = chunk_create(npages, gfp);
+		if (!fresh) {
+			kmem_cache_free(mheap.span_cache, s);
+			return NULL;
+		}
+	}
+
+	s->base = (void *)base;
+	s->npages = npages;
+	s->state = state;
+	s->chunk = ch;
+	set_span_of(s->base, (unsigned long)npages * GS_KPAGES, s);
+	gs_kasan_unpoison(s->base, (size_t)npages << GS_PAGE_SHIFT);
+
+	if (state == MSPAN_LARGE) {
+		spin_lock_irqsave(&mheap.lock, flags);
+		list_add(&s->list, &mheap.large);
+		mheap.nlarge++;
+		mheap.nlarge_pages += (unsigned long)npages * GS_KPAGES;
+		spin_unlock_irqrestore(&mheap.lock, flags);
+	}
+	return s;
+}
+
+static void huge_free_now(struct mspan *s)
+{
+	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
+	unsigned long flags;
+
+	vunmap(s->base);
+	for (i = 0; i < kpages; i++) {
+		set_page_private(s->pages[i], 0);
+		__free_page(s->pages[i]);
+	}
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_del(&s->list);
+	mheap.nlarge--;
+	mheap.nlarge_pages -= kpages;
+	mheap.held -= kpages;
+	mheap.inuse -= kpages;
+	mheap.released += kpages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	kvfree(s->pages);
+	kmem_cache_free(mheap.span_cache, s);
+}
+
+static void huge_free_deferred(struct work_struct *work)
+{
+	struct llist_node *n, *next;
+
+	llist_for_each_safe(n, next, llist_del_all(&mheap.huge_deferred))
+		huge_free_now(span_of(n));
+}
+
+/**
+ * mheap_free_span() - give a span's pages back to the heap
+ * @s: a small span with no objects out, or a large or huge span
+ *
+ * Huge spans are unmapped, which may sleep; from atomic context that is
+ * left to a work item.
+ */
+void mheap_free_span(struct mspan *s)
+{
+	unsigned long idx, flags, n = s->npages;
+	struct mchunk *ch = s->chunk;
+	bool kick;
+
+	if (s->state == MSPAN_HUGE) {
+		if (preemptible()) {
+			huge_free_now(s);
+		} else {
+			llist_add((struct llist_node *)s->base,
+				  &mheap.huge_deferred);
+			schedule_work(&mheap.huge_free);
+		}
+		return;
+	}
+
+	gs_kasan_poison(s->base, n << GS_PAGE_SHIFT);
+	set_span_of(s->base, n * GS_KPAGES, NULL);
+	idx = ((unsigned long)s->base - ch->base) >> GS_PAGE_SHIFT;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	if (s->state == MSPAN_LARGE) {
+		list_del(&s->list);
+		mheap.nlarge--;
+		mheap.nlarge_pages -= n * GS_KPAGES;
+	}
+	bitmap_clear(ch->busy, idx, n);
+	ch->nfree += n;
+	mheap.free += n * GS_KPAGES;
+	mheap.inuse -= n * GS_KPAGES;
+	kick = mheap.free > retain_pages();
+	spin_unlock_irqrestore(&mheap.lock, flags);
+
+	kfree(s->tinyref);
+	kfree(s->allocbits);
+	kmem_cache_free(mheap.span_cache, s);
+	if (kick)
+		mheap_kick_scavenger();
+}
+
+/**
+ * mheap_alloc_huge() - a span beyond the largest contiguous run, vmap()ed
+ * @npages: heap pages wanted
+ * @gfp: the caller's GFP flags; must allow sleeping
+ *
+ * Return: the span, or NULL.
+ */
+struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp)
+{
+	unsigned long i, flags, kpages = (unsigned long)npages * GS_KPAGES;
+	struct mspan *s;
+
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	s = kmem_cache_zalloc(mheap.span_cache, meta_gfp(gfp));
+	if (!s)
+		return NULL;
+	s->pages = kvcalloc(kpages, sizeof(*s->pages), meta_gfp(gfp));
+	if (!s->pages)
+		goto fail;
+	for (i = 0; i < kpages; i++) {
+		s->pages[i] = alloc_page(page_gfp(gfp));
+		if (!s->pages[i])
+			goto fail;
+		set_page_private(s->pages[i], (unsigned long)s);
+	}
+	s->base = vmap(s->pages, kpages, VM_MAP, PAGE_KERNEL);
+	if (!s->base)
+		goto fail;
+	s->npages = npages;
+	s->state = MSPAN_HUGE;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_add(&s->list, &mheap.large);
+	mheap.nlarge++;
+	mheap.nlarge_pages += kpages;
+	mheap.held += kpages;
+	mheap.inuse += kpages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return s;
+
+fail:
+	for (i = 0; s->pages && i < kpages && s->pages[i]; i++) {
+		set_page_private(s->pages[i], 0);
+		__free_page(s->pages[i]);
+	}
+	kvfree(s->pages);
+	kmem_cache_free(mheap.span_cache, s);
+	return NULL;
+}
+
+/**
+ * mheap_span_of_checked() - the span of any pointer, if goslab owns it
+ * @p: any pointer
+ * @in_heap: set when @p points into free heap memory that goslab holds
+ *
+ * The slow, safe cousin of span_of() for debug mode: it never dereferences
+ * memory goslab does not own.
+ *
+ * Return: the span in use that contains @p, or NULL.
+ */
+struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
+{
+	unsigned long addr = (unsigned long)p, flags, idx;
+	struct mspan *s, *found = NULL;
+	struct mchunk *ch;
+
+	*in_heap = false;
+	spin_lock_irqsave(&mheap.lock, flags);
+	if (is_vmalloc_addr(p)) {
+		list_for_each_entry(s, &mheap.large, list)
+			if (s->state == MSPAN_HUGE && addr >= (unsigned long)s->base &&
+			    addr < (unsigned long)s->base +
+				   ((unsigned long)s->npages << GS_PAGE_SHIFT))
+				found = s;
+		goto out;
+	}
+	list_for_each_entry(ch, &mheap.chunks, list) {
+		if (addr < ch->base ||
+		    addr >= chunk_addr(ch, ch->npages))
+			continue;
+		idx = (addr - ch->base) >> GS_PAGE_SHIFT;
+		if (test_bit(idx, ch->released))
+			break;
+		if (!test_bit(idx, ch->busy)) {
+			*in_heap = true;
+			break;
+		}
+		found = (struct mspan *)page_private(virt_to_page(p));
+		break;
+	}
+out:
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return found;
+}
+
+/*
+ * Give free heap pages back to the kernel, newest chunk first, until at
+ * most @keep kernel pages are free; a batch at a time, so interrupts are
+ * never off for long.
+ */
+static unsigned long release_batch(unsigned long keep, struct list_head *dead)
+{
+	unsigned long flags, idx, done = 0;
+	struct mchunk *ch, *tmp;
+	struct page *page;
+	unsigned int i;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry_safe_reverse(ch, tmp, &mheap.chunks, list) {
+		while (ch->nfree && mheap.free > keep &&
+		       done < GS_RELEASE_BATCH) {
+			idx = find_first_zero_bit(ch->busy, ch->npages);
+			__set_bit(idx, ch->busy);
+			__set_bit(idx, ch->released);
+			ch->nfree--;
+			ch->nheld--;
+			page = virt_to_page((void *)chunk_addr(ch, idx));
+			for (i = 0; i < GS_KPAGES; i++)
+				__free_page(page + i);
+			mheap.free -= GS_KPAGES;
+			mheap.held -= GS_KPAGES;
+			mheap.released += GS_KPAGES;
+			done++;
+		}
+		if (!ch->nheld) {
+			list_move(&ch->list, dead);
+			mheap.nchunks--;
+		}
+		if (mheap.free <= keep || done >= GS_RELEASE_BATCH)
+			break;
+	}
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return done;
+}
+
+/**
+ * mheap_release() - give free heap pages back to the kernel
+ * @keep: kernel pages that may stay free
+ *
+ * Context: process context; may sleep.
+ * Return: kernel pages given back.
+ */
+unsigned long mheap_release(unsigned long keep)
+{
+	unsigned long n, total = 0;
+	struct mchunk *ch, *tmp;
+	LIST_HEAD(dead);
+
+	while ((n = release_batch(keep, &dead))) {
+		total += n * GS_KPAGES;
+		cond_resched();
+	}
+	list_for_each_entry_safe(ch, tmp, &dead, list)
+		kfree(ch);
+	return total;
+}
+
+static void scavenge_fn(struct work_struct *work)
+{
+	mheap_release(retain_pages());
+}
+
+/**
+ * mheap_kick_scavenger() - free heap memory went over retain_kb
+ *
+ * The scavenger runs scavenge_delay_ms later, once: memory freed and
+ * reused within that time never goes back to the kernel.
+ */
+void mheap_kick_scavenger(void)
+{
+	if (!delayed_work_pending(&mheap.scavenge))
+		schedule_delayed_work(&mheap.scavenge,
+				      msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
+}
+
+/* A new delay applies to a scavenge already waiting, too. */
+static int scavenge_delay_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret && delayed_work_pending(&mheap.scavenge))
+		mod_delayed_work(system_wq, &mheap.scavenge,
+				 msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
+	return ret;
+}
+
+static unsigned long gs_shrink_count(struct shrinker *sh,
+				     struct shrink_control *sc)
+{
+	struct goslab_stats st;
+
+	goslab_get_stats(&st);
+	return st.pages_free + st.objects_cached ? : SHRINK_EMPTY;
+}
+
+static unsigned long gs_shrink_scan(struct shrinker *sh,
+				    struct shrink_control *sc)
+{
+	return gs_trim(false) ? : SHRINK_STOP;
+}
+
+/**
+ * mheap_show_spans() - one line per span in use and per free run
+ * @m: the debugfs file
+ *
+ * Chunk by chunk, in address order within each: the picture of the heap.
+ */
+void mheap_show_spans(struct seq_file *m)
+{
+	unsigned long flags, idx, end, ci = 0;
+	struct mchunk *ch;
+	struct mspan *s;
+
+	seq_puts(m, "chunk page npages state class elemsize nelems nalloc\n");
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_for_each_entry(ch, &mheap.chunks, list) {
+		for (idx = 0; idx < ch->npages; idx = end) {
+			if (test_bit(idx, ch->released)) {
+				end = find_next_zero_bit(ch->released,
+							 ch->npages, idx);
+				seq_printf(m, "%lu %lu %lu released\n", ci, idx,
+					   end - idx);
+			} else if (!test_bit(idx, ch->busy)) {
+				end = find_next_bit(ch->busy, ch->npages, idx);
+				seq_printf(m, "%lu %lu %lu free\n", ci, idx,
+					   end - idx);
+			} else {
+				s = (struct mspan *)
+				    page_private(virt_to_page((void *)chunk_addr(ch, idx)));
+				if (!s) {
+					end = idx + 1;
+					continue;
+				}
+				end = idx + s->npages;
+				if (s->state == MSPAN_LARGE)
+					seq_printf(m, "%lu %lu %u large\n", ci,
+						   idx, s->npages);
+				else
+					seq_printf(m, "%lu %lu %u small %s %u %u %u\n",
+						   ci, idx, s->npages,
+						   s->central->name,
+						   s->central->elemsize,
+						   s->central->nelems,
+						   READ_ONCE(s->nalloc));
+			}
+		}
+		ci++;
+	}
+	list_for_each_entry(s, &mheap.large, list)
+		if (s->state == MSPAN_HUGE)
+			seq_printf(m, "- - %u huge\n", s->npages);
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+
+/**
+ * mheap_read_stats() - the heap's part of struct goslab_stats
+ * @st: filled in: pages_*, large_in_use; large objects' bytes added to
+ *	bytes_in_use
+ */
+void mheap_read_stats(struct goslab_stats *st)
+{
+	st->pages_held = READ_ONCE(mheap.held);
+	st->pages_in_use = READ_ONCE(mheap.inuse);
+	st->pages_free = READ_ONCE(mheap.free);
+	st->pages_released = READ_ONCE(mheap.released);
+	st->large_in_use = READ_ONCE(mheap.nlarge);
+	st->bytes_in_use += (u64)READ_ONCE(mheap.nlarge_pages) * PAGE_SIZE;
+}
+
+/**
+ * mheap_show() - the heap summary for debugfs
+ * @m: the file
+ */
+void mheap_show(struct seq_file *m)
+{
+	seq_printf(m, "chunks %lu\n", READ_ONCE(mheap.nchunks));
+	seq_printf(m, "pages_held %lu\n", READ_ONCE(mheap.held));
+	seq_printf(m, "pages_in_use %lu\n", READ_ONCE(mheap.inuse));
+	seq_printf(m, "pages_free %lu\n", READ_ONCE(mheap.free));
+	seq_printf(m, "pages_released %lu\n", READ_ONCE(mheap.released));
+	seq_printf(m, "large_in_use %lu\n", READ_ONCE(mheap.nlarge));
+	seq_printf(m, "retain_kb %u\n", READ_ONCE(retain_kb));
+	seq_printf(m, "scavenge_delay_ms %u\n", READ_ONCE(scavenge_delay_ms));
+}
+
+int mheap_init(void)
+{
+	mheap.span_cache = KMEM_CACHE(mspan, 0);
+	if (!mheap.span_cache)
+		return -ENOMEM;
+	INIT_DELAYED_WORK(&mheap.scavenge, scavenge_fn);
+	INIT_WORK(&mheap.huge_free, huge_free_deferred);
+	init_llist_head(&mheap.huge_deferred);
+
+	mheap.shrinker = shrinker_alloc(0, "goslab");
+	if (!mheap.shrinker) {
+		kmem_cache_destroy(mheap.span_cache);
+		return -ENOMEM;
+	}
+	mheap.shrinker->count_objects = gs_shrink_count;
+	mheap.shrinker->scan_objects = gs_shrink_scan;
+	shrinker_register(mheap.shrinker);
+	return 0;
+}
+
+/**
+ * mheap_exit() - give everything back
+ *
+ * Called after every small span went back to the heap: frees the large
+ * and huge spans still in use, then every chunk.
+ */
+void mheap_exit(void)
+{
+	struct mspan *s, *tmp;
+
+	shrinker_free(mheap.shrinker);
+	/* Huge spans freed from atomic context are still listed until then. */
+	flush_work(&mheap.huge_free);
+	list_for_each_entry_safe(s, tmp, &mheap.large, list)
+		mheap_free_span(s);
+	flush_work(&mheap.huge_free);
+	cancel_delayed_work_sync(&mheap.scavenge);
+	mheap_release(0);
+	kmem_cache_destroy(mheap.span_cache);
+}

@@ -1,0 +1,149 @@
+#!/bin/sh
+# /init of the goslab test guest: busybox, no real root filesystem.
+#
+# Runs one of two scripts, chosen by MODE in /etc/goslab.conf:
+#   check: pass1 loads goslab.ko and goslab_kunit.ko, collects every KUnit
+#          suite's KTAP from debugfs, unloads both; pass2 is the same with
+#          goslab.ko debug=1; pass3 loads goslab.ko and runs every program
+#          in /selftests.
+#   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
+# then powers the machine off.  Modules are in /modules, selftests in
+# /selftests.
+#
+# Humans read the console (ttyS0), interleaved with the kernel log.  The
+# host's parser reads the second serial port (ttyS1), which carries only
+# what this script writes there, so kernel messages can never split a KTAP
+# or TAP line.  Its lines starting with "@@ " are records:
+#   @@ step RC WHAT                  a command and its exit status
+#   @@ ktap-begin PASS / ktap-end    one KTAP document for the pass
+#   @@ selftest-begin PASS NAME / @@ selftest-end PASS NAME RC
+#   @@ done                          the script reached the end
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+MODE=check
+SELFTEST_TIMEOUT=600
+# shellcheck source=/dev/null # written by mkinitramfs.sh
+. /etc/goslab.conf
+
+mount -t devtmpfs devtmpfs /dev
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug
+
+# Results channel; raw so the tty does not turn \n into \r\n.
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+exec 3>/dev/ttyS1
+
+say() { echo "===== goslab-guest: $* ====="; }
+rec() { echo "@@ $*" >&3; }
+
+# step WHAT CMD...: run CMD, log its status to both channels.
+step() {
+	what=$1
+	shift
+	"$@"
+	rc=$?
+	echo "goslab-guest: $what: rc=$rc"
+	rec step "$rc" "$what"
+	return $rc
+}
+
+# kunit_pass NAME ARGS...: one goslab.ko + goslab_kunit.ko round.
+kunit_pass() {
+	pass=$1
+	shift
+	say "$pass begin"
+	ls /sys/kernel/debug/kunit >/tmp/suites.before 2>/dev/null
+	args=$*
+	if step "$pass: insmod goslab.ko${args:+ $args}" insmod /modules/goslab.ko "$@"; then
+		step "$pass: insmod goslab_kunit.ko" insmod /modules/goslab_kunit.ko &&
+			collect_ktap "$pass" &&
+			step "$pass: rmmod goslab_kunit" rmmod goslab_kunit
+		step "$pass: rmmod goslab" rmmod goslab
+	fi
+	say "$pass end"
+}
+
+# Combine the results files of the suites that appeared with the module
+# into one KTAP document with a top-level plan: each file is a complete
+# document for a single suite ("KTAP version 1", "1..1", the suite as
+# subtest, "ok 1 <suite>"), so drop its two header lines and renumber
+# its last line.
+collect_ktap() {
+	suites=
+	n=0
+	for d in /sys/kernel/debug/kunit/*/; do
+		s=$(basename "$d")
+		if [ -f "$d/results" ] && ! grep -qxF "$s" /tmp/suites.before; then
+			suites="$suites $s"
+			n=$((n + 1))
+		fi
+	done
+	rec ktap-begin "$1"
+	echo "KTAP version 1" >&3
+	echo "1..$n" >&3
+	i=0
+	for s in $suites; do
+		i=$((i + 1))
+		sed -E -e '1,2d' -e "s/^(not ok|ok) 1 /\\1 $i /" \
+			"/sys/kernel/debug/kunit/$s/results" >&3
+	done
+	rec ktap-end "$1"
+}
+
+selftest_pass() {
+	pass=pass3
+	say "$pass begin"
+	if step "$pass: insmod goslab.ko" insmod /modules/goslab.ko; then
+		for t in /selftests/*; do
+			if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+			name=${t##*/}
+			say "$pass: selftest $name"
+			rec selftest-begin "$pass" "$name"
+			(cd /tmp && timeout "$SELFTEST_TIMEOUT" "$t") >/tmp/out 2>&1
+			rc=$?
+			# Not on the console: the host scans it for splats, and a test
+			# printing "WARNING:" is not one.  The host shows it instead.
+			cat /tmp/out >&3
+			rec selftest-end "$pass" "$name" "$rc"
+			echo "goslab-guest: selftest $name: rc=$rc"
+		done
+		step "$pass: rmmod goslab" rmmod goslab
+	fi
+	say "$pass end"
+}
+
+demo() {
+	say "demo begin"
+	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
+		if step "insmod goslab_demo.ko" insmod /modules/goslab_demo.ko; then
+			say "/sys/kernel/debug/goslab"
+			find /sys/kernel/debug/goslab -type f 2>/dev/null | sort |
+				while read -r f; do
+					echo "--- $f"
+					cat "$f"
+				done
+			step "rmmod goslab_demo" rmmod goslab_demo
+		fi
+		step "rmmod goslab" rmmod goslab
+	fi
+	say "demo end"
+}
+
+say "mode $MODE, kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+case $MODE in
+check)
+	kunit_pass pass1
+	kunit_pass pass2 debug=1
+	selftest_pass
+	;;
+demo)
+	demo
+	;;
+esac
+rec "done"
+say "done, powering off"
+sync
+poweroff -f
+# Without ACPI power-off a reboot ends QEMU too (-no-reboot).
+sleep 5
+reboot -f

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Lint goslab: build the modules with W=1 and sparse (C=1) and demand no
+# warning at all, run the kernel tree's checkpatch.pl --strict on every
+# .c/.h file, and shellcheck our scripts.  Each is one test result.
+#
+# usage: lint.sh KDIR [MODSRC [ROWS]]
+#   KDIR    kernel build tree (its "source" link leads to checkpatch.pl)
+#   MODSRC  external module tree to lint (default: this repository)
+#   ROWS    file to append "pass|fail|skip<TAB>1<TAB>name" rows to
+# Leaves the freshly built modules in MODSRC.  Exits 1 if anything failed.
+set -uo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+[ $# -ge 1 ] || die "usage: $0 KDIR [MODSRC [ROWS]]"
+kdir=$1 modsrc=${2:-$GOSLAB_ROOT} rows=${3:-/dev/null}
+failed=0
+result() {
+	printf '%s\t1\t%s\n' "$1" "$2" >>"$rows"
+	printf '%s %s\n' "${1^^}" "$2"
+	[ "$1" != fail ] || failed=1
+}
+
+# W=1 warnings appear only when a file is compiled, so start clean.  The
+# objects built here are ordinary ones (W= and C= change no code), and
+# `make check` boots them.
+log "building $modsrc with W=1 C=1 against $kdir"
+buildlog=$(mktemp)
+trap 'rm -f "$buildlog"' EXIT
+make -s -C "$kdir" M="$modsrc" clean >/dev/null 2>&1
+if make -C "$kdir" M="$modsrc" W=1 C=1 >"$buildlog" 2>&1; then
+	result pass "lint: modules build"
+	# gcc and sparse say "warning:"/"error:"; modpost says "WARNING:".
+	if grep -E 'warning:|error:|WARNING:' "$buildlog"; then
+		result fail "lint: W=1 + sparse clean"
+	else
+		result pass "lint: W=1 + sparse clean"
+	fi
+else
+	cat "$buildlog"
+	result fail "lint: modules build"
+	result skip "lint: W=1 + sparse clean"
+fi
+
+checkpatch=$kdir/source/scripts/checkpatch.pl
+[ -x "$checkpatch" ] || checkpatch=$kdir/scripts/checkpatch.pl
+mapfile -t files < <(cd "$modsrc" && find . \( -name .git -o -name out \) -prune -o \
+	\( -name '*.[ch]' ! -name '*.mod.c' \) -type f -print | sed 's|^\./||' | LC_ALL=C sort)
+for f in "${files[@]}"; do
+	if (cd "$modsrc" && "$checkpatch" --strict --no-tree --quiet --show-types -f "$f"); then
+		result pass "lint: checkpatch $f"
+	else
+		result fail "lint: checkpatch $f"
+	fi
+done
+
+# Our own shell: guest-init.sh is busybox sh, the rest bash.
+if command -v shellcheck >/dev/null; then
+	if (cd "$GOSLAB_ROOT" && shellcheck -x scripts/*.sh .ci/run); then
+		result pass "lint: shellcheck"
+	else
+		result fail "lint: shellcheck"
+	fi
+fi
+exit $failed
