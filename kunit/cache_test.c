@@ -330,9 +330,7 @@ static void goslab_test_cache_destroy_live(struct kunit *test)
 	for (i = LIVE; i < N; i++)
 		goslab_cache_free(c, objs[i]);
 
-	pr_info("GOSLAB_EXPECT_SPLAT_BEGIN\n");
 	goslab_cache_destroy(c);
-	pr_info("GOSLAB_EXPECT_SPLAT_END\n");
 	/* A trim must not take the zombie's memory either. */
 	goslab_trim();
 

@@ -12,8 +12,6 @@
 #include "goslab_test.h"
 
 /* Reports a test provokes on purpose are not splats (scripts/analyze-guest.py). */
-#define EXPECT_SPLAT_BEGIN()	pr_info("GOSLAB_EXPECT_SPLAT_BEGIN\n")
-#define EXPECT_SPLAT_END()	pr_info("GOSLAB_EXPECT_SPLAT_END\n")
 
 static void debug_mode_only(struct kunit *test)
 {
@@ -78,7 +76,6 @@ static void goslab_test_debug_double_free(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, o2);
 
 	gs_stats(test, &before);
-	EXPECT_SPLAT_BEGIN();
 	goslab_free(small);
 	goslab_free(small);
 	n++;
@@ -94,7 +91,6 @@ static void goslab_test_debug_double_free(struct kunit *test)
 	goslab_cache_free(c, o2);
 	goslab_free(o2);
 	n++;
-	EXPECT_SPLAT_END();
 	gs_stats(test, &after);
 
 	KUNIT_EXPECT_EQ(test, after.debug_double_free - before.debug_double_free, n);
@@ -144,7 +140,6 @@ static void goslab_test_debug_invalid_free(struct kunit *test)
 	memset(stack_words, 0, sizeof(stack_words));
 
 	gs_stats(test, &before);
-	EXPECT_SPLAT_BEGIN();
 	/* Never goslab's. */
 	goslab_free(&stack_words[1]);
 	n++;
@@ -169,7 +164,6 @@ static void goslab_test_debug_invalid_free(struct kunit *test)
 	n++;
 	goslab_free(obj + 8);
 	n++;
-	EXPECT_SPLAT_END();
 	gs_stats(test, &after);
 
 	KUNIT_EXPECT_EQ(test, after.debug_invalid_free - before.debug_invalid_free, n);

@@ -31,14 +31,15 @@ SPLAT = re.compile(
     r'self-detected stall|detected stalls|rcu: INFO:|'
     r'hung_task|blocked for more than \d+ seconds')
 CALL_TRACE = re.compile(r'Call Trace:')
+# The panic that oops=panic turns an oops into is part of that oops.
+PANIC = re.compile(r'Kernel panic')
 # How many lines a splat header may precede its "Call Trace:" by.
 TRACE_WINDOW = 60
 # Headers this close to a reported one belong to the same splat (e.g. the
 # "hung_task_timeout_secs" hint under "blocked for more than").
 GROUP_WINDOW = 10
-# A test that triggers a splat on purpose brackets it with these lines.
-EXPECT_BEGIN = 'GOSLAB_EXPECT_SPLAT_BEGIN'
-EXPECT_END = 'GOSLAB_EXPECT_SPLAT_END'
+# goslab's last words on unload: every page it took must be back.
+UNLOADED = re.compile(r'goslab: unloaded: (\d+) live objects .* (\d+) pages held')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 
 
@@ -65,17 +66,10 @@ def load_benign(path):
 
 def scan_splats(lines, benign, res):
     """Report each splat header, and each unexplained Call Trace."""
-    expected = False
     last_header = group_end = -TRACE_WINDOW - 1
     found = 0
     for i, raw in enumerate(lines):
         line = TIMESTAMP.sub('', raw.rstrip())
-        if EXPECT_BEGIN in line:
-            expected = True
-            continue
-        if EXPECT_END in line:
-            expected = False
-            continue
         if any(p.search(line) for p in benign):
             last_header = i
             continue
@@ -83,11 +77,12 @@ def scan_splats(lines, benign, res):
         trace = CALL_TRACE.search(line) and i - last_header > TRACE_WINDOW
         if header:
             last_header = i
-        if expected or not (header or trace):
+        if not (header or trace):
             continue
         # A header close after the last one reported extends that splat;
         # an oops storm stays one failure.
-        if i - group_end <= GROUP_WINDOW:
+        if i - group_end <= GROUP_WINDOW or \
+                (PANIC.search(line) and i - group_end <= TRACE_WINDOW):
             group_end = i
             continue
         group_end = i
@@ -98,6 +93,22 @@ def scan_splats(lines, benign, res):
         res.add('fail', 1, f'splat: {line[:100]}')
     if not found:
         res.add('pass', 1, 'no splats in the guest log')
+
+
+def check_unloads(lines, nr_rmmods, res):
+    """Each unload of goslab.ko must leave 0 pages held."""
+    seen = 0
+    for raw in lines:
+        m = UNLOADED.search(raw)
+        if not m:
+            continue
+        seen += 1
+        held = int(m.group(2))
+        res.add('pass' if held == 0 else 'fail', 1,
+                f'unload {seen}: {m.group(1)} live objects released, '
+                f'{held} pages held')
+    if seen != nr_rmmods:
+        res.add('fail', 1, f'{nr_rmmods} rmmod goslab ran, {seen} unload reports')
 
 
 def parse_records(lines):
@@ -231,6 +242,9 @@ def main():
         for st in selftests:
             count_tap(st, res)
 
+    check_unloads(console, sum(1 for rc, what in steps
+                               if rc == 0 and 'rmmod goslab' in what and
+                               'rmmod goslab_' not in what), res)
     scan_splats(console, load_benign(a.benign) if a.benign else [], res)
 
 
