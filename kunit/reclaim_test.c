@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goslab KUnit tests: giving memory back to the kernel after a burst, by
- * goslab_trim(), by the shrinker (drop_caches) and by the scavenger.
+ * goslab_trim(), by the shrinker (drop_caches) and by the scavenger; and a
+ * CPU going offline handing its cache back.
  */
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/workqueue.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -207,10 +210,79 @@ static void goslab_test_scavenger(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
 }
 
+#define OFFLINE_CPU	1
+#define OFFLINE_OBJS	200
+
+struct offline_ctx {
+	void *objs[OFFLINE_OBJS];
+	void *tiny;	/* left live in the CPU's tiny block */
+	int err;
+};
+
+/* On OFFLINE_CPU: fill its 64-byte list and start a tiny block. */
+static long fill_cpu_cache(void *arg)
+{
+	struct offline_ctx *ctx = arg;
+	void *other;
+	int i;
+
+	for (i = 0; i < OFFLINE_OBJS; i++) {
+		ctx->objs[i] = goslab_alloc(64, GFP_KERNEL);
+		if (!ctx->objs[i])
+			ctx->err = -ENOMEM;
+	}
+	for (i = 0; i < OFFLINE_OBJS; i++)
+		goslab_free(ctx->objs[i]);
+	ctx->tiny = goslab_alloc(4, GFP_KERNEL);
+	other = goslab_alloc(4, GFP_KERNEL);
+	if (!ctx->tiny || !other)
+		ctx->err = -ENOMEM;
+	goslab_free(other);
+	return 0;
+}
+
+static void goslab_test_cpu_offline(struct kunit *test)
+{
+	struct goslab_stats base, full, gone, st;
+	struct offline_ctx *ctx;
+
+	if (!cpu_online(OFFLINE_CPU))
+		kunit_skip(test, "needs CPU %d online", OFFLINE_CPU);
+	if (gs_debug())
+		kunit_skip(test, "no tiny blocks in debug mode");
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	goslab_trim();
+	gs_stats(test, &base);
+
+	KUNIT_ASSERT_EQ(test, work_on_cpu(OFFLINE_CPU, fill_cpu_cache, ctx), 0);
+	KUNIT_ASSERT_EQ(test, ctx->err, 0);
+	gs_stats(test, &full);
+	/* The 64-byte objects and the tiny blocks sit on CPU 1's lists. */
+	KUNIT_ASSERT_GE(test, full.objects_cached, base.objects_cached + OFFLINE_OBJS);
+	/* In use: the tiny block CPU 1 packs into. */
+	KUNIT_EXPECT_EQ(test, full.objects_in_use, base.objects_in_use + 1);
+
+	KUNIT_ASSERT_EQ(test, remove_cpu(OFFLINE_CPU), 0);
+	gs_stats(test, &gone);
+	KUNIT_EXPECT_EQ(test, add_cpu(OFFLINE_CPU), 0);
+
+	/* The dead CPU's lists went back to the central lists and the heap. */
+	KUNIT_EXPECT_LE(test, gone.objects_cached + OFFLINE_OBJS, full.objects_cached);
+	KUNIT_EXPECT_LT(test, gone.pages_in_use, full.pages_in_use);
+	/* Its tiny block was retired, alive only for the object still in it. */
+	KUNIT_EXPECT_EQ(test, gone.objects_in_use, base.objects_in_use + 1);
+	goslab_free(ctx->tiny);
+	gs_stats(test, &st);
+	KUNIT_EXPECT_EQ_MSG(test, st.objects_in_use, base.objects_in_use,
+			    "the retired block was not freed with its last object");
+}
+
 static struct kunit_case goslab_reclaim_cases[] = {
 	KUNIT_CASE(goslab_test_trim),
 	KUNIT_CASE(goslab_test_shrinker),
 	KUNIT_CASE_SLOW(goslab_test_scavenger),
+	KUNIT_CASE(goslab_test_cpu_offline),
 	{}
 };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goslab KUnit tests: the tiny allocator (requests of 1 to 15 bytes packed
- * into a CPU's current 16-byte block).
+ * goslab KUnit tests: the tiny allocator (requests of 1 to 15 bytes but 8,
+ * packed into a CPU's current 16-byte block).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -47,22 +47,25 @@ struct tiny_seq {
 	struct tiny_step step[TINY_SEQ_MAX];
 };
 
-/* Offsets follow from the alignment rule; the first step always starts a block. */
+/*
+ * Offsets follow from the alignment rule; the first step always starts a
+ * block.  Size 8 is not tiny: it fills an 8-byte class slot exactly.
+ */
 static const struct tiny_seq tiny_seqs[] = {
-	{ { { 8, 1, 0 }, { 1, 0, 8 }, { 2, 0, 10 }, { 4, 0, 12 } } },
-	{ { { 8, 1, 0 }, { 4, 0, 8 }, { 4, 0, 12 }, { 1, 1, 0 } } },
+	{ { { 4, 1, 0 }, { 1, 0, 4 }, { 2, 0, 6 }, { 4, 0, 8 } } },
+	{ { { 12, 1, 0 }, { 4, 0, 12 }, { 1, 1, 0 } } },
 	{ { { 6, 1, 0 }, { 3, 0, 6 }, { 4, 0, 12 } } },
 	{ { { 2, 1, 0 }, { 12, 0, 4 } } },
-	{ { { 5, 1, 0 }, { 8, 0, 8 } } },
+	{ { { 5, 1, 0 }, { 4, 0, 8 }, { 4, 0, 12 } } },
 	{ { { 3, 1, 0 }, { 10, 0, 4 }, { 2, 0, 14 } } },
-	{ { { 9, 1, 0 }, { 8, 1, 0 }, { 8, 0, 8 } } },
+	{ { { 9, 1, 0 }, { 12, 1, 0 }, { 4, 0, 12 } } },
 	{ { { 7, 1, 0 }, { 7, 0, 7 }, { 2, 0, 14 } } },
 	{ { { 15, 1, 0 }, { 1, 0, 15 }, { 1, 1, 0 } } },
 	{ { { 10, 1, 0 }, { 4, 0, 12 } } },
 	{ { { 11, 1, 0 }, { 4, 0, 12 } } },
 	{ { { 13, 1, 0 }, { 2, 0, 14 } } },
 	{ { { 14, 1, 0 }, { 2, 0, 14 } } },
-	{ { { 4, 1, 0 }, { 8, 0, 8 }, { 4, 1, 0 } } },
+	{ { { 4, 1, 0 }, { 12, 0, 4 }, { 4, 1, 0 } } },
 };
 
 static void goslab_test_tiny_packing(struct kunit *test)
@@ -124,11 +127,11 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 	tiny_normal_mode_only(test);
 	preempt_disable();
 	f = tiny_fill_block();
-	x = goslab_alloc(8, GFP_ATOMIC);	/* fresh block B1 */
-	y = goslab_alloc(8, GFP_ATOMIC);	/* fills B1 */
+	x = goslab_alloc(12, GFP_ATOMIC);	/* fresh block B1 */
+	y = goslab_alloc(4, GFP_ATOMIC);	/* fills B1 */
 	z = goslab_alloc(15, GFP_ATOMIC);	/* new block; B1 retired */
 	goslab_free(x);
-	w = goslab_alloc(8, GFP_ATOMIC);	/* new block: B1 still has y */
+	w = goslab_alloc(12, GFP_ATOMIC);	/* new block: B1 still has y */
 	goslab_free(y);				/* B1 is free now */
 	v = goslab_alloc(15, GFP_ATOMIC);	/* new block: B1 again */
 	preempt_enable();
@@ -140,7 +143,7 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_EXPECT_EQ(test, BLOCK_OF(x), (unsigned long)x);
-	KUNIT_EXPECT_PTR_EQ(test, y, x + 8);
+	KUNIT_EXPECT_PTR_EQ(test, y, x + 12);
 	KUNIT_EXPECT_NE(test, BLOCK_OF(z), BLOCK_OF(x));
 	KUNIT_EXPECT_NE_MSG(test, BLOCK_OF(w), BLOCK_OF(x),
 			    "block reused while an object in it was live");
@@ -155,25 +158,26 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 /* __GFP_ZERO on a reused block whose bytes were all dirty. */
 static void goslab_test_tiny_zero(struct kunit *test)
 {
-	u8 *f, *x, *y, *z, *a, *b, *c;
+	u8 *f, *x, *y, *z, *a, *b, *c, *d;
 	size_t size;
 
 	tiny_normal_mode_only(test);
 	preempt_disable();
 	f = tiny_fill_block();
-	x = goslab_alloc(8, GFP_ATOMIC);
-	y = goslab_alloc(8, GFP_ATOMIC);
+	x = goslab_alloc(12, GFP_ATOMIC);
+	y = goslab_alloc(4, GFP_ATOMIC);
 	if (x && y) {
-		memset(x, 0xff, 8);
-		memset(y, 0xff, 8);
+		memset(x, 0xff, 12);
+		memset(y, 0xff, 4);
 	}
 	z = goslab_alloc(15, GFP_ATOMIC);
 	goslab_free(x);
 	goslab_free(y);
-	/* The dirty block comes back; the three fill it exactly. */
+	/* The dirty block comes back; the four fill it exactly. */
 	a = goslab_alloc(3, GFP_ATOMIC | __GFP_ZERO);
 	b = goslab_alloc(5, GFP_ATOMIC | __GFP_ZERO);
-	c = goslab_alloc(8, GFP_ATOMIC | __GFP_ZERO);
+	c = goslab_alloc(4, GFP_ATOMIC | __GFP_ZERO);
+	d = goslab_alloc(4, GFP_ATOMIC | __GFP_ZERO);
 	preempt_enable();
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -183,15 +187,19 @@ static void goslab_test_tiny_zero(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, d);
 	KUNIT_EXPECT_PTR_EQ(test, a, x);
 	KUNIT_EXPECT_PTR_EQ(test, b, x + 3);
 	KUNIT_EXPECT_PTR_EQ(test, c, x + 8);
+	KUNIT_EXPECT_PTR_EQ(test, d, x + 12);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0, 3));
 	KUNIT_EXPECT_NULL(test, memchr_inv(b, 0, 5));
-	KUNIT_EXPECT_NULL(test, memchr_inv(c, 0, 8));
+	KUNIT_EXPECT_NULL(test, memchr_inv(c, 0, 4));
+	KUNIT_EXPECT_NULL(test, memchr_inv(d, 0, 4));
 	goslab_free(a);
 	goslab_free(b);
 	goslab_free(c);
+	goslab_free(d);
 	goslab_free(z);
 	goslab_free(f);
 

@@ -104,7 +104,7 @@ EXPORT_SYMBOL_GPL(goslab_cache_create);
  */
 void *goslab_cache_alloc(struct goslab_cache *c, gfp_t flags)
 {
-	return gs_small_alloc(&c->central, c->central.objsize, flags);
+	return gs_fast_alloc(&c->central, c->central.objsize, flags);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc);
 
@@ -130,7 +130,7 @@ void goslab_cache_free(struct goslab_cache *c, void *p)
 {
 	if (unlikely(!p) || !cache_free_ok(c, p))
 		return;
-	gs_small_free(&c->central, p);
+	gs_fast_free(&c->central, p);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
 
@@ -168,8 +168,9 @@ int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
 		if (!p[i])
 			goto fail;
 	}
-	for (j = 0; j < nr; j++)
-		gs_post_alloc(cc, p[j], cc->objsize, flags);
+	if (GS_ALLOC_HOOKS(flags))
+		for (j = 0; j < nr; j++)
+			gs_alloc_hooks(cc, p[j], cc->objsize, flags);
 	return nr;
 
 fail:
@@ -201,7 +202,8 @@ void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p)
 			p[i] = NULL;
 			continue;
 		}
-		gs_pre_free(cc, p[i]);
+		if (GS_FREE_HOOKS())
+			gs_free_hooks(cc, p[i]);
 	}
 	local_lock_irqsave(&gs_mcache.lock, irqflags);
 	fl = this_cpu_ptr(cc->pcp);

@@ -73,6 +73,9 @@ struct mcentral;
  * @npages: heap pages (8 KiB) in the run
  * @state: enum mspan_state; set by the heap, constant while the span lives
  * @central: owner of a small span; NULL otherwise
+ * @free_to: the mcentral goslab_free() hands objects straight to: @central
+ *	for small spans but tiny ones, NULL for every span the fast path
+ *	must leave alone
  * @chunk: the heap chunk of a small or large span
  * @freelist: free objects still in the span (mcentral.lock)
  * @nalloc: objects handed out of the span, to CPU caches or to callers
@@ -94,6 +97,7 @@ struct mspan {
 	unsigned int npages;
 	enum mspan_state state;
 	struct mcentral *central;
+	struct mcentral *free_to;
 	struct mchunk *chunk;
 	void *freelist;
 	unsigned int nalloc;
@@ -256,6 +260,29 @@ void mheap_read_stats(struct goslab_stats *st);
 int mheap_init(void);
 void mheap_exit(void);
 
+/*
+ * goslab memory is either in the direct map or vmap()ed, and the direct map
+ * lies below the vmalloc area (goslab_init() checks): one compare tells
+ * them apart, where is_vmalloc_addr() is a function call and two.
+ */
+static __always_inline bool gs_is_vmalloc(unsigned long addr)
+{
+	return addr >= VMALLOC_START;
+}
+
+/* The span of a direct-map address goslab handed out. */
+static __always_inline struct mspan *gs_direct_span(unsigned long addr)
+{
+#ifdef CONFIG_X86_64
+	/* __pa() without its test for kernel-image addresses. */
+	struct page *page = pfn_to_page((addr - PAGE_OFFSET) >> PAGE_SHIFT);
+#else
+	struct page *page = virt_to_page((void *)addr);
+#endif
+
+	return (struct mspan *)page_private(page);
+}
+
 /**
  * span_of() - the span of an object goslab handed out
  * @p: pointer to the start of, or into, an object in use
@@ -266,14 +293,10 @@ void mheap_exit(void);
 static __always_inline struct mspan *span_of(const void *p)
 {
 	unsigned long addr = (unsigned long)p;
-	struct page *page;
 
-	/* is_vmalloc_addr(), which is not inline. */
-	if (unlikely(addr - VMALLOC_START < VMALLOC_END - VMALLOC_START))
-		page = vmalloc_to_page(p);
-	else
-		page = virt_to_page(p);
-	return (struct mspan *)page_private(page);
+	if (unlikely(gs_is_vmalloc(addr)))
+		return (struct mspan *)page_private(vmalloc_to_page(p));
+	return gs_direct_span(addr);
 }
 
 static __always_inline unsigned int span_obj_index(const struct mcentral *c,
@@ -375,43 +398,67 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 		mcache_flush(c);
 }
 
-/*
- * What every small object goes through after a free list gave it: KASAN
- * opens the object (fencing off what the caller did not ask for), debug
- * mode checks it, and init_on_alloc or __GFP_ZERO zero it.  A constructed
- * object is never zeroed: its constructor's work must survive.
+/* malloc.c: the object tiers */
+void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp);
+void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp);
+void gs_free_hooks(struct mcentral *c, void *obj);
+void gs_free_hooked(struct mcentral *c, void *obj);
+
+/* Whether an object needs more than a pop or a push on its way. */
+#define GS_ALLOC_HOOKS(gfp)	(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
+				 static_branch_unlikely(&gs_debug_key) ||	\
+				 want_init_on_alloc(gfp))
+#define GS_FREE_HOOKS()		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
+				 static_branch_unlikely(&gs_debug_key) ||	\
+				 want_init_on_free())
+
+/**
+ * gs_fast_alloc() - allocate a small object
+ * @c: its mcentral
+ * @size: bytes asked for
+ * @gfp: the caller's flags
+ *
+ * The whole of the common case, inline: a pop from this CPU's list.
+ * Everything else (an empty list, zeroing, KASAN, debug mode) is a tail
+ * call, so the fast path needs no stack frame of its own.
+ *
+ * Return: the object, or NULL.
  */
-static __always_inline void *gs_post_alloc(struct mcentral *c, void *obj,
-					   size_t size, gfp_t gfp)
+static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
+					   gfp_t gfp)
 {
-	gs_kasan_unpoison(obj, c->objsize);
-	if (static_branch_unlikely(&gs_debug_key))
-		gs_debug_alloc(c, obj);
-	if (unlikely(want_init_on_alloc(gfp)) && !c->ctor)
-		memset(obj, 0, c->objsize);
-	if (size < c->objsize)
-		gs_kasan_redzone(obj, size, c->objsize);
+	struct gs_freelist *fl;
+	unsigned long flags;
+	void *obj;
+
+	local_lock_irqsave(&gs_mcache.lock, flags);
+	fl = this_cpu_ptr(c->pcp);
+	obj = fl->head;
+	if (likely(obj)) {
+		fl->head = gs_link_get(c, obj);
+		fl->count--;
+		__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
+	}
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+	if (unlikely(!obj))
+		return gs_alloc_refill(c, size, gfp);
+	if (unlikely(GS_ALLOC_HOOKS(gfp)))
+		return gs_alloc_hooks(c, obj, size, gfp);
 	return obj;
 }
 
-/* The mirror of gs_post_alloc(), before an object joins a free list. */
-static __always_inline void gs_pre_free(struct mcentral *c, void *obj)
+/**
+ * gs_fast_free() - free a small object
+ * @c: its mcentral
+ * @obj: the object, known to be one of @c's
+ */
+static __always_inline void gs_fast_free(struct mcentral *c, void *obj)
 {
-	bool dbg = static_branch_unlikely(&gs_debug_key);
-
-	if (unlikely(want_init_on_free() || dbg)) {
-		gs_kasan_unpoison(obj, c->objsize);
-		if (want_init_on_free() && !c->ctor)
-			memset(obj, 0, c->objsize);
-		if (dbg)
-			gs_debug_poison(c, obj);
-	}
-	gs_kasan_poison(obj, c->elemsize);
+	if (unlikely(GS_FREE_HOOKS()))
+		return gs_free_hooked(c, obj);
+	mcache_free(c, obj);
 }
 
-/* malloc.c: the object tiers */
-void *gs_small_alloc(struct mcentral *c, size_t size, gfp_t gfp);
-void gs_small_free(struct mcentral *c, void *obj);
 unsigned long gs_trim(bool wait);
 void gs_tiny_retire(void *block, unsigned int nallocs);
 bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg);

@@ -48,7 +48,9 @@
  *
  * Objects under 16 bytes are "tiny": as in Go, several are packed into one
  * 16-byte block, each aligned to the largest power of two dividing its
- * size (at most 8).  Go can do that because its collector frees the block
+ * size (at most 8).  An 8-byte object is the exception: it fills a slot of
+ * the 8-byte class exactly, so packing it would save nothing and cost the
+ * block's count.  Go can do that because its collector frees the block
  * only when no object in it is reachable.  Here each block counts its live
  * objects instead; since a block is shared by objects that any CPU may
  * free, that count is the one atomic in goslab's object paths, paid on
@@ -104,12 +106,22 @@ bool goslab_debug_enabled(void)
 }
 EXPORT_SYMBOL_GPL(goslab_debug_enabled);
 
+/*
+ * The mcentral of each small size, by (size + 7) / 8 up to 1024 bytes and
+ * by (size - 1024 + 127) / 128 above: Go's two lookup tables, turned into
+ * pointers at load so the fast path does one load, not two and a multiply.
+ */
+static struct mcentral *gs_central8[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_DIV + 1]
+	__read_mostly;
+static struct mcentral *gs_central128[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SIZE_MAX) /
+				      GOSLAB_LARGE_SIZE_DIV + 1] __read_mostly;
+
 static __always_inline struct mcentral *size_to_central(size_t size)
 {
 	if (size <= GOSLAB_SMALL_SIZE_MAX)
-		return &gs_classes[goslab_size_to_class8[(size + 7) >> 3]];
-	return &gs_classes[goslab_size_to_class128[(size - GOSLAB_SMALL_SIZE_MAX +
-						    GOSLAB_LARGE_SIZE_DIV - 1) >> 7]];
+		return gs_central8[(size + 7) >> 3];
+	return gs_central128[(size - GOSLAB_SMALL_SIZE_MAX +
+			      GOSLAB_LARGE_SIZE_DIV - 1) >> 7];
 }
 
 /* Index of the tiny block @p is in, within its span @s. */
@@ -232,34 +244,87 @@ static size_t tiny_size(struct mspan *s, const void *p)
 }
 
 /**
- * gs_small_alloc() - allocate from an mcentral
- * @c: a size class or a goslab_cache
+ * gs_alloc_hooks() - what a small object goes through after a free list
+ * @c: its mcentral
+ * @obj: the object, just popped
  * @size: bytes asked for; KASAN fences off the rest of the object
  * @gfp: the caller's flags
  *
- * Return: the object, or NULL.
+ * KASAN opens the object, debug mode checks and claims it, init_on_alloc
+ * or __GFP_ZERO zero it.  A constructed object is never zeroed: its
+ * constructor's work must survive.
+ *
+ * Return: @obj.
  */
-void *gs_small_alloc(struct mcentral *c, size_t size, gfp_t gfp)
+void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp)
 {
-	void *obj = mcache_alloc(c, gfp);
-
-	if (unlikely(!obj))
-		return NULL;
-	return gs_post_alloc(c, obj, size, gfp);
+	gs_kasan_unpoison(obj, c->objsize);
+	if (static_branch_unlikely(&gs_debug_key))
+		gs_debug_alloc(c, obj);
+	if (want_init_on_alloc(gfp) && !c->ctor)
+		memset(obj, 0, c->objsize);
+	if (size < c->objsize)
+		gs_kasan_redzone(obj, size, c->objsize);
+	return obj;
 }
 
 /**
- * gs_small_free() - free to an mcentral
- * @c: the mcentral of @obj
- * @obj: an object of @c, validated in debug mode
+ * gs_alloc_refill() - the allocation path when this CPU's list is empty
+ * @c: the mcentral
+ * @size: bytes asked for
+ * @gfp: the caller's flags
+ *
+ * Return: an object, through gs_alloc_hooks() if needed; or NULL.
  */
-void gs_small_free(struct mcentral *c, void *obj)
+void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp)
 {
-	gs_pre_free(c, obj);
+	void *obj = mcache_refill(c, gfp);
+
+	if (obj && GS_ALLOC_HOOKS(gfp))
+		return gs_alloc_hooks(c, obj, size, gfp);
+	return obj;
+}
+
+/**
+ * gs_free_hooks() - the mirror of gs_alloc_hooks(), before a free list
+ * @c: the mcentral
+ * @obj: the object being freed, validated in debug mode
+ */
+void gs_free_hooks(struct mcentral *c, void *obj)
+{
+	bool dbg = static_branch_unlikely(&gs_debug_key);
+
+	if (want_init_on_free() || dbg) {
+		gs_kasan_unpoison(obj, c->objsize);
+		if (want_init_on_free() && !c->ctor)
+			memset(obj, 0, c->objsize);
+		if (dbg)
+			gs_debug_poison(c, obj);
+	}
+	gs_kasan_poison(obj, c->elemsize);
+}
+
+/**
+ * gs_free_hooked() - free a small object that needs gs_free_hooks()
+ * @c: the mcentral
+ * @obj: the object
+ */
+void gs_free_hooked(struct mcentral *c, void *obj)
+{
+	gs_free_hooks(c, obj);
 	mcache_free(c, obj);
 }
 
-static void *large_alloc(size_t size, gfp_t gfp)
+/* Zero a large object a page at a time, the way the page allocator does. */
+static void large_zero(struct mspan *s)
+{
+	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
+
+	for (i = 0; i < kpages; i++)
+		clear_page(s->base + i * PAGE_SIZE);
+}
+
+static noinline void *large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, GS_PAGE_SIZE);
 	struct mspan *s;
@@ -273,15 +338,25 @@ static void *large_alloc(size_t size, gfp_t gfp)
 	if (!s)
 		return NULL;
 	if (want_init_on_alloc(gfp))
-		memset(s->base, 0, (size_t)npages << GS_PAGE_SHIFT);
+		large_zero(s);
 	return s->base;
 }
 
 static void large_free(struct mspan *s)
 {
 	if (want_init_on_free())
-		memset(s->base, 0, (size_t)s->npages << GS_PAGE_SHIFT);
+		large_zero(s);
 	mheap_free_span(s);
+}
+
+/* Sizes 0 to 15 but 8: ZERO_SIZE_PTR, tiny, or (debug mode) a class. */
+static noinline void *alloc_under16(size_t size, gfp_t flags)
+{
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (static_branch_unlikely(&gs_debug_key))
+		return gs_fast_alloc(size_to_central(size), size, flags);
+	return tiny_alloc(size, flags);
 }
 
 /**
@@ -291,8 +366,8 @@ static void large_free(struct mspan *s)
  *	__GFP_DIRECT_RECLAIM goslab never sleeps (GFP_ATOMIC works in any
  *	context, hard interrupts included)
  *
- * Objects under 16 bytes are packed into shared 16-byte blocks, aligned to
- * the largest power of two that divides their size (at most 8).  Objects
+ * Objects under 16 bytes but 8 are packed into shared 16-byte blocks,
+ * aligned to the largest power of two that divides their size (at most 4).  Objects
  * up to 32 KiB get their size class; they are aligned to the largest power
  * of two dividing the class size, at most 8 KiB.  Larger objects are whole
  * 8 KiB heap pages, page aligned; beyond 4 MiB they are vmap()ed and need
@@ -304,13 +379,35 @@ void *goslab_alloc(size_t size, gfp_t flags)
 {
 	if (unlikely(size > GOSLAB_MAX_SMALL_SIZE))
 		return large_alloc(size, flags);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (size < GOSLAB_TINY_SIZE && !static_branch_unlikely(&gs_debug_key))
-		return tiny_alloc(size, flags);
-	return gs_small_alloc(size_to_central(size), size, flags);
+	if (unlikely(size < GOSLAB_TINY_SIZE) && size != 8)
+		return alloc_under16(size, flags);
+	return gs_fast_alloc(size_to_central(size), size, flags);
 }
 EXPORT_SYMBOL_GPL(goslab_alloc);
+
+/* Frees the fast path leaves alone: debug mode, tiny, large, huge. */
+static noinline void free_slow(const void *p)
+{
+	struct mspan *s;
+
+	if (static_branch_unlikely(&gs_debug_key)) {
+		s = gs_debug_free(p);
+		if (!s)
+			return;
+	} else {
+		s = span_of(p);
+	}
+	switch (s->state) {
+	case MSPAN_SMALL:
+		if (s->central->tiny)
+			tiny_free(p);
+		else
+			gs_fast_free(s->central, (void *)p);
+		break;
+	default:
+		large_free(s);
+	}
+}
 
 /**
  * goslab_free() - free memory from goslab_alloc() or goslab_cache_alloc()
@@ -320,25 +417,17 @@ EXPORT_SYMBOL_GPL(goslab_alloc);
  */
 void goslab_free(const void *p)
 {
-	struct mspan *s;
+	unsigned long addr = (unsigned long)p;
+	struct mcentral *c;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	if (static_branch_unlikely(&gs_debug_key)) {
-		s = gs_debug_free(p);
-		if (!s)
-			return;
-	} else {
-		s = span_of(p);
-	}
-	if (unlikely(s->state != MSPAN_SMALL)) {
-		large_free(s);
-	} else if (unlikely(s->central->tiny)) {
-		tiny_free(p);
-	} else {
-		gs_pre_free(s->central, (void *)p);
-		mcache_free(s->central, (void *)p);
-	}
+	if (unlikely(gs_is_vmalloc(addr)) || static_branch_unlikely(&gs_debug_key))
+		return free_slow(p);
+	c = gs_direct_span(addr)->free_to;
+	if (unlikely(!c))
+		return free_slow(p);
+	gs_fast_free(c, (void *)p);
 }
 EXPORT_SYMBOL_GPL(goslab_free);
 
@@ -481,12 +570,19 @@ static void classes_init(void)
 			      NULL, &gs_mcache.alloc[i]);
 	}
 	gs_classes[GS_TINY_CLASS].tiny = true;
+	for (i = 0; i < ARRAY_SIZE(gs_central8); i++)
+		gs_central8[i] = &gs_classes[goslab_size_to_class8[i]];
+	for (i = 0; i < ARRAY_SIZE(gs_central128); i++)
+		gs_central128[i] = &gs_classes[goslab_size_to_class128[i]];
 }
 
 static int __init goslab_init(void)
 {
 	int ret;
 
+	/* gs_is_vmalloc() tells the direct map from the vmalloc area by one compare. */
+	if ((unsigned long)high_memory > VMALLOC_START)
+		return -ENODEV;
 	gs_link_secret = get_random_long();
 	if (debug)
 		static_branch_enable(&gs_debug_key);

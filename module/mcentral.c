@@ -51,9 +51,10 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 	/*
 	 * Room for two spans' worth, so a CPU that frees what it just
 	 * allocated never bounces a span between itself and the central
-	 * list; at least 8 objects, for the classes of one object per span.
+	 * list; and, for the classes of few objects per span, for 32 KiB or
+	 * 128 objects, so that freeing a batch does not flush every few frees.
 	 */
-	c->high = max(2 * c->nelems, 8U);
+	c->high = max3(2 * c->nelems, min(SZ_32K / elemsize, 128U), 8U);
 }
 
 /* Build a new span's free list in address order and construct objects. */
@@ -81,6 +82,7 @@ static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
 	if (!s)
 		return NULL;
 	s->central = c;
+	s->free_to = c->tiny ? NULL : c;
 	if (c->tiny) {
 		/* One byte per block, four to a word, and a u16 end mask. */
 		meta = c->nelems * (sizeof(u8) + sizeof(u16));
