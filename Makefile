@@ -34,7 +34,7 @@ kernel: deps
 	@scripts/build-kernel.sh
 
 lint: deps
-	@scripts/lint.sh "$$(scripts/build-kernel.sh)"
+	@kdir=$$(scripts/build-kernel.sh) && scripts/lint.sh "$$kdir"
 
 check:
 	@scripts/check.sh
@@ -42,4 +42,7 @@ check:
 demo:
 	@scripts/demo.sh
 
-.PHONY: all modules clean deps kernel lint check demo
+bench:
+	@scripts/bench.sh
+
+.PHONY: all modules clean deps kernel lint check demo bench

@@ -1,12 +1,16 @@
 #!/bin/sh
 # /init of the goslab test guest: busybox, no real root filesystem.
 #
-# Runs one of two scripts, chosen by MODE in /etc/goslab.conf:
+# Runs one of three scripts, chosen by MODE in /etc/goslab.conf:
 #   check: pass1 loads goslab.ko and goslab_kunit.ko, collects every KUnit
 #          suite's KTAP from debugfs, unloads both; pass2 is the same with
 #          goslab.ko debug=1; pass3 loads goslab.ko and runs every program
 #          in /selftests.
+#          Between pass2 and pass3, goslab_bench.ko short=1 checks the
+#          bench module's cases for correctness (no figures).
 #   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
+#   bench: loads goslab.ko and goslab_bench.ko and copies its result lines
+#          (scripts/bench.sh).
 # then powers the machine off.  Modules are in /modules, selftests in
 # /selftests.
 #
@@ -112,6 +116,35 @@ selftest_pass() {
 	say "$pass end"
 }
 
+# bench_pass: the bench module's short pass, a correctness check only.
+bench_pass() {
+	say "bench begin"
+	if step "bench: insmod goslab.ko" insmod /modules/goslab.ko; then
+		step "bench: insmod goslab_bench.ko short=1" \
+			insmod /modules/goslab_bench.ko short=1 &&
+			step "bench: rmmod goslab_bench" rmmod goslab_bench
+		step "bench: rmmod goslab" rmmod goslab
+	fi
+	say "bench end"
+}
+
+# bench: scripts/bench.sh's boot.  Lets boot-time work settle, runs the
+# bench module (parameters from bench_args= on the kernel command line,
+# which the kernel hands to init as an environment variable) and copies
+# its result lines to the results channel.
+bench() {
+	say "bench begin"
+	sleep 2
+	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
+		# shellcheck disable=SC2086 # a list of module parameters
+		step "insmod goslab_bench.ko" insmod /modules/goslab_bench.ko ${bench_args:-}
+		dmesg | grep -o 'goslab-bench: .*' >&3
+		rmmod goslab_bench 2>/dev/null
+		step "rmmod goslab" rmmod goslab
+	fi
+	say "bench end"
+}
+
 demo() {
 	say "demo begin"
 	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
@@ -134,10 +167,14 @@ case $MODE in
 check)
 	kunit_pass pass1
 	kunit_pass pass2 debug=1
+	bench_pass
 	selftest_pass
 	;;
 demo)
 	demo
+	;;
+bench)
+	bench
 	;;
 esac
 rec "done"

@@ -20,6 +20,10 @@ rm -f "$outdir/console.log" "$outdir/results.log"
 # that into QEMU exiting, so a crash costs seconds, not the whole timeout.
 # No panic_on_warn: a WARN is reported as a splat and the tests go on.
 cmdline="console=ttyS0 kunit.enable=1 panic=-1 oops=panic no_hash_pointers"
+# Callers may add to the command line and to QEMU's options (bench.sh:
+# init_on_alloc=0, -icount); both are empty by default.
+cmdline+=${GOSLAB_CMDLINE:+ $GOSLAB_CMDLINE}
+read -ra qemu_extra <<<"${GOSLAB_QEMU_ARGS:-}"
 
 # --foreground keeps QEMU in our process group, so Ctrl-C or killing the
 # caller's group stops it too.
@@ -29,7 +33,7 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$outdir/console.log" \
 	-serial "file:$outdir/results.log" \
-	-kernel "$bzimage" -initrd "$initrd" -append "$cmdline" \
+	-kernel "$bzimage" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}" \
 	</dev/null || rc=$?
 # timeout(1) says 124 when it had to stop QEMU (137 if it needed SIGKILL).
 case $rc in

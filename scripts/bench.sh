@@ -1,0 +1,104 @@
+#!/bin/bash
+# make bench: goslab against SLUB on Debian's own 6.12 kernel, in QEMU.
+#
+# Fetches Debian's kernel image (apt-get download, unpacked under
+# $GOSLAB_CACHE, never installed), builds goslab.ko and goslab_bench.ko
+# against the linux-headers package of the same version, and boots it
+# under TCG (never KVM) with "-icount shift=0,sleep=off", where the guest
+# clock counts executed instructions: once as Debian ships it, once with
+# init_on_alloc=0, and once without icount for wall-clock reference.
+# Prints one markdown table per boot (scripts/bench-table.py) and keeps
+# them, with the logs, in $GOSLAB_OUT (default out/bench).
+#
+# Knobs (environment):
+#   GOSLAB_BENCH_BOOTS  boots to run, of: shipped noinit wall
+#                       (default: all three)
+#   GOSLAB_BENCH_ARGS   extra goslab_bench.ko parameters, e.g.
+#                       "cases=pair,mixed reps=3"
+#   GOSLAB_TIMEOUT      seconds each boot may run (default: 900)
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+out=${GOSLAB_OUT:-$GOSLAB_ROOT/out/bench}
+boots=${GOSLAB_BENCH_BOOTS:-shipped noinit wall}
+limit=${GOSLAB_TIMEOUT:-900}
+hdrpkg=linux-headers-6.12-amd64
+
+"$GOSLAB_ROOT/scripts/deps.sh"
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+if ! dpkg-query -W -f='${Status}' "$hdrpkg" 2>/dev/null | grep -q 'ok installed'; then
+	log "installing $hdrpkg"
+	$sudo apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+		--no-install-recommends "$hdrpkg" >&2
+fi
+
+# The versioned package the meta-package points at, e.g.
+# linux-headers-6.12.117+deb12-amd64 (= 6.12.117-1~deb12u1).
+dep=$(dpkg-query -W -f='${Depends}' "$hdrpkg" | tr ',' '\n' |
+	grep -m1 -o 'linux-headers-[^ ]*-amd64 (= [^)]*)') ||
+	die "cannot tell which kernel $hdrpkg is for"
+krel=${dep#linux-headers-}
+krel=${krel%% *}
+kver=${dep##*= }
+kver=${kver%)}
+kdir=/usr/src/linux-headers-$krel
+
+imgdir=$GOSLAB_CACHE/debian-$krel
+vmlinuz=$imgdir/boot/vmlinuz-$krel
+if [ ! -f "$vmlinuz" ]; then
+	log "fetching linux-image-$krel $kver"
+	tmp=$(mktemp -d "$GOSLAB_CACHE/debian.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && apt-get download -q "linux-image-$krel=$kver" >&2)
+	# dpkg -x, but only ./boot: the image's modules are of no use here.
+	dpkg-deb --fsys-tarfile "$tmp"/linux-image-*.deb | tar -x -C "$tmp" ./boot
+	rm -rf "$imgdir"
+	mkdir -p "$imgdir"
+	mv "$tmp/boot" "$imgdir/"
+fi
+
+# Build a copy of the sources: the work tree's objects belong to the
+# debug kernel (make check), these to Debian's.
+log "building goslab.ko and goslab_bench.ko against $kdir"
+rm -rf "$out"
+mkdir -p "$out/src" "$out/modules"
+cp -r "$GOSLAB_ROOT"/{include,module,bench} "$out/src/"
+echo 'obj-m += module/ bench/' >"$out/src/Kbuild"
+make -s -C "$kdir" M="$out/src" -j"$(nproc)" >&2
+cp "$out/src/module/goslab.ko" "$out/src/bench/goslab_bench.ko" "$out/modules/"
+"$GOSLAB_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio" bench "$out/modules"
+
+tables=()
+for boot in $boots; do
+	icount="-icount shift=0,sleep=off"
+	args="unit=insns"
+	cmdline=
+	case $boot in
+	shipped) title="Debian $krel as shipped, icount" ;;
+	noinit)
+		title="Debian $krel with init_on_alloc=0, icount"
+		cmdline=init_on_alloc=0
+		;;
+	wall)
+		title="Debian $krel as shipped, wall clock (TCG, reference only)"
+		icount=
+		args=unit=ns
+		;;
+	*) die "unknown boot '$boot' (shipped, noinit, wall)" ;;
+	esac
+	args+=${GOSLAB_BENCH_ARGS:+ $GOSLAB_BENCH_ARGS}
+	log "boot $boot: $title"
+	start=$SECONDS
+	GOSLAB_CMDLINE="$cmdline bench_args=\"$args\"" GOSLAB_QEMU_ARGS=$icount \
+		"$GOSLAB_ROOT/scripts/run-guest.sh" "$vmlinuz" "$out/initramfs.cpio" \
+		"$out/$boot" "$limit" || die "boot $boot timed out; see $out/$boot/console.log"
+	grep -q 'goslab-bench: done rc=0' "$out/$boot/results.log" ||
+		die "boot $boot: the bench failed; see $out/$boot/console.log"
+	log "boot $boot: $((SECONDS - start))s"
+	tables+=("$title=$out/$boot/results.log")
+done
+
+python3 "$GOSLAB_ROOT/scripts/bench-table.py" "${tables[@]}" | tee "$out/table.md"
