@@ -355,21 +355,20 @@ void mcache_exit(void);
  */
 static __always_inline void *mcache_alloc(struct mcentral *c, gfp_t gfp)
 {
-	struct gs_freelist *fl;
+	struct gs_freelist __percpu *pcp = c->pcp;
 	unsigned long flags;
 	void *obj;
 
 	local_lock_irqsave(&gs_mcache.lock, flags);
-	fl = this_cpu_ptr(c->pcp);
-	obj = fl->head;
-	if (likely(obj)) {
-		fl->head = gs_link_get(c, obj);
-		fl->count--;
-		__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
+	obj = __this_cpu_read(pcp->head);
+	if (unlikely(!obj)) {
+		local_unlock_irqrestore(&gs_mcache.lock, flags);
+		return mcache_refill(c, gfp);
 	}
+	__this_cpu_write(pcp->head, gs_link_get(c, obj));
+	__this_cpu_dec(pcp->count);
+	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
-	if (unlikely(!obj))
-		obj = mcache_refill(c, gfp);
 	return obj;
 }
 
@@ -383,15 +382,15 @@ static __always_inline void *mcache_alloc(struct mcentral *c, gfp_t gfp)
  */
 static __always_inline void mcache_free(struct mcentral *c, void *obj)
 {
-	struct gs_freelist *fl;
+	struct gs_freelist __percpu *pcp = c->pcp;
 	unsigned long flags;
 	unsigned int n;
 
 	local_lock_irqsave(&gs_mcache.lock, flags);
-	fl = this_cpu_ptr(c->pcp);
-	gs_link_set(c, obj, fl->head);
-	fl->head = obj;
-	n = ++fl->count;
+	gs_link_set(c, obj, __this_cpu_read(pcp->head));
+	__this_cpu_write(pcp->head, obj);
+	__this_cpu_inc(pcp->count);
+	n = __this_cpu_read(pcp->count);
 	__this_cpu_inc(gs_mcache.stat[GS_CPU_FREE]);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	if (unlikely(n >= c->high))
@@ -404,13 +403,19 @@ void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp);
 void gs_free_hooks(struct mcentral *c, void *obj);
 void gs_free_hooked(struct mcentral *c, void *obj);
 
-/* Whether an object needs more than a pop or a push on its way. */
+/*
+ * Whether an object needs more than a pop or a push on its way.  Debug
+ * mode and the kernel's init_on_alloc and init_on_free are all fixed by
+ * the time goslab loads, so one key per direction stands for them: the
+ * fast paths pass a single nop when none is on.
+ */
+DECLARE_STATIC_KEY_FALSE(gs_alloc_hooks_key);
+DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
 #define GS_ALLOC_HOOKS(gfp)	(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
-				 static_branch_unlikely(&gs_debug_key) ||	\
-				 want_init_on_alloc(gfp))
+				 static_branch_unlikely(&gs_alloc_hooks_key) || \
+				 ((gfp) & __GFP_ZERO))
 #define GS_FREE_HOOKS()		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
-				 static_branch_unlikely(&gs_debug_key) ||	\
-				 want_init_on_free())
+				 static_branch_unlikely(&gs_free_hooks_key))
 
 /**
  * gs_fast_alloc() - allocate a small object
@@ -427,23 +432,27 @@ void gs_free_hooked(struct mcentral *c, void *obj);
 static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
 					   gfp_t gfp)
 {
-	struct gs_freelist *fl;
+	struct gs_freelist __percpu *pcp = c->pcp;
 	unsigned long flags;
 	void *obj;
 
 	local_lock_irqsave(&gs_mcache.lock, flags);
-	fl = this_cpu_ptr(c->pcp);
-	obj = fl->head;
-	if (likely(obj)) {
-		fl->head = gs_link_get(c, obj);
-		fl->count--;
-		__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
-	}
-	local_unlock_irqrestore(&gs_mcache.lock, flags);
-	if (unlikely(!obj))
+	obj = __this_cpu_read(pcp->head);
+	if (unlikely(!obj)) {
+		local_unlock_irqrestore(&gs_mcache.lock, flags);
 		return gs_alloc_refill(c, size, gfp);
-	if (unlikely(GS_ALLOC_HOOKS(gfp)))
+	}
+	__this_cpu_write(pcp->head, gs_link_get(c, obj));
+	__this_cpu_dec(pcp->count);
+	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
+	local_unlock_irqrestore(&gs_mcache.lock, flags);
+	if (unlikely(GS_ALLOC_HOOKS(gfp))) {
+		/* Only zeroing to do: memset() returns @obj, a tail call. */
+		if (!IS_ENABLED(CONFIG_KASAN_GENERIC) &&
+		    !static_branch_unlikely(&gs_debug_key) && !c->ctor)
+			return memset(obj, 0, c->objsize);
 		return gs_alloc_hooks(c, obj, size, gfp);
+	}
 	return obj;
 }
 

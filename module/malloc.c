@@ -91,6 +91,8 @@ MODULE_PARM_DESC(debug, "Poison and check free objects, validate frees");
 #define GS_TINY_BIAS	0x40U
 
 DEFINE_STATIC_KEY_FALSE(gs_debug_key);
+DEFINE_STATIC_KEY_FALSE(gs_alloc_hooks_key);
+DEFINE_STATIC_KEY_FALSE(gs_free_hooks_key);
 unsigned long gs_link_secret __read_mostly;
 struct mcentral gs_classes[GOSLAB_NUM_SIZE_CLASSES];
 static char gs_class_names[GOSLAB_NUM_SIZE_CLASSES][12];
@@ -377,11 +379,20 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
  */
 void *goslab_alloc(size_t size, gfp_t flags)
 {
-	if (unlikely(size > GOSLAB_MAX_SMALL_SIZE))
+	struct mcentral *c;
+
+	/* Tested in the order of how common the sizes are in the kernel. */
+	if (likely(size <= GOSLAB_SMALL_SIZE_MAX)) {
+		if (unlikely(size < GOSLAB_TINY_SIZE) && size != 8)
+			return alloc_under16(size, flags);
+		c = gs_central8[(size + 7) >> 3];
+	} else if (likely(size <= GOSLAB_MAX_SMALL_SIZE)) {
+		c = gs_central128[(size - GOSLAB_SMALL_SIZE_MAX +
+				   GOSLAB_LARGE_SIZE_DIV - 1) >> 7];
+	} else {
 		return large_alloc(size, flags);
-	if (unlikely(size < GOSLAB_TINY_SIZE) && size != 8)
-		return alloc_under16(size, flags);
-	return gs_fast_alloc(size_to_central(size), size, flags);
+	}
+	return gs_fast_alloc(c, size, flags);
 }
 EXPORT_SYMBOL_GPL(goslab_alloc);
 
@@ -586,6 +597,10 @@ static int __init goslab_init(void)
 	gs_link_secret = get_random_long();
 	if (debug)
 		static_branch_enable(&gs_debug_key);
+	if (debug || want_init_on_alloc(0))
+		static_branch_enable(&gs_alloc_hooks_key);
+	if (debug || want_init_on_free())
+		static_branch_enable(&gs_free_hooks_key);
 	classes_init();
 	ret = mheap_init();
 	if (ret)
