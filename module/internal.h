@@ -345,34 +345,6 @@ int mcache_init(void);
 void mcache_exit(void);
 
 /**
- * mcache_alloc() - the allocation fast path
- * @c: the mcentral of the object size
- * @gfp: for the slow path, should the CPU's list be empty
- *
- * A pop from this CPU's free list with interrupts off: no lock, no atomic.
- *
- * Return: a free object of @c, or NULL.
- */
-static __always_inline void *mcache_alloc(struct mcentral *c, gfp_t gfp)
-{
-	struct gs_freelist __percpu *pcp = c->pcp;
-	unsigned long flags;
-	void *obj;
-
-	local_lock_irqsave(&gs_mcache.lock, flags);
-	obj = __this_cpu_read(pcp->head);
-	if (unlikely(!obj)) {
-		local_unlock_irqrestore(&gs_mcache.lock, flags);
-		return mcache_refill(c, gfp);
-	}
-	__this_cpu_write(pcp->head, gs_link_get(c, obj));
-	__this_cpu_dec(pcp->count);
-	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
-	local_unlock_irqrestore(&gs_mcache.lock, flags);
-	return obj;
-}
-
-/**
  * mcache_free() - the free fast path
  * @c: the mcentral @obj belongs to
  * @obj: the object
@@ -417,20 +389,15 @@ DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
 #define GS_FREE_HOOKS()		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
 				 static_branch_unlikely(&gs_free_hooks_key))
 
-/**
- * gs_fast_alloc() - allocate a small object
- * @c: its mcentral
- * @size: bytes asked for
- * @gfp: the caller's flags
- *
- * The whole of the common case, inline: a pop from this CPU's list.
- * Everything else (an empty list, zeroing, KASAN, debug mode) is a tail
- * call, so the fast path needs no stack frame of its own.
- *
- * Return: the object, or NULL.
+/*
+ * The pop from this CPU's list, with interrupts off: no lock, no atomic.
+ * With @hooks (a constant), what the object needs next (zeroing, KASAN,
+ * debug mode) and the refill of an empty list go through the hooks too;
+ * without, the object comes raw, as a free list holds it.  Either way the
+ * slow cases are tail calls, so the fast path needs no stack frame.
  */
-static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
-					   gfp_t gfp)
+static __always_inline void *__gs_alloc(struct mcentral *c, size_t size,
+					gfp_t gfp, const bool hooks)
 {
 	struct gs_freelist __percpu *pcp = c->pcp;
 	unsigned long flags;
@@ -440,13 +407,13 @@ static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
 	obj = __this_cpu_read(pcp->head);
 	if (unlikely(!obj)) {
 		local_unlock_irqrestore(&gs_mcache.lock, flags);
-		return gs_alloc_refill(c, size, gfp);
+		return hooks ? gs_alloc_refill(c, size, gfp) : mcache_refill(c, gfp);
 	}
 	__this_cpu_write(pcp->head, gs_link_get(c, obj));
 	__this_cpu_dec(pcp->count);
 	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
-	if (unlikely(GS_ALLOC_HOOKS(gfp))) {
+	if (hooks && unlikely(GS_ALLOC_HOOKS(gfp))) {
 		/* Only zeroing to do: memset() returns @obj, a tail call. */
 		if (!IS_ENABLED(CONFIG_KASAN_GENERIC) &&
 		    !static_branch_unlikely(&gs_debug_key) && !c->ctor)
@@ -454,6 +421,32 @@ static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
 		return gs_alloc_hooks(c, obj, size, gfp);
 	}
 	return obj;
+}
+
+/**
+ * gs_fast_alloc() - allocate a small object
+ * @c: its mcentral
+ * @size: bytes asked for
+ * @gfp: the caller's flags
+ *
+ * Return: the object, ready for the caller, or NULL.
+ */
+static __always_inline void *gs_fast_alloc(struct mcentral *c, size_t size,
+					   gfp_t gfp)
+{
+	return __gs_alloc(c, size, gfp, true);
+}
+
+/**
+ * mcache_alloc() - take a raw free object of @c
+ * @c: the mcentral
+ * @gfp: for the refill, should this CPU's list be empty
+ *
+ * Return: the object, still poisoned and unclaimed, or NULL.
+ */
+static __always_inline void *mcache_alloc(struct mcentral *c, gfp_t gfp)
+{
+	return __gs_alloc(c, 0, gfp, false);
 }
 
 /**
