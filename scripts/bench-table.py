@@ -26,7 +26,6 @@ LINE = re.compile(r'goslab-bench: (.*)$')
 # marks rows where refills, flushes or new slabs add their locks.
 ATOMICS = {
     'pair': '2/0/0 \\| 0/0/0',
-    'pair-tiny': '2.5/0/2 \\| 0/0/0',
     'batch': '2/0/0 + slow \\| 0/0/1 + slow',
     'mixed': '2/0/0 + slow \\| 0/0/≤1 + slow',
     'cache': '2/0/0 \\| 0/0/0',
@@ -133,9 +132,7 @@ def table(title, path):
         over = g - floor if g is not None and floor is not None else None
         params = ' '.join(f'{k}={v}' for k, v in d.items())
         akey = case
-        if case == 'pair' and int(d.get('size', 0)) < 16:
-            akey = 'pair-tiny'
-        elif case == 'pair' and int(d.get('size', 0)) > 8192:
+        if case == 'pair' and int(d.get('size', 0)) > 8192:
             akey = 'pair-page'
         atom = ATOMICS.get(akey, '')
         if d.get('op') in ('alloc', 'free') or d.get('phase') in ('build', 'teardown'):
