@@ -199,6 +199,10 @@ struct mspan *gs_debug_free(const void *p)
 			report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
 		return NULL;
 	}
+	if (s->state == MSPAN_GC) {
+		report(GS_DEBUG_INVALID_FREE, p, "is a GC object: never freed");
+		return NULL;
+	}
 	if (s->state != MSPAN_SMALL) {
 		if (p == s->base)
 			return s;

@@ -60,10 +60,12 @@ enum mspan_state {
 	MSPAN_SMALL,	/* carved into objects of one mcentral */
 	MSPAN_LARGE,	/* one large object, physically contiguous */
 	MSPAN_HUGE,	/* one object beyond GS_MAX_RUN_PAGES, vmap()ed */
+	MSPAN_GC,	/* objects of one GC type (mgc.c); ->gc has the rest */
 };
 
 struct mchunk;
 struct mcentral;
+struct gs_gc_span;
 
 /**
  * struct mspan - a run of heap pages
@@ -87,6 +89,8 @@ struct mcentral;
  *	object, so that goslab_usable_size() can tell an object's size
  * @allocbits: debug mode only: a bit per object, set while a caller owns it
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
+ * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
+ *	set before the span's first object is handed out, constant after
  *
  * Every kernel page of a span in use points back to it through
  * page->private, which makes finding the span of a pointer O(1).
@@ -105,6 +109,7 @@ struct mspan {
 	u16 *tinyend;
 	unsigned long *allocbits;
 	struct page **pages;
+	struct gs_gc_span *gc;
 };
 
 /**
@@ -474,6 +479,15 @@ void gs_caches_exit(void);
 /* stats.c: debugfs */
 void gs_debugfs_init(void);
 void gs_debugfs_exit(void);
+
+/* mgc.c: the garbage collector (mgc.h has the rest) */
+int gs_gc_init(void);
+void gs_gc_exit(void);
+void gs_gc_bad_free(struct mspan *s, const void *p);
+size_t gs_gc_usable_size(struct mspan *s, const void *p);
+void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
+		     unsigned long page, struct mspan *s);
+extern const struct file_operations gs_gc_fops;
 
 /* dev.c: the misc device */
 int goslab_dev_init(void);

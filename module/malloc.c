@@ -396,7 +396,7 @@ void *goslab_alloc(size_t size, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(goslab_alloc);
 
-/* Frees the fast path leaves alone: debug mode, tiny, large, huge. */
+/* Frees the fast path leaves alone: debug mode, tiny, large, huge, GC. */
 static noinline void free_slow(const void *p)
 {
 	struct mspan *s;
@@ -414,6 +414,9 @@ static noinline void free_slow(const void *p)
 			tiny_free(p);
 		else
 			gs_fast_free(s->central, (void *)p);
+		break;
+	case MSPAN_GC:
+		gs_gc_bad_free(s, p);	/* never freed explicitly */
 		break;
 	default:
 		large_free(s);
@@ -467,6 +470,8 @@ size_t goslab_usable_size(const void *p)
 	} else {
 		s = span_of(p);
 	}
+	if (unlikely(s->state == MSPAN_GC))
+		return gs_gc_usable_size(s, p);
 	if (s->state != MSPAN_SMALL)
 		return (size_t)s->npages << GS_PAGE_SHIFT;
 	if (s->central->tiny)
@@ -608,6 +613,9 @@ static int __init goslab_init(void)
 	ret = mcache_init();
 	if (ret)
 		goto out_heap;
+	ret = gs_gc_init();
+	if (ret)
+		goto out_mcache;
 	gs_debugfs_init();
 	ret = goslab_dev_init();
 	if (ret)
@@ -619,6 +627,8 @@ static int __init goslab_init(void)
 
 out_debugfs:
 	gs_debugfs_exit();
+	gs_gc_exit();
+out_mcache:
 	mcache_exit();
 out_heap:
 	mheap_exit();
@@ -632,6 +642,7 @@ static void __exit goslab_exit(void)
 
 	goslab_dev_exit();
 	gs_debugfs_exit();
+	gs_gc_exit();	/* heaps left by clients: their spans back to the heap */
 	mcache_exit();
 	/* With every CPU drained, what is out is what callers still hold. */
 	goslab_get_stats(&live);

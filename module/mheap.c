@@ -234,7 +234,7 @@ static void chunk_add(struct mchunk *ch)
 /**
  * mheap_alloc_span() - a span of contiguous heap pages
  * @npages: heap pages wanted, at most GS_MAX_RUN_PAGES
- * @state: MSPAN_SMALL (the caller carves it) or MSPAN_LARGE
+ * @state: MSPAN_SMALL or MSPAN_GC (the caller carves it), or MSPAN_LARGE
  * @gfp: the caller's GFP flags
  *
  * Return: the span, its pages pointing at it, or NULL.
@@ -443,8 +443,12 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
 		    addr >= chunk_addr(ch, ch->npages))
 			continue;
 		idx = (addr - ch->base) >> GS_PAGE_SHIFT;
+		/*
+		 * A page given back may have come back to goslab in a newer
+		 * chunk, whose range overlaps this one's: look on.
+		 */
 		if (test_bit(idx, ch->released))
-			break;
+			continue;
 		if (!test_bit(idx, ch->busy)) {
 			*in_heap = true;
 			break;
@@ -599,6 +603,8 @@ void mheap_show_spans(struct seq_file *m)
 				if (s->state == MSPAN_LARGE)
 					seq_printf(m, "%lu %lu %u large\n", ci,
 						   idx, s->npages);
+				else if (s->state == MSPAN_GC)
+					gs_gc_show_span(m, ci, idx, s);
 				else
 					seq_printf(m, "%lu %lu %u small %s %u %u %u\n",
 						   ci, idx, s->npages,

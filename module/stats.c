@@ -9,6 +9,7 @@
  *   spans    every chunk of the heap, run by run: the heap, drawn
  *   debug    debug mode's findings
  *   totals   struct goslab_stats, as goslab_get_stats() returns it
+ *   gc       one block per garbage-collected heap (mgc.c)
  *
  * Every number is read without stopping allocation: counters that CPUs
  * update under their own locks are read racily, and each file is exact
@@ -137,6 +138,7 @@ void gs_debugfs_init(void)
 	debugfs_create_file("spans", 0444, gs_debugfs, NULL, &spans_fops);
 	debugfs_create_file("debug", 0444, gs_debugfs, NULL, &debug_fops);
 	debugfs_create_file("totals", 0444, gs_debugfs, NULL, &totals_fops);
+	debugfs_create_file("gc", 0444, gs_debugfs, NULL, &gs_gc_fops);
 }
 
 void gs_debugfs_exit(void)

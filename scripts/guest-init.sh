@@ -5,7 +5,7 @@
 #   check: pass1 loads goslab.ko and goslab_kunit.ko, collects every KUnit
 #          suite's KTAP from debugfs, unloads both; pass2 is the same with
 #          goslab.ko debug=1; pass3 loads goslab.ko and runs every program
-#          in /selftests.
+#          in /selftests; pass4 runs them again against goslab.ko debug=1.
 #          Between pass2 and pass3, goslab_bench.ko short=1 checks the
 #          bench module's cases for correctness (no figures).
 #   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
@@ -94,10 +94,12 @@ collect_ktap() {
 	rec ktap-end "$1"
 }
 
+# selftest_pass NAME ARGS...: every selftest against goslab.ko ARGS.
 selftest_pass() {
-	pass=pass3
+	pass=$1
+	shift
 	say "$pass begin"
-	if step "$pass: insmod goslab.ko" insmod /modules/goslab.ko; then
+	if step "$pass: insmod goslab.ko $*" insmod /modules/goslab.ko "$@"; then
 		for t in /selftests/*; do
 			if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
 			name=${t##*/}
@@ -168,7 +170,9 @@ check)
 	kunit_pass pass1
 	kunit_pass pass2 debug=1
 	bench_pass
-	selftest_pass
+	selftest_pass pass3
+	# Debug mode validates every free the device makes on a user's behalf.
+	selftest_pass pass4 debug=1
 	;;
 demo)
 	demo

@@ -11,6 +11,7 @@
 #ifndef _LINUX_GOSLAB_H
 #define _LINUX_GOSLAB_H
 
+#include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -77,5 +78,160 @@ struct goslab_stats {
 void goslab_get_stats(struct goslab_stats *st);
 unsigned long goslab_trim(void);
 bool goslab_debug_enabled(void);
+
+/* ------------------------------------------------------------------------
+ * Garbage collection (Go's collector, for object graphs a caller registers)
+ *
+ * A heap holds objects of registered types; each type lists the offsets
+ * of its pointer fields.  The collector keeps every object reachable from
+ * the heap's roots, and every object a section holds; it releases the
+ * rest, running the type's release callback once per object.  The rules:
+ *
+ *  - Hold a GC pointer in a local variable only inside a section
+ *    (goslab_gc_enter() .. goslab_gc_exit()); outside, only through a
+ *    root.  An object allocated or loaded in a section stays valid until
+ *    the section ends.  Sections may sleep, must not nest on one heap, and
+ *    are entered and left by the same task.
+ *  - Store pointers into pointer fields and root slots only with
+ *    goslab_gc_store(); read them with goslab_gc_load() (a plain load).
+ *  - Never free a GC object; never call goslab_gc_collect() or
+ *    goslab_gc_heap_destroy() inside a section or a release callback.
+ *
+ * Documentation/gc.rst has the design and the correctness argument.
+ * ------------------------------------------------------------------------
+ */
+struct goslab_gc_heap;
+struct goslab_gc_type;
+
+struct goslab_gc_heap *goslab_gc_heap_create(const char *name);
+void goslab_gc_heap_destroy(struct goslab_gc_heap *h);
+struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
+					     const char *name,
+					     unsigned int size,
+					     const unsigned int *ptr_offsets,
+					     unsigned int nr_ptrs,
+					     void (*release)(void *obj));
+void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags);
+int goslab_gc_root_add(struct goslab_gc_heap *h, void **slot);
+void goslab_gc_root_del(struct goslab_gc_heap *h, void **slot);
+void goslab_gc_store(void **slot, void *val);
+int goslab_gc_enter(struct goslab_gc_heap *h);
+void goslab_gc_exit(struct goslab_gc_heap *h, int token);
+void goslab_gc_collect(struct goslab_gc_heap *h);
+int goslab_gc_set_percent(struct goslab_gc_heap *h, int percent);
+
+/**
+ * goslab_gc_load() - read a pointer field or root slot
+ * @slot: the field or slot
+ *
+ * Reads need no barrier; this is READ_ONCE(), which also orders the reads
+ * of the object's fields after it.  Inside a section only.
+ *
+ * Return: the pointer stored there.
+ */
+static inline void *goslab_gc_load(void **slot)
+{
+	return READ_ONCE(*slot);
+}
+
+/**
+ * struct goslab_gc_stats - a snapshot of one GC heap
+ * @cycles: collections completed
+ * @heap_alloc: bytes of allocated objects, those awaiting release included
+ * @heap_alloc_peak: highest @heap_alloc since creation or
+ *	goslab_gc_stats_reset()
+ * @heap_live: what the pacer steers, as Go's heapLive: the bytes the last
+ *	cycle marked plus the bytes allocated since
+ * @heap_peak: highest @heap_live since creation or goslab_gc_stats_reset()
+ * @heap_marked: bytes the last cycle marked (live, plus black allocation)
+ * @heap_goal: the pacer's goal for the current cycle
+ * @heap_trigger: the next cycle starts when @heap_live reaches this
+ * @goal_ratio_max: the highest heap_live / heap_goal any cycle reached,
+ *	in thousandths (since creation or goslab_gc_stats_reset())
+ * @objects: objects allocated, those awaiting release included
+ * @objects_marked: objects shaded by all cycles (mark work)
+ * @objects_scanned: objects scanned by all cycles
+ * @objects_alloc_black: objects allocated while marking
+ * @objects_freed: objects collected, their memory reused
+ * @objects_released: release callbacks run
+ * @mark_ns: time from cycle start to sweep start, summed
+ * @last_mark_ns: that time for the last cycle
+ * @term_ns: time in mark termination (grace period, final drain), summed
+ * @pause_ns: time sections were held off (stw mode), summed
+ * @pause_max_ns: the longest such pause
+ * @assists: mark assists done by allocating tasks
+ * @assist_ns: their time, summed
+ * @assist_max_ns: the longest assist
+ * @checkmarks: checkmark verifications run (gc_checkmark)
+ * @checkmark_missed: reachable objects a cycle left white; always 0
+ * @checkmark_ns: time spent in checkmark, world stopped
+ * @rescans: grey list overflows that made the marker rescan the heap
+ * @bad_pointers: stores or fields holding something not of this heap
+ * @bad_frees: goslab_free() or goslab_cache_free() of a GC object
+ * @gc_percent: the heap's GOGC in force
+ * @phase: 0 off, 1 mark, 2 mark termination, 3 sweep
+ */
+struct goslab_gc_stats {
+	u64 cycles;
+	u64 heap_alloc;
+	u64 heap_alloc_peak;
+	u64 heap_live;
+	u64 heap_peak;
+	u64 heap_marked;
+	u64 heap_goal;
+	u64 heap_trigger;
+	u64 goal_ratio_max;
+	u64 objects;
+	u64 objects_marked;
+	u64 objects_scanned;
+	u64 objects_alloc_black;
+	u64 objects_freed;
+	u64 objects_released;
+	u64 mark_ns;
+	u64 last_mark_ns;
+	u64 term_ns;
+	u64 pause_ns;
+	u64 pause_max_ns;
+	u64 assists;
+	u64 assist_ns;
+	u64 assist_max_ns;
+	u64 checkmarks;
+	u64 checkmark_missed;
+	u64 checkmark_ns;
+	u64 rescans;
+	u64 bad_pointers;
+	u64 bad_frees;
+	int gc_percent;
+	int phase;
+};
+
+void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st);
+void goslab_gc_stats_reset(struct goslab_gc_heap *h);
+
+/*
+ * For goslab's own tests (symbol namespace GOSLAB_GC_TEST): step a cycle
+ * by hand to create exact colourings, and look at colours.
+ */
+enum goslab_gc_color {
+	GOSLAB_GC_FREE,		/* not an allocated object */
+	GOSLAB_GC_WHITE,
+	GOSLAB_GC_GREY,
+	GOSLAB_GC_BLACK,
+};
+
+#define GOSLAB_GC_SHADE_OLD	0x1	/* the deletion (Yuasa) half */
+#define GOSLAB_GC_SHADE_NEW	0x2	/* the insertion (Dijkstra) half */
+
+int goslab_gc_step_begin(struct goslab_gc_heap *h);
+unsigned long goslab_gc_step(struct goslab_gc_heap *h, unsigned long n);
+unsigned long goslab_gc_step_finish(struct goslab_gc_heap *h);
+enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
+				     const void *obj);
+void goslab_gc_test_barrier(struct goslab_gc_heap *h, unsigned int shade);
+void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
+/* ------------------------------------------------------------------------
+ * End of garbage collection.
+ * ------------------------------------------------------------------------
+ */
 
 #endif /* _LINUX_GOSLAB_H */

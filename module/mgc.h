@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goslab's garbage collector: internal declarations.
+ *
+ * The files follow Go's runtime/mgc*.go:
+ *
+ *   mgc.c        heaps, types, roots, sections, the write barrier,
+ *                allocation, the cycle driver and its worker, debugfs
+ *   mgcmark.c    the grey list, shading, scanning, assists, checkmark
+ *   mgcsweep.c   sweeping spans and running release callbacks
+ *   mgcpacer.c   the heap goal, the trigger and the assist ratio
+ *
+ * Documentation/gc.rst has the protocol and its correctness argument.
+ *
+ * Locking, from the outside in:
+ *
+ *   gs_gc_mutex       the list of heaps (debugfs, module exit)
+ *   heap.cycle_mutex  one collection at a time; held for a whole cycle,
+ *                     including its grace periods; never taken inside a
+ *                     section
+ *   heap.roots_mutex  the root set; taken inside sections (root_add/del)
+ *                     and by the collector when it scans roots
+ *   heap.lock         spinlock: the phase (with grey_lock), the types and
+ *                     their span lists, every span's bitmaps but the mark
+ *                     bits, the release queue, the allocation counters
+ *   heap.grey_lock    spinlock: the grey list, the markers' busy count and
+ *                     the phase (with lock); taken by the write barrier
+ *   mheap.lock        the allocator's (never held with either of the two
+ *                     above: spans are created and freed outside them)
+ *
+ * Mark bits are set with atomic bit operations by markers and the barrier
+ * (under grey_lock, or while counted busy) and by allocation (under lock);
+ * they are cleared only by sweeping, when nothing marks.
+ */
+#ifndef _GOSLAB_MGC_H
+#define _GOSLAB_MGC_H
+
+#include <linux/bitmap.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+
+/* Collector phases, as Go's gcphase plus the sweep. */
+enum gs_gc_phase {
+	GS_GC_OFF,	/* everything swept; the barrier does nothing */
+	GS_GC_MARK,	/* marking: barrier shades old and new values */
+	GS_GC_MARKTERM,	/* termination: grace period, final drain */
+	GS_GC_SWEEP,	/* spans are swept lazily and in the background */
+};
+
+enum gs_gc_mode {
+	GS_GC_STW,		/* the whole mark runs with sections stopped */
+	GS_GC_INCREMENTAL,	/* marking is paid for by allocation (assists) */
+	GS_GC_CONCURRENT,	/* a worker marks while mutators run */
+};
+
+/* gs_gc_span.where */
+enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
+
+/* Objects a marker takes from the grey list at once. */
+#define GS_GC_POP_BATCH		32
+/* Go's gcOverAssistWork: an assist does at least this much scan work. */
+#define GS_GC_ASSIST_MIN	(64UL << 10)
+
+/**
+ * struct gs_gc_span - the collector's view of a span of GC objects
+ * @list: on its type's @partial, @full or @unswept list (heap.lock)
+ * @relnode: on heap.release while @nrel (heap.lock); self-linked if not
+ * @span: the allocator's span (its ->gc points back here)
+ * @type: the type of every object in it
+ * @base: address of object 0
+ * @nalloc: objects allocated or awaiting release (heap.lock)
+ * @nrel: objects awaiting their release callback (heap.lock)
+ * @freeindex: no free slot below this index (heap.lock)
+ * @where: which of its type's lists it is on (heap.lock)
+ * @allocbits: slot holds an object (heap.lock)
+ * @relbits: the object is dead and awaits its callback (heap.lock)
+ * @markbits: marked this cycle (atomic bit operations; see mgc.h)
+ * @cmarkbits: checkmark's own marks (the collector, world stopped)
+ * @bits: storage for the four bitmaps
+ *
+ * An allocated object is white while its mark bit is clear; grey while it
+ * is marked and on the grey list; black once marked and scanned.
+ */
+struct gs_gc_span {
+	struct list_head list;
+	struct list_head relnode;
+	struct mspan *span;
+	struct goslab_gc_type *type;
+	void *base;
+	unsigned int nalloc;
+	unsigned int nrel;
+	unsigned int freeindex;
+	unsigned int where;
+	unsigned long *allocbits;
+	unsigned long *relbits;
+	unsigned long *markbits;
+	unsigned long *cmarkbits;
+	unsigned long bits[];
+};
+
+/**
+ * struct goslab_gc_type - a type of GC object
+ * @node: on heap.types (heap.lock)
+ * @heap: the heap it belongs to
+ * @name: for statistics (a copy)
+ * @size: bytes a caller may use
+ * @elemsize: distance between objects (a size class, or whole pages)
+ * @nelems: objects per span
+ * @npages: heap pages per span
+ * @divmagic: ((p - base) * divmagic) >> 32 is the index of the object at p
+ * @release: callback run once per collected object, or NULL
+ * @partial: swept spans with a free slot (heap.lock)
+ * @full: swept spans without one (heap.lock)
+ * @unswept: spans still to sweep this cycle (heap.lock)
+ * @nspans: spans on the three lists (heap.lock)
+ * @nr_ptrs: pointer fields per object; 0 makes the type's spans noscan
+ * @ptr_offsets: byte offsets of the pointer fields
+ *
+ * Constant after creation: all but the lists and @nspans.
+ */
+struct goslab_gc_type {
+	struct list_head node;
+	struct goslab_gc_heap *heap;
+	const char *name;
+	unsigned int size;
+	unsigned int elemsize;
+	unsigned int nelems;
+	unsigned int npages;
+	u32 divmagic;
+	void (*release)(void *obj);
+	struct list_head partial;
+	struct list_head full;
+	struct list_head unswept;
+	unsigned long nspans;
+	unsigned int nr_ptrs;
+	unsigned int ptr_offsets[] __counted_by(nr_ptrs);
+};
+
+/* Counters read by goslab_gc_get_stats(); updated without a common lock. */
+enum gs_gc_counter {
+	GS_GC_CYCLES,
+	GS_GC_MARKED,		/* objects shaded (white -> grey/black) */
+	GS_GC_SCANNED,		/* objects scanned (grey -> black) */
+	GS_GC_ALLOC_BLACK,	/* objects allocated while marking */
+	GS_GC_FREED,		/* objects whose memory was reclaimed */
+	GS_GC_RELEASED,		/* release callbacks run */
+	GS_GC_ASSISTS,
+	GS_GC_ASSIST_NS,
+	GS_GC_ASSIST_MAX_NS,
+	GS_GC_MARK_NS,		/* cycle start to sweep start, summed */
+	GS_GC_LAST_MARK_NS,
+	GS_GC_TERM_NS,		/* termination (grace period, drain), summed */
+	GS_GC_PAUSE_NS,		/* sections held off by the collector */
+	GS_GC_PAUSE_MAX_NS,
+	GS_GC_CHECKMARKS,
+	GS_GC_CHECKMARK_MISSED,
+	GS_GC_CHECKMARK_NS,
+	GS_GC_RESCANS,		/* grey list overflowed: heap rescanned */
+	GS_GC_BAD_POINTERS,	/* values that are not objects of the heap */
+	GS_GC_BAD_FREES,	/* goslab_free() of a GC object */
+	GS_GC_COUNTER_COUNT,
+};
+
+/**
+ * struct goslab_gc_heap - a garbage-collected heap
+ * @node: on gs_gc_heaps (gs_gc_mutex)
+ * @name: for statistics (a copy)
+ * @srcu: sections are read-side critical sections of it
+ * @srcu_key: lockdep: each heap's sections are a lock class of their own,
+ *	so a section of one heap around a collection of another is fine
+ * @stw: set while the collector holds sections off; see gs_gc_stop_world()
+ * @stw_wq: goslab_gc_enter() waits here while @stw
+ * @cycle_mutex: one cycle at a time; see mgc.h
+ * @lock: see mgc.h
+ * @phase: enum gs_gc_phase; written under both @lock and @grey_lock, read
+ *	under either or with READ_ONCE()
+ * @types: struct goslab_gc_type (@lock)
+ * @release: spans with objects awaiting their callback (@lock)
+ * @release_running: a task is running callbacks (@lock)
+ * @release_wq: goslab_gc_collect() waits here for the release queue
+ * @nunswept: spans on the types' unswept lists (@lock)
+ * @nobj: objects allocated, including those awaiting release (@lock)
+ * @heap_alloc: bytes of those objects (@lock; read with READ_ONCE())
+ * @alloc_peak: highest @heap_alloc since creation or the last reset (@lock)
+ * @heap_live: Go's heapLive, what the pacer steers: the bytes the last
+ *	cycle marked plus the bytes allocated since (@lock)
+ * @heap_peak: highest @heap_live since creation or the last reset (@lock)
+ * @grey_lock: see mgc.h
+ * @grey: the grey list, a stack of objects to scan (@grey_lock)
+ * @grey_n: objects on it (@grey_lock)
+ * @grey_cap: its capacity, at least @nobj when the cycle began (@grey_lock)
+ * @grey_limit: tests only: cap the capacity to force overflow (@grey_lock)
+ * @grey_overflow: an object was marked but did not fit (@grey_lock)
+ * @grey_busy: markers holding objects taken from @grey (@grey_lock)
+ * @roots_mutex: protects @roots
+ * @roots: the root slots, indexed by address
+ * @worker: the collector thread
+ * @worker_wq: it sleeps here
+ * @flags: GS_GC_WANT_* bits
+ * @mode: enum gs_gc_mode of the current cycle (@cycle_mutex)
+ * @manual: a test steps the cycle by hand: no worker marking, no assists
+ * @barrier_mask: tests only: which halves of the barrier shade
+ * @percent: GOGC of this heap, or -1 for the gc_percent parameter
+ * @marked_bytes: bytes marked this cycle, black allocation included
+ * @scan_work: bytes scanned this cycle
+ * @bg_credit: scan work done by the worker and not yet claimed by assists
+ * @assist_credit: per CPU: scan work assists did ahead of allocation
+ * @last_marked: bytes marked by the last cycle (@lock)
+ * @last_scan: bytes scanned by the last cycle (@lock)
+ * @goal: the heap goal (@lock)
+ * @trigger: @heap_live that starts the next cycle (@lock)
+ * @trigger_frac: where between live and goal the trigger sits, in 1/1000
+ * @cycle_peak: highest @heap_live during the cycle being paced (@lock)
+ * @ratio_max: highest cycle_peak / goal seen, in 1/1000 (@lock)
+ * @scan_expected: the scan work the pacer expects of this cycle (@lock)
+ * @cycle_start: ktime of the cycle's start
+ * @cnt: enum gs_gc_counter
+ */
+struct goslab_gc_heap {
+	struct list_head node;
+	const char *name;
+
+	struct srcu_struct srcu;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	struct lock_class_key srcu_key;
+#endif
+	bool stw;
+	wait_queue_head_t stw_wq;
+
+	struct mutex cycle_mutex; /* see mgc.h */
+
+	spinlock_t lock; /* see mgc.h */
+	int phase;
+	struct list_head types;
+	struct list_head release;
+	bool release_running;
+	wait_queue_head_t release_wq;
+	unsigned long nunswept;
+	unsigned long nobj;
+	unsigned long heap_alloc;
+	unsigned long alloc_peak;
+	unsigned long heap_live;
+	unsigned long heap_peak;
+
+	spinlock_t grey_lock; /* see mgc.h */
+	void **grey;
+	unsigned long grey_n;
+	unsigned long grey_cap;
+	unsigned long grey_limit;
+	bool grey_overflow;
+	unsigned int grey_busy;
+
+	struct mutex roots_mutex; /* protects roots */
+	struct xarray roots;
+
+	struct task_struct *worker;
+	wait_queue_head_t worker_wq;
+	unsigned long flags;
+	int mode;
+	bool manual;
+	unsigned int barrier_mask;
+
+	int percent;
+	atomic_long_t marked_bytes;
+	atomic_long_t scan_work;
+	atomic_long_t bg_credit;
+	long __percpu *assist_credit;
+	unsigned long last_marked;
+	unsigned long last_scan;
+	unsigned long goal;
+	unsigned long trigger;
+	unsigned int trigger_frac;
+	unsigned long cycle_peak;
+	unsigned long ratio_max;
+	unsigned long scan_expected;
+	ktime_t cycle_start;
+
+	atomic64_t cnt[GS_GC_COUNTER_COUNT];
+};
+
+/* heap.flags */
+#define GS_GC_WANT_CYCLE	0	/* the pacer asks for a cycle */
+#define GS_GC_WANT_SWEEP	1	/* spans to sweep, callbacks to run */
+#define GS_GC_WANT_TERM		2	/* incremental: the grey list ran dry */
+#define GS_GC_DYING		3	/* goslab_gc_heap_destroy() is running */
+
+/* barrier_mask */
+#define GS_GC_SHADE_OLD		BIT(0)
+#define GS_GC_SHADE_NEW		BIT(1)
+
+extern int gs_gc_mode_param;
+extern int gs_gc_percent_param;
+extern bool gs_gc_checkmark_param;
+extern unsigned int gs_gc_min_heap_kb;
+
+static inline void gs_gc_count(struct goslab_gc_heap *h, enum gs_gc_counter c,
+			       s64 n)
+{
+	atomic64_add(n, &h->cnt[c]);
+}
+
+static inline void gs_gc_count_max(struct goslab_gc_heap *h,
+				   enum gs_gc_counter c, s64 v)
+{
+	s64 old = atomic64_read(&h->cnt[c]);
+
+	while (v > old && !atomic64_try_cmpxchg(&h->cnt[c], &old, v))
+		;
+}
+
+static inline bool gs_gc_marking(int phase)
+{
+	return phase == GS_GC_MARK || phase == GS_GC_MARKTERM;
+}
+
+/* The index of the object @p points into, within its span @gs. */
+static __always_inline unsigned int gs_gc_index(const struct gs_gc_span *gs,
+						const void *p)
+{
+	return ((u64)(p - gs->base) * gs->type->divmagic) >> 32;
+}
+
+static __always_inline void *gs_gc_obj(const struct gs_gc_span *gs,
+				       unsigned int idx)
+{
+	return gs->base + (size_t)idx * gs->type->elemsize;
+}
+
+/* The collector's span of a GC object of any heap; @p must be one. */
+static __always_inline struct gs_gc_span *gs_gc_span_of(const void *p)
+{
+	return span_of(p)->gc;
+}
+
+/* mgc.c */
+void gs_gc_stop_world(struct goslab_gc_heap *h);
+void gs_gc_start_world(struct goslab_gc_heap *h, ktime_t since, bool pause);
+struct gs_gc_span *gs_gc_lookup(struct goslab_gc_heap *h, const void *p,
+				unsigned int *idx);
+void gs_gc_wake(struct goslab_gc_heap *h, int what);
+
+/* mgcmark.c */
+int gs_gc_grey_alloc(struct goslab_gc_heap *h);
+void gs_gc_grey_free(struct goslab_gc_heap *h);
+void gs_gc_shade_locked(struct goslab_gc_heap *h, void *p);
+void gs_gc_shade(struct goslab_gc_heap *h, void *p);
+void gs_gc_mark_roots(struct goslab_gc_heap *h);
+unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
+			  bool resched);
+unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n);
+bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj);
+bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p);
+bool gs_gc_grey_empty(struct goslab_gc_heap *h);
+void gs_gc_assist(struct goslab_gc_heap *h, size_t size);
+unsigned long gs_gc_checkmark(struct goslab_gc_heap *h);
+
+/* mgcsweep.c */
+bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+		      struct list_head *dead);
+void gs_gc_free_spans(struct list_head *dead);
+void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched);
+bool gs_gc_release_run(struct goslab_gc_heap *h);
+void gs_gc_release_wait(struct goslab_gc_heap *h);
+void gs_gc_span_destroy(struct gs_gc_span *gs);
+
+/* mgcpacer.c */
+void gs_gc_pacer_init(struct goslab_gc_heap *h);
+void gs_gc_pacer_cycle_start(struct goslab_gc_heap *h);
+void gs_gc_pacer_cycle_end(struct goslab_gc_heap *h);
+long gs_gc_assist_debt(struct goslab_gc_heap *h, size_t size);
+int gs_gc_heap_percent(struct goslab_gc_heap *h);
+
+#endif /* _GOSLAB_MGC_H */

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Garbage collector: marking (Go's runtime/mgcmark.go, mgcwork.go and
+ * mcheckmark.go).
+ *
+ * Colours: an allocated object is white while its mark bit is clear, grey
+ * once marked and on the grey list, black once marked and scanned.  Grey
+ * objects are the work list.  Shading is the white-to-grey step: set the
+ * mark bit; if the object has pointer fields, push it (a noscan object
+ * goes straight to black).
+ *
+ * The grey list is one stack per heap under heap.grey_lock.  A marker (the
+ * worker, an assist, a test step) takes a batch, counts itself busy,
+ * scans the batch without the lock, and pushes what it shaded in batches.
+ * Mark termination waits for the list to be empty with nobody busy, so a
+ * marker's shading never straddles the switch to SWEEP; the barrier, which
+ * is not counted busy, shades under the lock instead.
+ *
+ * The list is sized when a cycle begins to the number of objects then
+ * allocated: only those can be shaded (objects allocated while marking
+ * are black already), each at most once, so it never overflows.  Should
+ * the memory for it be missing, a smaller list overflows: an object that
+ * does not fit stays marked, the heap is flagged, and when the list runs
+ * dry the marker rescans every marked object of the heap (Go's old
+ * work.full overflow rescan), which pushes whatever they point to.
+ */
+
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mgc.h"
+
+/* Entries always available, should a big enough list not be allocatable. */
+#define GS_GC_GREY_MIN		256UL
+
+/* A marker's local batch of objects to push. */
+struct gc_wbuf {
+	unsigned int n;
+	unsigned long marked;
+	void *obj[GS_GC_POP_BATCH];
+};
+
+/**
+ * gs_gc_grey_alloc() - size the grey list for the cycle about to begin
+ * @h: the heap; its cycle_mutex held and not marking
+ *
+ * Return: 0, or -ENOMEM when the list stays smaller than the heap (the
+ * cycle still works, through overflow rescans).
+ */
+int gs_gc_grey_alloc(struct goslab_gc_heap *h)
+{
+	unsigned long want = READ_ONCE(h->nobj), limit;
+	void **grey, **old = NULL;
+
+	lockdep_assert_held(&h->cycle_mutex);
+	/* Room for the objects allocated before the lock is taken, too. */
+	want = max(want + want / 8 + 64, GS_GC_GREY_MIN);
+	limit = READ_ONCE(h->grey_limit);
+	if (limit)
+		want = limit;
+	if (h->grey && h->grey_cap >= want && (limit || h->grey_cap <= 4 * want))
+		return 0;
+	grey = kvmalloc_array(want, sizeof(*grey), GFP_KERNEL | __GFP_NOWARN);
+	if (!grey && h->grey)
+		return -ENOMEM;
+	if (!grey) {
+		want = GS_GC_GREY_MIN;
+		grey = kvmalloc_array(want, sizeof(*grey),
+				      GFP_KERNEL | __GFP_NOFAIL);
+	}
+	spin_lock(&h->grey_lock);
+	old = h->grey;
+	h->grey = grey;
+	h->grey_cap = want;
+	spin_unlock(&h->grey_lock);
+	kvfree(old);
+	return 0;
+}
+
+/**
+ * gs_gc_grey_free() - free the grey list of a dead heap
+ * @h: the heap
+ */
+void gs_gc_grey_free(struct goslab_gc_heap *h)
+{
+	kvfree(h->grey);
+	h->grey = NULL;
+	h->grey_cap = 0;
+}
+
+static void push_locked(struct goslab_gc_heap *h, void *obj)
+{
+	lockdep_assert_held(&h->grey_lock);
+	if (likely(h->grey_n < h->grey_cap))
+		h->grey[h->grey_n++] = obj;
+	else
+		h->grey_overflow = true;
+}
+
+/*
+ * Set the mark bit of the object @p points into.  Return its start if it
+ * was white and has pointers to scan (it must then be pushed), else NULL.
+ */
+static void *mark_obj(struct goslab_gc_heap *h, void *p, unsigned long *marked)
+{
+	struct gs_gc_span *gs;
+	unsigned int idx;
+
+	gs = gs_gc_lookup(h, p, &idx);
+	if (!gs || test_and_set_bit(idx, gs->markbits))
+		return NULL;
+	atomic_long_add(gs->type->elemsize, &h->marked_bytes);
+	(*marked)++;
+	return gs->type->nr_ptrs ? gs_gc_obj(gs, idx) : NULL;
+}
+
+/**
+ * gs_gc_shade_locked() - shade an object, from the barrier
+ * @h: the heap; its grey_lock held and the phase MARK or MARKTERM
+ * @p: a pointer to, or into, a GC object of @h
+ */
+void gs_gc_shade_locked(struct goslab_gc_heap *h, void *p)
+{
+	unsigned long marked = 0;
+	void *obj;
+
+	lockdep_assert_held(&h->grey_lock);
+	obj = mark_obj(h, p, &marked);
+	if (obj)
+		push_locked(h, obj);
+	if (marked)
+		gs_gc_count(h, GS_GC_MARKED, marked);
+}
+
+/**
+ * gs_gc_shade() - shade an object if the heap is marking
+ * @h: the heap
+ * @p: a pointer to, or into, a GC object of @h
+ *
+ * The phase is read under grey_lock, which orders this against the switch
+ * to MARK: root additions and deletions are not RCU readers as stores are,
+ * so they rely on the lock (Documentation/gc.rst).
+ */
+void gs_gc_shade(struct goslab_gc_heap *h, void *p)
+{
+	spin_lock(&h->grey_lock);
+	if (gs_gc_marking(h->phase))
+		gs_gc_shade_locked(h, p);
+	spin_unlock(&h->grey_lock);
+}
+
+/**
+ * gs_gc_mark_roots() - shade what every root holds
+ * @h: the heap, marking
+ *
+ * A root changed meanwhile went through the barrier, which shaded its old
+ * value: what the roots held when the barrier was armed is all shaded.
+ */
+void gs_gc_mark_roots(struct goslab_gc_heap *h)
+{
+	unsigned long key, n = 0;
+	void **slot;
+	void *p;
+
+	mutex_lock(&h->roots_mutex);
+	xa_for_each(&h->roots, key, slot) {
+		p = READ_ONCE(*slot);
+		if (p)
+			gs_gc_shade(h, p);
+		if (!(++n % 1024))
+			cond_resched();
+	}
+	mutex_unlock(&h->roots_mutex);
+}
+
+static void wbuf_flush(struct goslab_gc_heap *h, struct gc_wbuf *buf)
+{
+	unsigned int i;
+
+	spin_lock(&h->grey_lock);
+	for (i = 0; i < buf->n; i++)
+		push_locked(h, buf->obj[i]);
+	spin_unlock(&h->grey_lock);
+	buf->n = 0;
+}
+
+/* Blacken @obj: shade every object its pointer fields hold. */
+static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
+			     struct gc_wbuf *buf)
+{
+	struct goslab_gc_type *t = gs_gc_span_of(obj)->type;
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < t->nr_ptrs; i++) {
+		p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
+		if (!p)
+			continue;
+		p = mark_obj(h, p, &buf->marked);
+		if (!p)
+			continue;
+		if (buf->n == ARRAY_SIZE(buf->obj))
+			wbuf_flush(h, buf);
+		buf->obj[buf->n++] = p;
+	}
+	return t->elemsize;
+}
+
+/*
+ * The grey list overflowed: scan every marked object of the heap.  Called
+ * counted busy, with the list empty.  Objects allocated black are zeroed
+ * and opened for KASAN under heap.lock before anyone may see them, so
+ * scanning them is harmless.
+ */
+static void rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf)
+{
+	struct goslab_gc_type *t;
+	struct gs_gc_span *gs;
+	struct list_head *lists[3];
+	unsigned int i, idx;
+
+	gs_gc_count(h, GS_GC_RESCANS, 1);
+	spin_lock(&h->lock);
+	list_for_each_entry(t, &h->types, node) {
+		if (!t->nr_ptrs)
+			continue;
+		lists[0] = &t->partial;
+		lists[1] = &t->full;
+		lists[2] = &t->unswept;
+		for (i = 0; i < ARRAY_SIZE(lists); i++)
+			list_for_each_entry(gs, lists[i], list)
+				for_each_set_bit(idx, gs->markbits, t->nelems)
+					if (test_bit(idx, gs->allocbits))
+						scan_obj(h, gs_gc_obj(gs, idx), buf);
+	}
+	spin_unlock(&h->lock);
+	wbuf_flush(h, buf);
+}
+
+/* Done with a batch: push what was shaded, stop counting busy. */
+static void batch_done(struct goslab_gc_heap *h, struct gc_wbuf *buf)
+{
+	unsigned int i;
+
+	spin_lock(&h->grey_lock);
+	for (i = 0; i < buf->n; i++)
+		push_locked(h, buf->obj[i]);
+	buf->n = 0;
+	h->grey_busy--;
+	if (!h->grey_n && !h->grey_busy && !h->grey_overflow &&
+	    wq_has_sleeper(&h->worker_wq))
+		wake_up(&h->worker_wq);
+	spin_unlock(&h->grey_lock);
+}
+
+/*
+ * Take up to @max objects from the grey list into @batch, counted busy.
+ * Return how many; 0 when the heap is not marking or the list is empty
+ * (after an overflow rescan, if one was due).
+ */
+static unsigned int take(struct goslab_gc_heap *h, void **batch,
+			 unsigned int max, struct gc_wbuf *buf)
+{
+	unsigned int n;
+
+	for (;;) {
+		spin_lock(&h->grey_lock);
+		if (!gs_gc_marking(h->phase)) {
+			spin_unlock(&h->grey_lock);
+			return 0;
+		}
+		n = min_t(unsigned long, h->grey_n, max);
+		if (n || !h->grey_overflow || h->grey_busy)
+			break;
+		h->grey_overflow = false;
+		h->grey_busy++;
+		spin_unlock(&h->grey_lock);
+		rescan(h, buf);
+		batch_done(h, buf);
+	}
+	if (n) {
+		h->grey_n -= n;
+		memcpy(batch, &h->grey[h->grey_n], n * sizeof(*batch));
+		h->grey_busy++;
+	}
+	spin_unlock(&h->grey_lock);
+	return n;
+}
+
+static void account(struct goslab_gc_heap *h, struct gc_wbuf *buf,
+		    unsigned long scanned, unsigned long work)
+{
+	if (buf->marked)
+		gs_gc_count(h, GS_GC_MARKED, buf->marked);
+	if (scanned)
+		gs_gc_count(h, GS_GC_SCANNED, scanned);
+	atomic_long_add(work, &h->scan_work);
+	buf->marked = 0;
+}
+
+/**
+ * gs_gc_drain() - scan grey objects
+ * @h: the heap
+ * @work: stop after scanning this many bytes of objects
+ * @resched: the caller may sleep: reschedule between batches
+ *
+ * Return: bytes of objects scanned; less than @work when the grey list ran
+ * dry or the heap stopped marking.
+ */
+unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
+			  bool resched)
+{
+	unsigned long done = 0, scanned = 0;
+	void *batch[GS_GC_POP_BATCH];
+	struct gc_wbuf buf;
+	unsigned int n, i;
+
+	buf.n = 0;
+	buf.marked = 0;
+	while (done < work) {
+		n = take(h, batch, ARRAY_SIZE(batch), &buf);
+		if (!n)
+			break;
+		for (i = 0; i < n; i++)
+			done += scan_obj(h, batch[i], &buf);
+		scanned += n;
+		batch_done(h, &buf);
+		if (resched)
+			cond_resched();
+	}
+	account(h, &buf, scanned, done);
+	return done;
+}
+
+/**
+ * gs_gc_step_objects() - scan exactly up to @n grey objects
+ * @h: the heap
+ * @n: objects
+ *
+ * Return: objects scanned.
+ */
+unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
+{
+	unsigned long done = 0, work = 0;
+	struct gc_wbuf buf;
+	void *obj;
+
+	buf.n = 0;
+	buf.marked = 0;
+	while (done < n && take(h, &obj, 1, &buf)) {
+		work += scan_obj(h, obj, &buf);
+		batch_done(h, &buf);
+		done++;
+	}
+	account(h, &buf, done, work);
+	return done;
+}
+
+/**
+ * gs_gc_grey_empty() - is the mark's work done for now?
+ * @h: the heap
+ *
+ * Return: true when the grey list is empty, no marker holds objects from
+ * it and no overflow rescan is due.
+ */
+bool gs_gc_grey_empty(struct goslab_gc_heap *h)
+{
+	bool empty;
+
+	spin_lock(&h->grey_lock);
+	empty = !h->grey_n && !h->grey_busy && !h->grey_overflow;
+	spin_unlock(&h->grey_lock);
+	return empty;
+}
+
+/**
+ * gs_gc_on_grey() - is @obj on the grey list?  For tests
+ * @h: the heap
+ * @obj: the start of an object
+ *
+ * Return: true if it waits to be scanned.
+ */
+bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj)
+{
+	unsigned long i;
+	bool found = false;
+
+	spin_lock(&h->grey_lock);
+	for (i = 0; i < h->grey_n && !found; i++)
+		found = h->grey[i] == obj;
+	spin_unlock(&h->grey_lock);
+	return found;
+}
+
+/**
+ * gs_gc_assist() - pay for an allocation with marking
+ * @h: the heap, marking
+ * @size: bytes being allocated
+ *
+ * As Go's gcAssistAlloc(): each byte allocated while the heap marks owes
+ * the pacer's assist ratio in bytes of scan work.  Debt is kept per CPU;
+ * the worker's surplus (background credit) pays first, and a CPU in debt
+ * scans at least GS_GC_ASSIST_MIN bytes so that assists stay rare.
+ */
+void gs_gc_assist(struct goslab_gc_heap *h, size_t size)
+{
+	long debt, credit, bg, steal;
+	unsigned long done;
+	ktime_t t0;
+	s64 ns;
+
+	if (READ_ONCE(h->manual) || READ_ONCE(h->mode) == GS_GC_STW)
+		return;
+	debt = gs_gc_assist_debt(h, size);
+	credit = this_cpu_sub_return(*h->assist_credit, debt);
+	if (credit >= 0)
+		return;
+	bg = atomic_long_read(&h->bg_credit);
+	if (bg > 0) {
+		steal = min(bg, -credit);
+		atomic_long_sub(steal, &h->bg_credit);
+		this_cpu_add(*h->assist_credit, steal);
+		credit += steal;
+		if (credit >= 0)
+			return;
+	}
+	t0 = ktime_get();
+	done = gs_gc_drain(h, max_t(unsigned long, -credit, GS_GC_ASSIST_MIN),
+			   false);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	if (done < -credit)
+		/* The grey list is dry: the mark is ending, forgive the rest. */
+		done = -credit;
+	this_cpu_add(*h->assist_credit, done);
+	gs_gc_count(h, GS_GC_ASSISTS, 1);
+	gs_gc_count(h, GS_GC_ASSIST_NS, ns);
+	gs_gc_count_max(h, GS_GC_ASSIST_MAX_NS, ns);
+}
+
+/* Checkmark: a depth-first re-mark from the roots into cmarkbits. */
+struct checkmark {
+	struct goslab_gc_heap *h;
+	void **stack;
+	unsigned long n;
+	unsigned long cap;
+	unsigned long missed;
+	bool incomplete;
+};
+
+static void cm_visit(struct checkmark *cm, void *p)
+{
+	struct goslab_gc_heap *h = cm->h;
+	struct gs_gc_span *gs;
+	unsigned int idx;
+	void *obj;
+
+	gs = gs_gc_lookup(h, p, &idx);
+	if (!gs || test_and_set_bit(idx, gs->cmarkbits))
+		return;
+	obj = gs_gc_obj(gs, idx);
+	if (!test_bit(idx, gs->markbits)) {
+		/*
+		 * Reachable, yet the cycle left it white: sweeping would
+		 * free it.  Report, count, and mark it so it survives.
+		 */
+		if (cm->missed++ < 8)
+			pr_err("goslab: gc checkmark: heap %s: reachable %s object %p was not marked\n",
+			       h->name, gs->type->name, obj);
+		set_bit(idx, gs->markbits);
+		atomic_long_add(gs->type->elemsize, &h->marked_bytes);
+	}
+	if (!gs->type->nr_ptrs)
+		return;
+	if (cm->n < cm->cap)
+		cm->stack[cm->n++] = obj;
+	else
+		cm->incomplete = true;
+}
+
+/**
+ * gs_gc_checkmark() - verify a finished mark, as Go's gccheckmark
+ * @h: the heap: its cycle_mutex held, the world stopped, the grey list
+ *	drained, the phase MARKTERM
+ *
+ * With no section open, what is live is what the roots reach.  Every such
+ * object must carry a mark bit; one that does not is reported, counted and
+ * marked, so that the sweep does not free it.
+ *
+ * Return: reachable objects the mark left white.
+ */
+unsigned long gs_gc_checkmark(struct goslab_gc_heap *h)
+{
+	struct checkmark cm = { .h = h };
+	struct goslab_gc_type *t;
+	struct gs_gc_span *gs;
+	struct list_head *lists[3];
+	unsigned long key;
+	unsigned int i;
+	void **slot, *obj;
+
+	lockdep_assert_held(&h->cycle_mutex);
+	cm.cap = READ_ONCE(h->nobj) + 64;
+	cm.stack = kvmalloc_array(cm.cap, sizeof(*cm.stack), GFP_KERNEL);
+	if (!cm.stack) {
+		pr_err("goslab: gc checkmark: heap %s: no memory, skipped\n",
+		       h->name);
+		return 0;
+	}
+
+	spin_lock(&h->lock);
+	list_for_each_entry(t, &h->types, node) {
+		lists[0] = &t->partial;
+		lists[1] = &t->full;
+		lists[2] = &t->unswept;
+		for (i = 0; i < ARRAY_SIZE(lists); i++)
+			list_for_each_entry(gs, lists[i], list)
+				bitmap_zero(gs->cmarkbits, t->nelems);
+	}
+	spin_unlock(&h->lock);
+
+	mutex_lock(&h->roots_mutex);
+	xa_for_each(&h->roots, key, slot) {
+		obj = READ_ONCE(*slot);
+		if (obj)
+			cm_visit(&cm, obj);
+	}
+	mutex_unlock(&h->roots_mutex);
+
+	while (cm.n) {
+		obj = cm.stack[--cm.n];
+		t = gs_gc_span_of(obj)->type;
+		for (i = 0; i < t->nr_ptrs; i++) {
+			void *p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
+
+			if (p)
+				cm_visit(&cm, p);
+		}
+		if (!(cm.n % 4096))
+			cond_resched();
+	}
+	kvfree(cm.stack);
+	if (cm.incomplete)
+		pr_err("goslab: gc checkmark: heap %s: stack overflow, incomplete\n",
+		       h->name);
+	return cm.missed;
+}

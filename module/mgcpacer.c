@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Garbage collector: the pacer (Go's runtime/mgcpacer.go, simplified).
+ *
+ * GOGC (gc_percent, or goslab_gc_set_percent() per heap) sets the goal: a
+ * cycle that ends having marked M bytes lets the heap grow to
+ *
+ *	goal = max(M * (1 + GOGC/100), gc_min_heap_kb * GOGC/100)
+ *
+ * before the next cycle must be done.  "The heap" is Go's heapLive: the
+ * bytes the last cycle marked plus every byte allocated since; sweeping
+ * does not lower it, since what sweeping frees was never counted live.
+ *
+ * A cycle has to start before the heap reaches the goal, since mutators
+ * allocate while it marks.  The trigger sits a fraction of the way from M
+ * to the goal; the fraction adapts, as Go's pre-1.18 trigger controller
+ * did: a cycle whose heap went past its goal moves the next trigger
+ * earlier, one that ended well below it moves it later.
+ *
+ * While marking, every allocated byte owes scan work (assists, mgcmark.c):
+ *
+ *	assist ratio = scan work still expected / heap bytes left to the goal
+ *
+ * The expected scan work is what the last cycle scanned; should this one
+ * scan more, the estimate becomes the whole heap and the goal the hard goal
+ * (110% of the goal), as in Go.  So a mutator that allocates faster than
+ * the worker marks ends up marking for it, and the heap stays near the
+ * goal whatever the allocation rate.
+ */
+
+#include "mgc.h"
+
+/* The trigger's place between live and goal, in thousandths. */
+#define GS_GC_TRIGGER_START	700
+#define GS_GC_TRIGGER_MIN	500
+#define GS_GC_TRIGGER_MAX	950
+/* Never expect less scan work, nor less runway, than this. */
+#define GS_GC_MIN_WORK		(64UL << 10)
+
+/**
+ * gs_gc_heap_percent() - the GOGC in force for a heap
+ * @h: the heap
+ *
+ * Return: its own setting, else the gc_percent parameter; negative: off.
+ */
+int gs_gc_heap_percent(struct goslab_gc_heap *h)
+{
+	int p = READ_ONCE(h->percent);
+
+	if (p == INT_MIN)
+		p = READ_ONCE(gs_gc_percent_param);
+	return p < 0 ? -1 : p;
+}
+
+static unsigned long min_heap(int percent)
+{
+	return max_t(unsigned long,
+		     (unsigned long)READ_ONCE(gs_gc_min_heap_kb) * SZ_1K / 100 *
+		     percent, GS_GC_MIN_WORK);
+}
+
+/* Goal and trigger from the last cycle's marked bytes. */
+static void set_goal(struct goslab_gc_heap *h)
+{
+	int percent = gs_gc_heap_percent(h);
+	unsigned long marked = h->last_marked;
+
+	lockdep_assert_held(&h->lock);
+	if (percent < 0) {
+		h->goal = ULONG_MAX;
+		h->trigger = ULONG_MAX;
+		return;
+	}
+	h->goal = max(marked + marked / 100 * percent, min_heap(percent));
+	h->trigger = marked + (h->goal - marked) / 1000 * h->trigger_frac;
+}
+
+/**
+ * gs_gc_pacer_init() - pace a heap that has not collected yet
+ * @h: the heap; its lock held
+ *
+ * Also called when the heap's GOGC changes.
+ */
+void gs_gc_pacer_init(struct goslab_gc_heap *h)
+{
+	lockdep_assert_held(&h->lock);
+	if (!h->trigger_frac)
+		h->trigger_frac = GS_GC_TRIGGER_START;
+	set_goal(h);
+}
+
+/**
+ * gs_gc_pacer_cycle_start() - a cycle begins
+ * @h: the heap; its lock held, not marking yet
+ */
+void gs_gc_pacer_cycle_start(struct goslab_gc_heap *h)
+{
+	long *credit;
+	int cpu;
+
+	lockdep_assert_held(&h->lock);
+	atomic_long_set(&h->marked_bytes, 0);
+	atomic_long_set(&h->scan_work, 0);
+	atomic_long_set(&h->bg_credit, 0);
+	for_each_possible_cpu(cpu) {
+		credit = per_cpu_ptr(h->assist_credit, cpu);
+		*credit = 0;
+	}
+	h->scan_expected = max(h->last_scan, GS_GC_MIN_WORK);
+	h->cycle_peak = h->heap_live;
+	/* A cycle asked for by hand keeps the goal the pacer had. */
+	if (h->goal < h->heap_live && gs_gc_heap_percent(h) >= 0)
+		h->goal = h->heap_live + min_heap(gs_gc_heap_percent(h)) / 4;
+}
+
+/**
+ * gs_gc_pacer_cycle_end() - the mark ended: set the next goal and trigger
+ * @h: the heap; its lock held, the phase just turned SWEEP
+ */
+void gs_gc_pacer_cycle_end(struct goslab_gc_heap *h)
+{
+	unsigned long goal = h->goal, peak = h->cycle_peak;
+
+	lockdep_assert_held(&h->lock);
+	if (goal && goal != ULONG_MAX) {
+		h->ratio_max = max(h->ratio_max, peak / (goal / 1000 + 1));
+		if (peak > goal)
+			h->trigger_frac = max(h->trigger_frac - 50,
+					      GS_GC_TRIGGER_MIN);
+		else if (peak < goal / 100 * 95)
+			h->trigger_frac = min(h->trigger_frac + 25,
+					      GS_GC_TRIGGER_MAX);
+	}
+	h->last_marked = atomic_long_read(&h->marked_bytes);
+	h->last_scan = atomic_long_read(&h->scan_work);
+	/* From here, Go's heapLive: what was marked, plus new allocation. */
+	WRITE_ONCE(h->heap_live, h->last_marked);
+	set_goal(h);
+}
+
+/**
+ * gs_gc_assist_debt() - scan work owed for an allocation while marking
+ * @h: the heap
+ * @size: bytes allocated
+ *
+ * Return: bytes of scan work.
+ */
+long gs_gc_assist_debt(struct goslab_gc_heap *h, size_t size)
+{
+	unsigned long expected = READ_ONCE(h->scan_expected);
+	unsigned long done = atomic_long_read(&h->scan_work);
+	unsigned long goal = READ_ONCE(h->goal);
+	unsigned long live = READ_ONCE(h->heap_live);
+	unsigned long work, runway;
+
+	if (goal == ULONG_MAX)
+		return 0;
+	if (done >= expected) {
+		/* More to scan than the last cycle: assume the worst. */
+		expected = max(live, done + GS_GC_MIN_WORK);
+		goal += goal / 10;
+	}
+	work = expected - done;
+	runway = goal > live + GS_GC_MIN_WORK ? goal - live : GS_GC_MIN_WORK;
+	/* Fixed point, 1/1024: bytes of scan work per byte allocated. */
+	return (long)((size * ((work << 10) / runway)) >> 10);
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Garbage collector: sweeping (Go's runtime/mgcsweep.go) and release
+ * callbacks (the part of Go's finalizers that kernel code needs).
+ *
+ * When a mark ends, every span of the heap goes on its type's unswept
+ * list.  A span is swept once per cycle, under heap.lock: by an allocation
+ * that finds no swept span with room (lazy sweep), or by the worker in the
+ * background.  The next cycle begins only when every span is swept.
+ *
+ * Sweeping a span finds its dead objects, allocated and unmarked, in a few
+ * word operations on its bitmaps.  Objects of a type without a release
+ * callback are reclaimed at once: zeroed (free slots are kept zeroed),
+ * poisoned for KASAN, and their slots cleared.  Objects of a type with one
+ * are flagged in the span's relbits and the span joins the heap's release
+ * queue; a dead object stays allocated until its callback has run, so its
+ * memory cannot be reused before.  The callbacks run in process context
+ * without any goslab lock held, one object at a time, by one task at a
+ * time (the worker, or goslab_gc_collect() waiting for them).
+ *
+ * A span left without objects goes back to the page heap.
+ */
+
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "mgc.h"
+
+/* Reclaim the slot of @idx, whose object is dead. */
+static void reclaim(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+		    unsigned int idx)
+{
+	struct goslab_gc_type *t = gs->type;
+
+	lockdep_assert_held(&h->lock);
+	__clear_bit(idx, gs->allocbits);
+	gs->nalloc--;
+	gs->freeindex = min(gs->freeindex, idx);
+	h->nobj--;
+	h->heap_alloc -= t->elemsize;
+}
+
+/* Where a swept span with @gs->nalloc objects belongs. */
+static bool place(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+		  struct list_head *dead)
+{
+	struct goslab_gc_type *t = gs->type;
+
+	lockdep_assert_held(&h->lock);
+	if (!gs->nalloc) {
+		list_move(&gs->list, dead);
+		t->nspans--;
+		return true;
+	}
+	if (gs->nalloc == t->nelems) {
+		gs->where = GS_GC_FULL;
+		list_move(&gs->list, &t->full);
+	} else {
+		gs->where = GS_GC_PARTIAL;
+		list_move_tail(&gs->list, &t->partial);
+	}
+	return false;
+}
+
+/**
+ * gs_gc_sweep_span() - sweep one span of the last cycle
+ * @h: the heap; its lock held
+ * @gs: a span on its type's unswept list
+ * @dead: where the span goes if it ends up empty; gs_gc_free_spans() it
+ *	after dropping the lock
+ *
+ * Return: true if the span went to @dead.
+ */
+bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+		      struct list_head *dead)
+{
+	struct goslab_gc_type *t = gs->type;
+	unsigned int w, words = BITS_TO_LONGS(t->nelems), idx;
+	unsigned long bits, freed = 0;
+	void *obj;
+
+	lockdep_assert_held(&h->lock);
+	for (w = 0; w < words; w++) {
+		bits = gs->allocbits[w] & ~gs->markbits[w] & ~gs->relbits[w];
+		if (!bits)
+			continue;
+		if (t->release) {
+			gs->relbits[w] |= bits;
+			gs->nrel += hweight_long(bits);
+			continue;
+		}
+		for_each_set_bit(idx, &bits, BITS_PER_LONG) {
+			obj = gs_gc_obj(gs, w * BITS_PER_LONG + idx);
+			memset(obj, 0, t->size);
+			gs_kasan_poison(obj, t->elemsize);
+			reclaim(h, gs, w * BITS_PER_LONG + idx);
+			freed++;
+		}
+	}
+	/* Nothing marks now; the next cycle starts from clear bits. */
+	bitmap_zero(gs->markbits, t->nelems);
+	h->nunswept--;
+	if (freed)
+		gs_gc_count(h, GS_GC_FREED, freed);
+	if (gs->nrel && list_empty(&gs->relnode)) {
+		list_add_tail(&gs->relnode, &h->release);
+		gs_gc_wake(h, GS_GC_WANT_SWEEP);
+	}
+	return place(h, gs, dead);
+}
+
+/**
+ * gs_gc_span_destroy() - give a span's pages back to goslab
+ * @gs: a span on no list, with no object anyone may touch
+ */
+void gs_gc_span_destroy(struct gs_gc_span *gs)
+{
+	struct mspan *s = gs->span;
+
+	WRITE_ONCE(s->gc, NULL);
+	mheap_free_span(s);
+	kfree(gs);
+}
+
+/**
+ * gs_gc_free_spans() - destroy the spans sweeping emptied
+ * @dead: a list of them; left empty
+ */
+void gs_gc_free_spans(struct list_head *dead)
+{
+	struct gs_gc_span *gs, *tmp;
+
+	list_for_each_entry_safe(gs, tmp, dead, list) {
+		list_del(&gs->list);
+		gs_gc_span_destroy(gs);
+	}
+}
+
+/**
+ * gs_gc_sweep_all() - sweep every span still to sweep
+ * @h: the heap
+ * @resched: the caller may sleep: drop the lock now and then
+ */
+void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched)
+{
+	struct goslab_gc_type *t;
+	struct gs_gc_span *gs;
+	LIST_HEAD(dead);
+
+	spin_lock(&h->lock);
+	/* Types are never removed while the heap lives: the walk is safe. */
+	list_for_each_entry(t, &h->types, node) {
+		while ((gs = list_first_entry_or_null(&t->unswept,
+						      struct gs_gc_span, list))) {
+			gs_gc_sweep_span(h, gs, &dead);
+			if (resched && need_resched()) {
+				spin_unlock(&h->lock);
+				gs_gc_free_spans(&dead);
+				cond_resched();
+				spin_lock(&h->lock);
+			}
+		}
+	}
+	spin_unlock(&h->lock);
+	gs_gc_free_spans(&dead);
+}
+
+/**
+ * gs_gc_release_run() - run the release callbacks waiting
+ * @h: the heap
+ *
+ * Context: process context, no goslab lock held; sleeps.
+ * Return: false if another task is running them already.
+ */
+bool gs_gc_release_run(struct goslab_gc_heap *h)
+{
+	void (*release)(void *obj);
+	struct gs_gc_span *gs;
+	unsigned int idx;
+	LIST_HEAD(dead);
+	void *obj;
+
+	spin_lock(&h->lock);
+	if (h->release_running) {
+		spin_unlock(&h->lock);
+		return false;
+	}
+	h->release_running = true;
+	while ((gs = list_first_entry_or_null(&h->release, struct gs_gc_span,
+					      relnode))) {
+		idx = find_first_bit(gs->relbits, gs->type->nelems);
+		if (idx >= gs->type->nelems) {
+			list_del_init(&gs->relnode);
+			continue;
+		}
+		obj = gs_gc_obj(gs, idx);
+		release = gs->type->release;
+		spin_unlock(&h->lock);
+
+		/*
+		 * The object is still allocated: nobody can reuse its slot,
+		 * and its span cannot go, while the callback runs.
+		 */
+		release(obj);
+		memset(obj, 0, gs->type->size);
+		gs_gc_count(h, GS_GC_RELEASED, 1);
+		gs_gc_count(h, GS_GC_FREED, 1);
+		cond_resched();
+
+		spin_lock(&h->lock);
+		gs_kasan_poison(obj, gs->type->elemsize);
+		__clear_bit(idx, gs->relbits);
+		gs->nrel--;
+		reclaim(h, gs, idx);
+		if (!gs->nrel)
+			list_del_init(&gs->relnode);
+		/* An unswept span stays for its sweep, which places it. */
+		if (gs->where != GS_GC_UNSWEPT &&
+		    (gs->where == GS_GC_FULL || !gs->nalloc))
+			place(h, gs, &dead);
+		if (!list_empty(&dead)) {
+			spin_unlock(&h->lock);
+			gs_gc_free_spans(&dead);
+			spin_lock(&h->lock);
+		}
+	}
+	h->release_running = false;
+	spin_unlock(&h->lock);
+	wake_up_all(&h->release_wq);
+	return true;
+}
+
+static bool release_idle(struct goslab_gc_heap *h)
+{
+	bool idle;
+
+	spin_lock(&h->lock);
+	idle = !h->release_running && list_empty(&h->release);
+	spin_unlock(&h->lock);
+	return idle;
+}
+
+/**
+ * gs_gc_release_wait() - run release callbacks until none is left
+ * @h: the heap
+ *
+ * Returns when no object of @h awaits its callback and none is running.
+ *
+ * Context: process context, outside sections and callbacks; sleeps.
+ */
+void gs_gc_release_wait(struct goslab_gc_heap *h)
+{
+	while (!release_idle(h)) {
+		if (!gs_gc_release_run(h))
+			wait_event(h->release_wq, !READ_ONCE(h->release_running));
+	}
+}

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/goslab under fault injection: for every command, fail its 1st,
+ * 2nd, 3rd... allocation (and user copy, if the kernel has
+ * CONFIG_FAULT_INJECTION_USERCOPY) through /proc/self/task/<tid>/fail-nth,
+ * until the command gets through without reaching the fault.  Each
+ * failure must be a clean ENOMEM or EFAULT that changed nothing: the
+ * session's and goslab's counters (after goslab_trim()) are as before, and
+ * the objects involved are intact.  Needs CONFIG_FAULT_INJECTION,
+ * CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC with their debugfs knobs;
+ * skips without them.
+ */
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "goslab_util.h"
+
+#define DBG		"/sys/kernel/debug"
+#define MAX_POINTS	100000
+
+enum op {
+	OP_OPEN,
+	OP_VERSION,
+	OP_STATS,
+	OP_STATS_TRIM,
+	OP_ALLOC,
+	OP_FREE,
+	OP_WRITE,
+	OP_READ,
+	OP_USABLE,
+	OP_CACHE_CREATE,
+	OP_CACHE_ALLOC,
+	OP_CACHE_FREE,
+	OP_CACHE_DESTROY,
+};
+
+static const struct case_ {
+	const char *name;
+	enum op op;
+	__u64 len;	/* object length, or cache object size */
+	__u32 flags;
+} cases[] = {
+	{ "open", OP_OPEN },
+	{ "version", OP_VERSION },
+	{ "stats", OP_STATS },
+	{ "stats_trim", OP_STATS_TRIM, 0, GOSLAB_STATS_TRIM },
+	{ "alloc_tiny", OP_ALLOC, 8 },
+	{ "alloc_small", OP_ALLOC, 1000 },
+	{ "alloc_small_zero", OP_ALLOC, 5000, GOSLAB_ALLOC_ZERO },
+	{ "alloc_large", OP_ALLOC, 100000 },
+	{ "alloc_large_zero", OP_ALLOC, 1 << 20, GOSLAB_ALLOC_ZERO },
+	{ "alloc_huge", OP_ALLOC, (4 << 20) + 8192 },
+	{ "free_small", OP_FREE, 1000 },
+	{ "free_large", OP_FREE, 100000 },
+	{ "free_huge", OP_FREE, (4 << 20) + 8192 },
+	{ "write_small", OP_WRITE, 3000 },
+	{ "write_big", OP_WRITE, 200000 },
+	{ "write_huge", OP_WRITE, (4 << 20) + 8192 },
+	{ "read_small", OP_READ, 3000 },
+	{ "read_huge", OP_READ, (4 << 20) + 8192 },
+	{ "usable_size", OP_USABLE, 3000 },
+	{ "cache_create", OP_CACHE_CREATE, 72 },
+	{ "cache_create_ctor", OP_CACHE_CREATE, 72, GOSLAB_CACHE_CTOR },
+	{ "cache_alloc", OP_CACHE_ALLOC, 72 },
+	{ "cache_alloc_zero", OP_CACHE_ALLOC, 3000, GOSLAB_ALLOC_ZERO },
+	{ "cache_free", OP_CACHE_FREE, 72 },
+	{ "cache_destroy", OP_CACHE_DESTROY, 72 },
+};
+
+#define NR_CASES	(ARRAY_SIZE(cases))
+
+/* The knobs that make fail-nth reach GFP_KERNEL and order-0 allocations. */
+static const struct {
+	const char *path;
+	const char *value;
+	bool optional;
+} knobs[] = {
+	{ DBG "/failslab/ignore-gfp-wait", "N" },
+	{ DBG "/failslab/verbose", "0" },
+	{ DBG "/fail_page_alloc/ignore-gfp-wait", "N" },
+	{ DBG "/fail_page_alloc/ignore-gfp-highmem", "N" },
+	{ DBG "/fail_page_alloc/min-order", "0" },
+	{ DBG "/fail_page_alloc/verbose", "0" },
+	{ DBG "/fail_usercopy/verbose", "0", true },
+};
+
+#define NR_KNOBS	(ARRAY_SIZE(knobs))
+
+/* State one step of a case works on. */
+struct step {
+	const struct case_ *c;
+	int fd;
+	__u64 obj, cache, out;
+	bool obj_live, cache_live;
+	unsigned char *pat, *pat2, *buf;
+};
+
+FIXTURE(failnth) {
+	int fd;
+	int nth;
+	char saved[NR_KNOBS][32];
+	bool have[NR_KNOBS];
+	unsigned char *pat, *pat2, *buf;
+	unsigned long taint;
+};
+
+static int read_str(const char *path, char *s, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	r = read(fd, s, n - 1);
+	close(fd);
+	if (r < 0)
+		return -EIO;
+	s[r] = 0;
+	s[strcspn(s, "\n")] = 0;
+	return 0;
+}
+
+FIXTURE_SETUP(failnth)
+{
+	char path[64];
+	unsigned int i;
+
+	self->fd = gs_open();
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, GS_DEV " missing: is goslab.ko loaded?");
+	ASSERT_LE(0, self->fd);
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", gettid());
+	self->nth = open(path, O_RDWR | O_CLOEXEC);
+	if (self->nth < 0)
+		SKIP(return, "%s: %s (no CONFIG_FAULT_INJECTION?)", path, strerror(errno));
+
+	if (access(DBG "/failslab", F_OK))
+		mount("debugfs", DBG, "debugfs", 0, NULL);
+	for (i = 0; i < NR_KNOBS; i++) {
+		int ret = read_str(knobs[i].path, self->saved[i], sizeof(self->saved[i]));
+
+		if (ret && knobs[i].optional)
+			continue;
+		if (ret)
+			SKIP(return, "%s: %s (no CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC?)",
+			     knobs[i].path, strerror(-ret));
+		ASSERT_EQ(0, gs_write_str(knobs[i].path, knobs[i].value));
+		self->have[i] = true;
+	}
+
+	self->pat = malloc(5 << 20);
+	self->pat2 = malloc(5 << 20);
+	self->buf = malloc(5 << 20);
+	ASSERT_NE(NULL, self->pat);
+	ASSERT_NE(NULL, self->pat2);
+	ASSERT_NE(NULL, self->buf);
+	gs_pattern(self->pat, 5 << 20, 1);
+	gs_pattern(self->pat2, 5 << 20, 2);
+	self->taint = gs_taint();
+}
+
+FIXTURE_TEARDOWN(failnth)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_KNOBS; i++)
+		if (self->have[i])
+			gs_write_str(knobs[i].path, self->saved[i]);
+	EXPECT_EQ(0, gs_taint() & ~self->taint & GS_TAINT_SPLAT);
+}
+
+/* Arm fail-nth: the @n-th fault point from now on fails. */
+static int nth_arm(int nth, unsigned int n)
+{
+	char s[16];
+	int len = snprintf(s, sizeof(s), "%u", n);
+
+	return write(nth, s, len) == len ? 0 : -errno;
+}
+
+/*
+ * Disarm, and tell whether the fault was injected.  Reading says 0 once it
+ * was; should the read's own copy to user space be the point that fails
+ * (fail_usercopy), the command before it did not reach the fault either.
+ */
+static bool nth_disarm(int nth)
+{
+	char s[16];
+	ssize_t r = pread(nth, s, sizeof(s) - 1, 0);
+	bool injected = false;
+
+	if (r > 0) {
+		s[r] = 0;
+		injected = strtoul(s, NULL, 10) == 0;
+	}
+	/* Twice: a first write that hit the fault has disarmed it already. */
+	if (nth_arm(nth, 0))
+		nth_arm(nth, 0);
+	return injected;
+}
+
+/* Get the objects a case needs, without fault injection. */
+static void step_setup(struct __test_metadata *_metadata, struct step *s)
+{
+	const struct case_ *c = s->c;
+
+	switch (c->op) {
+	case OP_FREE:
+	case OP_WRITE:
+	case OP_READ:
+	case OP_USABLE:
+		ASSERT_EQ(0, gs_alloc(s->fd, c->len, 0, &s->obj));
+		s->obj_live = true;
+		ASSERT_EQ(0, gs_write(s->fd, s->obj, 0, c->len, s->pat));
+		break;
+	case OP_CACHE_ALLOC:
+	case OP_CACHE_DESTROY:
+		ASSERT_EQ(0, gs_cache_create(s->fd, c->len, 0, 0, &s->cache));
+		s->cache_live = true;
+		break;
+	case OP_CACHE_FREE:
+		ASSERT_EQ(0, gs_cache_create(s->fd, c->len, 0, 0, &s->cache));
+		s->cache_live = true;
+		ASSERT_EQ(0, gs_cache_alloc(s->fd, s->cache, 0, &s->obj));
+		s->obj_live = true;
+		ASSERT_EQ(0, gs_write(s->fd, s->obj, 0, c->len, s->pat));
+		break;
+	default:
+		break;
+	}
+}
+
+/* The command under test: 0 or -errno. */
+static int step_call(struct step *s)
+{
+	const struct case_ *c = s->c;
+	struct goslab_ioc_version v;
+	struct goslab_ioc_stats st;
+	struct goslab_ioc_usable u;
+	int fd;
+
+	switch (c->op) {
+	case OP_OPEN:
+		fd = gs_open();
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	case OP_VERSION:
+		return gs_version(s->fd, &v);
+	case OP_STATS:
+	case OP_STATS_TRIM:
+		return gs_stats(s->fd, c->flags, &st);
+	case OP_ALLOC:
+		return gs_alloc(s->fd, c->len, c->flags, &s->out);
+	case OP_FREE:
+		return gs_free(s->fd, s->obj);
+	case OP_WRITE:
+		return gs_write(s->fd, s->obj, 0, c->len, s->pat2);
+	case OP_READ:
+		memset(s->buf, 0, c->len);
+		return gs_read(s->fd, s->obj, 0, c->len, s->buf);
+	case OP_USABLE:
+		return gs_usable(s->fd, s->obj, &u);
+	case OP_CACHE_CREATE:
+		return gs_cache_create(s->fd, c->len, 0, c->flags, &s->out);
+	case OP_CACHE_ALLOC:
+		return gs_cache_alloc(s->fd, s->cache, c->flags, &s->out);
+	case OP_CACHE_FREE:
+		return gs_cache_free(s->fd, s->cache, s->obj);
+	case OP_CACHE_DESTROY:
+		return gs_cache_destroy(s->fd, s->cache);
+	}
+	return -EINVAL;
+}
+
+/* After a failure: what the command was given is as it was. */
+static void step_check_failed(struct __test_metadata *_metadata, struct step *s)
+{
+	const struct case_ *c = s->c;
+
+	switch (c->op) {
+	case OP_FREE:
+	case OP_WRITE:
+	case OP_CACHE_FREE:
+		/* Still there, and a failed write wrote nothing. */
+		ASSERT_EQ(0, gs_read(s->fd, s->obj, 0, c->len, s->buf));
+		EXPECT_EQ(0, memcmp(s->pat, s->buf, c->len));
+		break;
+	default:
+		break;
+	}
+}
+
+/* After a success: the result is right; then undo it. */
+static void step_check_ok(struct __test_metadata *_metadata, struct step *s)
+{
+	const struct case_ *c = s->c;
+	int fill;
+
+	switch (c->op) {
+	case OP_ALLOC:
+		fill = c->flags & GOSLAB_ALLOC_ZERO ? 0 : GOSLAB_DEV_FILL_BYTE;
+		ASSERT_EQ(0, gs_read(s->fd, s->out, 0, c->len, s->buf));
+		EXPECT_EQ(-1, gs_find_not(s->buf, fill, c->len));
+		ASSERT_EQ(0, gs_free(s->fd, s->out));
+		break;
+	case OP_FREE:
+	case OP_CACHE_FREE:
+		EXPECT_EQ(-ENOENT, gs_read(s->fd, s->obj, 0, 1, s->buf));
+		s->obj_live = false;
+		break;
+	case OP_WRITE:
+		ASSERT_EQ(0, gs_read(s->fd, s->obj, 0, c->len, s->buf));
+		EXPECT_EQ(0, memcmp(s->pat2, s->buf, c->len));
+		break;
+	case OP_READ:
+		EXPECT_EQ(0, memcmp(s->pat, s->buf, c->len));
+		break;
+	case OP_CACHE_CREATE:
+		ASSERT_EQ(0, gs_cache_destroy(s->fd, s->out));
+		break;
+	case OP_CACHE_ALLOC:
+		ASSERT_EQ(0, gs_read(s->fd, s->out, 0, c->len, s->buf));
+		EXPECT_EQ(-1, gs_find_not(s->buf, c->flags ? 0 : GOSLAB_DEV_FILL_BYTE,
+					  c->len));
+		ASSERT_EQ(0, gs_cache_free(s->fd, s->cache, s->out));
+		break;
+	case OP_CACHE_DESTROY:
+		s->cache_live = false;
+		break;
+	default:
+		break;
+	}
+}
+
+static void step_teardown(struct __test_metadata *_metadata, struct step *s)
+{
+	if (s->obj_live)
+		ASSERT_EQ(0, gs_free(s->fd, s->obj));
+	if (s->cache_live)
+		ASSERT_EQ(0, gs_cache_destroy(s->fd, s->cache));
+}
+
+/*
+ * Run case @c with the n-th fault point failing, n = 1, 2, ... until it
+ * succeeds without reaching the fault.  Return the points covered.
+ */
+static unsigned int run_case(struct __test_metadata *_metadata, int nth,
+			     const struct step *tmpl)
+{
+	const struct case_ *c = tmpl->c;
+	struct goslab_ioc_stats before, ready, after;
+	unsigned int n, points = 0, tolerated = 0;
+	struct step s;
+	bool injected;
+	int ret;
+
+	for (n = 1; n < MAX_POINTS; n++) {
+		s = *tmpl;
+		ASSERT_EQ(0, gs_snap(s.fd, &before));
+		step_setup(_metadata, &s);
+		ASSERT_EQ(0, gs_snap(s.fd, &ready));
+
+		ASSERT_EQ(0, nth_arm(nth, n));
+		ret = step_call(&s);
+		injected = nth_disarm(nth);
+
+		if (ret) {
+			if (!injected || (ret != -ENOMEM && ret != -EFAULT)) {
+				TH_LOG("%s: point %u: errno %d (%s), fault %sinjected",
+				       c->name, n, -ret, strerror(-ret),
+				       injected ? "" : "not ");
+				_metadata->exit_code = KSFT_FAIL;
+			}
+			/* A failed command changed nothing at all. */
+			EXPECT_EQ(0, gs_snap(s.fd, &after));
+			if (!gs_stats_same(&ready, &after, c->name)) {
+				TH_LOG("%s: point %u: failure changed the counters",
+				       c->name, n);
+				_metadata->exit_code = KSFT_FAIL;
+			}
+			step_check_failed(_metadata, &s);
+		} else {
+			/* A fault may also be absorbed, e.g. by a fallback. */
+			tolerated += injected;
+			step_check_ok(_metadata, &s);
+		}
+		step_teardown(_metadata, &s);
+		EXPECT_EQ(0, gs_snap(s.fd, &after));
+		if (!gs_stats_same(&before, &after, c->name)) {
+			TH_LOG("%s: point %u: leaked", c->name, n);
+			_metadata->exit_code = KSFT_FAIL;
+		}
+		if (_metadata->exit_code == KSFT_FAIL)
+			break;
+		if (!injected)
+			break;		/* got through: every point was covered */
+		points++;
+	}
+	printf("# %-18s %5u fault points covered (%u absorbed)\n", c->name,
+	       points, tolerated);
+	fflush(stdout);
+	return points;
+}
+
+TEST_F_TIMEOUT(failnth, every_command, 500)
+{
+	unsigned int i, total = 0, pts;
+	struct step tmpl = {
+		.fd = self->fd, .pat = self->pat, .pat2 = self->pat2,
+		.buf = self->buf,
+	};
+
+	for (i = 0; i < NR_CASES; i++) {
+		tmpl.c = &cases[i];
+		pts = run_case(_metadata, self->nth, &tmpl);
+		ASSERT_NE(KSFT_FAIL, _metadata->exit_code);
+		/* Every command reaches at least one fault point. */
+		if (cases[i].op == OP_OPEN || cases[i].op == OP_ALLOC ||
+		    cases[i].op == OP_WRITE || cases[i].op == OP_CACHE_CREATE ||
+		    cases[i].op == OP_CACHE_ALLOC) {
+			EXPECT_LT(0, pts) {
+				TH_LOG("%s: no fault point reached", cases[i].name);
+			}
+		}
+		total += pts;
+	}
+	printf("# %u fault points covered over %zu cases\n", total, NR_CASES);
+}
+
+TEST_HARNESS_MAIN
