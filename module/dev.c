@@ -41,17 +41,21 @@
  *  - The ioctl argument structs live on the stack: the stack check.
  */
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/bug.h>
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -71,10 +75,15 @@ MODULE_PARM_DESC(session_cap_kb,
 
 /* Numbers the caches of all sessions, for unique names in statistics. */
 static atomic_t gsd_next_cache = ATOMIC_INIT(0);
+/* The same for GC heaps, whose collector threads are named after them. */
+static atomic_t gsd_next_gc_heap = ATOMIC_INIT(0);
 
 enum gsd_kind {
 	GSD_OBJECT,
 	GSD_CACHE,
+	GSD_GC_HEAP,
+	GSD_GC_TYPE,
+	GSD_GC_REF,
 };
 
 /**
@@ -128,10 +137,84 @@ struct gsd_cache {
 	u64 nr_objects;
 };
 
+struct gsd_session;
+
+/**
+ * struct gsd_gc_heap - a GC heap the session created
+ * @e: its handle
+ * @h: the heap; constant, and alive until the session closes (there is no
+ *	command to destroy a heap), so it may be used without @s->lock
+ * @s: the session, for release callbacks; constant
+ * @types: the heap's struct gsd_gc_type, also those whose handle could not
+ *	be given out (gsd_session.lock)
+ * @nr_refs: GC handles on the heap (gsd_session.lock)
+ * @nr_live: objects allocated through the session and not yet released;
+ *	atomic, as release callbacks decrement it without any lock
+ */
+struct gsd_gc_heap {
+	struct gsd_entry e;
+	struct goslab_gc_heap *h;
+	struct gsd_session *s;
+	struct list_head types;
+	u64 nr_refs;
+	atomic64_t nr_live;
+};
+
+/**
+ * struct gsd_gc_type - a GC type the session created
+ * @e: its handle
+ * @node: in @gh->types
+ * @gh: its heap
+ * @t: the type; it lives as long as the heap
+ * @nr_ptrs: pointer fields of its objects
+ * @charge: what each of its objects costs the session's cap
+ *
+ * All but @node constant once the type is installed.
+ */
+struct gsd_gc_type {
+	struct gsd_entry e;
+	struct list_head node;
+	struct gsd_gc_heap *gh;
+	struct goslab_gc_type *t;
+	u32 nr_ptrs;
+	u64 charge;
+};
+
+/**
+ * struct gsd_gc_hdr - the layout of a GC object the device allocates
+ * @id: the object's id, the index of its entry in gsd_session.gc_live
+ * @gt: its type, for the release callback and GC_LOAD
+ * @ptrs: the pointer fields, the only bytes the collector scans; the data
+ *	bytes follow them
+ *
+ * @id and @gt are written in the section that allocates the object, and
+ * are constant after.
+ */
+struct gsd_gc_hdr {
+	u64 id;
+	struct gsd_gc_type *gt;
+	void *ptrs[];
+};
+
+/**
+ * struct gsd_gc_ref - a GC handle: a root slot the session owns
+ * @e: its handle
+ * @gt: the type of the object in @slot; constant
+ * @slot: a root of @gt->gh->h (goslab_gc_root_add()) holding the object;
+ *	written once, with goslab_gc_store() in a section, before the handle
+ *	is installed, and read only in sections
+ */
+struct gsd_gc_ref {
+	struct gsd_entry e;
+	struct gsd_gc_type *gt;
+	void *slot;
+};
+
 /**
  * struct gsd_session - one open file of /dev/goslab
- * @lock: protects everything below, and the objects and caches that
- *	@handles leads to; held across copy_to_user() by READ
+ * @lock: protects everything below but @gc_live and @gc_charged, and the
+ *	objects, caches, GC heaps, types and handles that @handles leads to;
+ *	held across copy_to_user() by READ, and across GC sections
  * @handles: index -> struct gsd_entry in a gsd_object or gsd_cache.  The
  *	xarray locks itself too, but every lookup, store and erase is done
  *	under @lock, which is what makes a lookup and what follows atomic.
@@ -144,6 +227,13 @@ struct gsd_cache {
  * @charged: bytes charged: objects, caches and reservations under way
  * @nr_objects: objects held
  * @nr_caches: caches held, or being created
+ * @nr_gc_heaps: GC heaps held, or being created
+ * @gc_serial: ids GC_ALLOC gave out; the next object gets @gc_serial + 1
+ * @gc_live: id -> xa_mk_value(0) while the object is allocated; erased by
+ *	its release callback, so an id absent below @gc_serial is dead
+ * @gc_charged: bytes GC objects charge to @cap; added under @lock by
+ *	gsd_reserve_gc(), subtracted by release callbacks without it, so
+ *	@charged + @gc_charged <= @cap always holds
  */
 struct gsd_session {
 	struct mutex lock;	/* see above: all of the session */
@@ -155,7 +245,34 @@ struct gsd_session {
 	u64 charged;
 	u64 nr_objects;
 	unsigned int nr_caches;
+	unsigned int nr_gc_heaps;
+	u64 gc_serial;
+	struct xarray gc_live;
+	atomic64_t gc_charged;
 };
+
+/*
+ * The GC's locking, on top of @lock:
+ *
+ *  - Release callbacks (gsd_gc_release()) run in the heap's collector
+ *    thread, in goslab_gc_collect() and in goslab_gc_heap_destroy(),
+ *    and take no session lock: they only erase from @gc_live (the
+ *    xarray's own spinlock) and decrement atomics.  So @lock may be held
+ *    while waiting for them, and nothing the collector waits for needs it.
+ *  - Sections (goslab_gc_enter()) are entered with @lock held, never the
+ *    other way round, and contain no goslab_gc_root_add()/_del() (those
+ *    take the heap's roots mutex, which a cycle holds when it shades the
+ *    roots); the sections are short and never wait for user memory.
+ *  - goslab_gc_collect() is called outside any section (it waits for
+ *    sections to end) and without @lock: nothing it waits for needs @lock
+ *    (above), so holding it would not deadlock, but a cycle can take long
+ *    and the session's other commands should not wait for it.  The heap
+ *    stays valid without @lock: only the session's close frees it.
+ *  - Rule for anyone changing this: a release callback must never take
+ *    @lock, or GC_ALLOC and GC_STORE (which hold @lock in a section) and
+ *    close (which holds @lock across goslab_gc_heap_destroy()) deadlock
+ *    against the collector.
+ */
 
 /*
  * The handle's generation is 32 bits wide: after 2^32 handles a session
@@ -163,6 +280,9 @@ struct gsd_session {
  * instead (ENOSPC); a new session starts afresh.
  */
 #define GSD_MAX_HANDLES		BIT_ULL(32)
+
+/* GC ids are xarray indices; a session refuses more (ENOSPC). */
+#define GSD_MAX_GC_IDS		((u64)ULONG_MAX - 1)
 
 static void gsd_ctor(void *obj)
 {
@@ -220,6 +340,30 @@ static struct gsd_cache *gsd_lookup_cache(struct gsd_session *s, u64 handle)
 	return e ? container_of(e, struct gsd_cache, e) : NULL;
 }
 
+static struct gsd_gc_heap *gsd_lookup_gc_heap(struct gsd_session *s,
+					      u64 handle)
+{
+	struct gsd_entry *e = gsd_lookup(s, handle, GSD_GC_HEAP);
+
+	return e ? container_of(e, struct gsd_gc_heap, e) : NULL;
+}
+
+static struct gsd_gc_type *gsd_lookup_gc_type(struct gsd_session *s,
+					      u64 handle)
+{
+	struct gsd_entry *e = gsd_lookup(s, handle, GSD_GC_TYPE);
+
+	return e ? container_of(e, struct gsd_gc_type, e) : NULL;
+}
+
+static struct gsd_gc_ref *gsd_lookup_gc_ref(struct gsd_session *s,
+					    u64 handle)
+{
+	struct gsd_entry *e = gsd_lookup(s, handle, GSD_GC_REF);
+
+	return e ? container_of(e, struct gsd_gc_ref, e) : NULL;
+}
+
 /* Give @e a new handle and make it reachable; undo with gsd_uninstall(). */
 static int gsd_install(struct gsd_session *s, struct gsd_entry *e,
 		       u64 *handle)
@@ -253,9 +397,22 @@ static void gsd_uninstall(struct gsd_session *s, u64 handle)
 static int gsd_reserve(struct gsd_session *s, u64 bytes)
 {
 	lockdep_assert_held(&s->lock);
-	if (bytes > s->cap - s->charged)
+	if (bytes > s->cap - s->charged - atomic64_read(&s->gc_charged))
 		return -ENOMEM;
 	s->charged += bytes;
+	return 0;
+}
+
+/*
+ * The same for a GC object, whose charge its release callback gives back
+ * without @s->lock.  That only lowers @gc_charged, so the check holds.
+ */
+static int gsd_reserve_gc(struct gsd_session *s, u64 bytes)
+{
+	lockdep_assert_held(&s->lock);
+	if (bytes > s->cap - s->charged - atomic64_read(&s->gc_charged))
+		return -ENOMEM;
+	atomic64_add(bytes, &s->gc_charged);
 	return 0;
 }
 
@@ -349,7 +506,7 @@ static int gsd_version(struct gsd_session *s, void __user *uarg)
 	v.minor = GOSLAB_VERSION_MINOR;
 	v.features = GOSLAB_FEATURE_ALLOC | GOSLAB_FEATURE_RW |
 		     GOSLAB_FEATURE_CACHE | GOSLAB_FEATURE_CACHE_CTOR |
-		     GOSLAB_FEATURE_STATS;
+		     GOSLAB_FEATURE_STATS | GOSLAB_FEATURE_GC;
 	if (goslab_debug_enabled())
 		v.features |= GOSLAB_FEATURE_DEBUG;
 	v.max_alloc = GOSLAB_DEV_MAX_ALLOC;
@@ -792,11 +949,529 @@ static int gsd_stats(struct gsd_session *s, void __user *uarg)
 	st.debug_poison_corrupt = g.debug_poison_corrupt;
 
 	mutex_lock(&s->lock);
-	st.session_charged = s->charged;
+	st.session_charged = s->charged + atomic64_read(&s->gc_charged);
 	st.session_objects = s->nr_objects;
 	st.session_caches = s->nr_caches;
 	mutex_unlock(&s->lock);
 	return gsd_copy_out(uarg, &st, sizeof(st), usize);
+}
+
+/*
+ * The release callback of every device GC type: the object is dead.  No
+ * session lock (see struct gsd_session); the session outlives its heaps.
+ */
+static void gsd_gc_release(void *obj)
+{
+	struct gsd_gc_hdr *hd = obj;
+	struct gsd_gc_type *gt = hd->gt;
+	struct gsd_session *s = gt->gh->s;
+
+	xa_erase(&s->gc_live, hd->id);
+	atomic64_dec(&gt->gh->nr_live);
+	atomic64_sub(gt->charge, &s->gc_charged);
+}
+
+static int gsd_gc_heap_create(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_heap_create hc;
+	struct gsd_gc_heap *gh;
+	char name[32];
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&hc, sizeof(hc), GOSLAB_GC_HEAP_CREATE_SIZE_VER0,
+			  uarg, &usize);
+	if (ret)
+		return ret;
+	if (hc.flags & ~GOSLAB_GC_HEAP_MANUAL)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (s->nr_gc_heaps >= GOSLAB_DEV_MAX_GC_HEAPS) {
+		ret = -ENOSPC;
+	} else {
+		ret = gsd_reserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
+		if (!ret)
+			s->nr_gc_heaps++;
+	}
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	gh = kzalloc(sizeof(*gh), GFP_KERNEL_ACCOUNT);
+	if (!gh)
+		goto unreserve;
+	gh->e.kind = GSD_GC_HEAP;
+	gh->s = s;
+	INIT_LIST_HEAD(&gh->types);
+	atomic64_set(&gh->nr_live, 0);
+	snprintf(name, sizeof(name), "dev-%u",
+		 atomic_inc_return(&gsd_next_gc_heap));
+	gh->h = goslab_gc_heap_create(name);
+	if (!gh->h) {
+		kfree(gh);
+		goto unreserve;
+	}
+	if (hc.flags & GOSLAB_GC_HEAP_MANUAL)
+		goslab_gc_set_percent(gh->h, -1);
+
+	mutex_lock(&s->lock);
+	ret = gsd_install(s, &gh->e, &hc.handle);
+	if (!ret && gsd_copy_out(uarg, &hc, sizeof(hc), usize)) {
+		gsd_uninstall(s, hc.handle);
+		ret = -EFAULT;
+	}
+	mutex_unlock(&s->lock);
+	if (!ret)
+		return 0;
+	/* Nothing was allocated on it: nothing to release. */
+	goslab_gc_heap_destroy(gh->h);
+	kfree(gh);
+unreserve:
+	mutex_lock(&s->lock);
+	gsd_unreserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
+	s->nr_gc_heaps--;
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_type_create tc;
+	struct gsd_gc_heap *gh;
+	struct gsd_gc_type *gt;
+	unsigned int *offs;
+	u32 usize, size, i;
+	int ret;
+
+	ret = gsd_copy_in(&tc, sizeof(tc), GOSLAB_GC_TYPE_CREATE_SIZE_VER0,
+			  uarg, &usize);
+	if (ret)
+		return ret;
+	if (tc.flags || tc.nr_ptrs > GOSLAB_DEV_MAX_GC_PTRS ||
+	    tc.data_size > GOSLAB_DEV_MAX_GC_DATA)
+		return -EINVAL;
+
+	size = struct_size_t(struct gsd_gc_hdr, ptrs, tc.nr_ptrs) +
+	       tc.data_size;
+	gt = kzalloc(sizeof(*gt), GFP_KERNEL_ACCOUNT);
+	offs = kmalloc_array(max(tc.nr_ptrs, 1U), sizeof(*offs),
+			     GFP_KERNEL_ACCOUNT);
+	if (!gt || !offs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < tc.nr_ptrs; i++)
+		offs[i] = offsetof(struct gsd_gc_hdr, ptrs) + i * sizeof(void *);
+
+	mutex_lock(&s->lock);
+	gh = gsd_lookup_gc_heap(s, tc.heap);
+	if (!gh) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	ret = gsd_reserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
+	if (ret)
+		goto unlock;
+	gt->t = goslab_gc_type_create(gh->h, "dev", size, offs, tc.nr_ptrs,
+				      gsd_gc_release);
+	if (!gt->t) {
+		gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	gt->e.kind = GSD_GC_TYPE;
+	gt->gh = gh;
+	gt->nr_ptrs = tc.nr_ptrs;
+	gt->charge = (u64)size + GOSLAB_DEV_OBJ_CHARGE;
+	/*
+	 * A GC type cannot be destroyed before its heap: from here it stays
+	 * on the heap's list, and charged, even if user space never learns
+	 * its handle, so that failed calls cannot pile up types beyond the cap.
+	 */
+	list_add_tail(&gt->node, &gh->types);
+	ret = gsd_install(s, &gt->e, &tc.handle);
+	if (!ret && gsd_copy_out(uarg, &tc, sizeof(tc), usize)) {
+		gsd_uninstall(s, tc.handle);
+		ret = -EFAULT;
+	}
+	gt = NULL;
+unlock:
+	mutex_unlock(&s->lock);
+out:
+	kfree(offs);
+	kfree(gt);
+	return ret;
+}
+
+/*
+ * Free GC handle @r, once uninstalled or before it was: its root goes (the
+ * object lives on only if reachable otherwise), and so does its charge.
+ */
+static void gsd_gc_ref_free(struct gsd_session *s, struct gsd_gc_ref *r)
+{
+	lockdep_assert_held(&s->lock);
+	goslab_gc_root_del(r->gt->gh->h, &r->slot);
+	r->gt->gh->nr_refs--;
+	gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+	kfree(r);
+}
+
+static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_alloc a;
+	struct goslab_gc_heap *h;
+	struct gsd_gc_type *gt;
+	struct gsd_gc_hdr *hd;
+	struct gsd_gc_ref *r;
+	u32 usize;
+	int ret, tok;
+	u64 id;
+
+	ret = gsd_copy_in(&a, sizeof(a), GOSLAB_GC_ALLOC_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (a.flags)
+		return -EINVAL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->e.kind = GSD_GC_REF;
+
+	mutex_lock(&s->lock);
+	gt = gsd_lookup_gc_type(s, a.type);
+	if (!gt) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (s->gc_serial >= GSD_MAX_GC_IDS) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	ret = gsd_reserve(s, GOSLAB_DEV_OBJ_CHARGE);
+	if (ret)
+		goto unlock;
+	ret = gsd_reserve_gc(s, gt->charge);
+	if (ret)
+		goto unreserve_ref;
+	id = s->gc_serial + 1;
+	ret = xa_insert(&s->gc_live, id, xa_mk_value(0), GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto unreserve_obj;
+	r->gt = gt;
+	h = gt->gh->h;
+	/* An empty root first: the object is never unreachable. */
+	ret = goslab_gc_root_add(h, &r->slot);
+	if (ret)
+		goto erase_id;
+	ret = gsd_install(s, &r->e, &a.handle);
+	if (ret)
+		goto root_del;
+
+	tok = goslab_gc_enter(h);
+	hd = goslab_gc_alloc(gt->t, GFP_KERNEL | __GFP_NOWARN);
+	if (hd) {
+		hd->id = id;
+		hd->gt = gt;
+		goslab_gc_store(&r->slot, hd);
+	}
+	goslab_gc_exit(h, tok);
+	if (!hd) {
+		ret = -ENOMEM;
+		gsd_uninstall(s, a.handle);
+		goto root_del;
+	}
+	s->gc_serial = id;
+	atomic64_inc(&gt->gh->nr_live);
+	gt->gh->nr_refs++;
+	a.id = id;
+	if (gsd_copy_out(uarg, &a, sizeof(a), usize)) {
+		/* The object is garbage now; a collection releases it. */
+		gsd_uninstall(s, a.handle);
+		gsd_gc_ref_free(s, r);
+		ret = -EFAULT;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+
+root_del:
+	goslab_gc_root_del(h, &r->slot);
+erase_id:
+	xa_erase(&s->gc_live, id);
+unreserve_obj:
+	atomic64_sub(gt->charge, &s->gc_charged);
+unreserve_ref:
+	gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+unlock:
+	mutex_unlock(&s->lock);
+	kfree(r);
+	return ret;
+}
+
+static int gsd_gc_store_cmd(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_store st;
+	struct gsd_gc_ref *dst, *src = NULL;
+	struct goslab_gc_heap *h;
+	struct gsd_gc_hdr *hd;
+	u32 usize, field;
+	int ret, tok;
+
+	ret = gsd_copy_in(&st, sizeof(st), GOSLAB_GC_STORE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (st.flags || st.pad)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	dst = gsd_lookup_gc_ref(s, st.dst);
+	if (st.src)
+		src = gsd_lookup_gc_ref(s, st.src);
+	if (!dst || (st.src && !src)) {
+		ret = -ENOENT;
+	} else if (st.field >= dst->gt->nr_ptrs ||
+		   (src && src->gt->gh != dst->gt->gh)) {
+		/* Out of the object, or into another heap. */
+		ret = -EINVAL;
+	} else {
+		field = array_index_nospec(st.field, dst->gt->nr_ptrs);
+		h = dst->gt->gh->h;
+		tok = goslab_gc_enter(h);
+		hd = goslab_gc_load(&dst->slot);
+		goslab_gc_store(&hd->ptrs[field],
+				src ? goslab_gc_load(&src->slot) : NULL);
+		goslab_gc_exit(h, tok);
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_load ld;
+	struct gsd_gc_hdr *hd, *target = NULL;
+	struct goslab_gc_heap *h;
+	struct gsd_gc_ref *src, *r;
+	u32 usize, field;
+	int ret, tok;
+
+	ret = gsd_copy_in(&ld, sizeof(ld), GOSLAB_GC_LOAD_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (ld.flags || ld.pad)
+		return -EINVAL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->e.kind = GSD_GC_REF;
+
+	mutex_lock(&s->lock);
+	src = gsd_lookup_gc_ref(s, ld.src);
+	if (!src) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	if (ld.field >= src->gt->nr_ptrs) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	field = array_index_nospec(ld.field, src->gt->nr_ptrs);
+	ret = gsd_reserve(s, GOSLAB_DEV_OBJ_CHARGE);
+	if (ret)
+		goto unlock;
+	h = src->gt->gh->h;
+	ret = goslab_gc_root_add(h, &r->slot);
+	if (ret) {
+		gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+		goto unlock;
+	}
+	tok = goslab_gc_enter(h);
+	hd = goslab_gc_load(&src->slot);
+	target = goslab_gc_load(&hd->ptrs[field]);
+	if (target) {
+		goslab_gc_store(&r->slot, target);
+		ld.id = target->id;
+		r->gt = target->gt;
+	}
+	goslab_gc_exit(h, tok);
+	ld.handle = 0;
+	if (target) {
+		r->gt->gh->nr_refs++;
+		ret = gsd_install(s, &r->e, &ld.handle);
+		if (ret) {
+			gsd_gc_ref_free(s, r);
+			goto unlock_nofree;
+		}
+	} else {
+		ld.id = 0;
+		goslab_gc_root_del(h, &r->slot);
+		gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+		kfree(r);
+	}
+	if (gsd_copy_out(uarg, &ld, sizeof(ld), usize)) {
+		if (target) {
+			gsd_uninstall(s, ld.handle);
+			gsd_gc_ref_free(s, r);
+		}
+		ret = -EFAULT;
+	}
+unlock_nofree:
+	mutex_unlock(&s->lock);
+	return ret;
+
+unlock:
+	mutex_unlock(&s->lock);
+	kfree(r);
+	return ret;
+}
+
+static int gsd_gc_drop(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_drop d;
+	struct gsd_gc_ref *r;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&d, sizeof(d), GOSLAB_GC_DROP_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (d.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	r = gsd_lookup_gc_ref(s, d.handle);
+	if (r) {
+		gsd_uninstall(s, d.handle);
+		gsd_gc_ref_free(s, r);
+	}
+	mutex_unlock(&s->lock);
+	return r ? 0 : -ENOENT;
+}
+
+static int gsd_gc_collect(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_collect c;
+	struct gsd_gc_heap *gh;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&c, sizeof(c), GOSLAB_GC_COLLECT_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (c.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	gh = gsd_lookup_gc_heap(s, c.heap);
+	mutex_unlock(&s->lock);
+	if (!gh)
+		return -ENOENT;
+	/* Without the lock, outside any section: see struct gsd_session. */
+	goslab_gc_collect(gh->h);
+	return 0;
+}
+
+static int gsd_gc_alive(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_alive a;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&a, sizeof(a), GOSLAB_GC_ALIVE_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (a.flags || a.pad)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (!a.id || a.id > s->gc_serial)
+		ret = -ENOENT;
+	else
+		a.alive = !!xa_load(&s->gc_live, a.id);
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	return gsd_copy_out(uarg, &a, sizeof(a), usize);
+}
+
+static int gsd_gc_stats(struct gsd_session *s, void __user *uarg)
+{
+	struct goslab_ioc_gc_stats st;
+	struct goslab_gc_stats g;
+	struct gsd_gc_heap *gh;
+	u32 usize;
+	int ret;
+
+	ret = gsd_copy_in(&st, sizeof(st), GOSLAB_GC_STATS_SIZE_VER0, uarg, &usize);
+	if (ret)
+		return ret;
+	if (st.flags)
+		return -EINVAL;
+
+	mutex_lock(&s->lock);
+	gh = gsd_lookup_gc_heap(s, st.heap);
+	if (gh)
+		st.handles = gh->nr_refs;
+	mutex_unlock(&s->lock);
+	if (!gh)
+		return -ENOENT;
+	goslab_gc_get_stats(gh->h, &g);
+	st.cycles = g.cycles;
+	st.heap_alloc = g.heap_alloc;
+	st.heap_live = g.heap_live;
+	st.heap_goal = g.heap_goal;
+	st.objects = g.objects;
+	st.objects_marked = g.objects_marked;
+	st.objects_freed = g.objects_freed;
+	st.objects_released = g.objects_released;
+	st.bad_pointers = g.bad_pointers;
+	st.live_objects = atomic64_read(&gh->nr_live);
+	return gsd_copy_out(uarg, &st, sizeof(st), usize);
+}
+
+/*
+ * Close: destroy the GC heaps first, which releases every object left
+ * (their callbacks still find the records), then free the records.
+ */
+static void gsd_gc_release_all(struct gsd_session *s)
+{
+	struct gsd_gc_type *gt, *tmp;
+	struct gsd_gc_heap *gh;
+	struct gsd_entry *e;
+	unsigned long index;
+
+	lockdep_assert_held(&s->lock);
+	xa_for_each(&s->handles, index, e) {
+		if (e->kind == GSD_GC_HEAP)
+			goslab_gc_heap_destroy(container_of(e, struct gsd_gc_heap,
+							    e)->h);
+	}
+	/* Roots and types went with the heaps. */
+	xa_for_each(&s->handles, index, e) {
+		if (e->kind == GSD_GC_REF) {
+			xa_erase(&s->handles, index);
+			gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+			kfree(container_of(e, struct gsd_gc_ref, e));
+		} else if (e->kind == GSD_GC_TYPE) {
+			xa_erase(&s->handles, index);	/* freed below */
+		}
+	}
+	xa_for_each(&s->handles, index, e) {
+		if (e->kind != GSD_GC_HEAP)
+			continue;
+		xa_erase(&s->handles, index);
+		gh = container_of(e, struct gsd_gc_heap, e);
+		list_for_each_entry_safe(gt, tmp, &gh->types, node) {
+			gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
+			kfree(gt);
+		}
+		WARN_ON_ONCE(atomic64_read(&gh->nr_live));
+		gsd_unreserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
+		s->nr_gc_heaps--;
+		kfree(gh);
+	}
+	WARN_ON_ONCE(atomic64_read(&s->gc_charged));
 }
 
 static long gsd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -827,6 +1502,24 @@ static long gsd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return gsd_cache_destroy(s, uarg);
 	case GOSLAB_IOC_STATS:
 		return gsd_stats(s, uarg);
+	case GOSLAB_IOC_GC_HEAP_CREATE:
+		return gsd_gc_heap_create(s, uarg);
+	case GOSLAB_IOC_GC_TYPE_CREATE:
+		return gsd_gc_type_create(s, uarg);
+	case GOSLAB_IOC_GC_ALLOC:
+		return gsd_gc_alloc(s, uarg);
+	case GOSLAB_IOC_GC_STORE:
+		return gsd_gc_store_cmd(s, uarg);
+	case GOSLAB_IOC_GC_LOAD:
+		return gsd_gc_load_cmd(s, uarg);
+	case GOSLAB_IOC_GC_DROP:
+		return gsd_gc_drop(s, uarg);
+	case GOSLAB_IOC_GC_COLLECT:
+		return gsd_gc_collect(s, uarg);
+	case GOSLAB_IOC_GC_ALIVE:
+		return gsd_gc_alive(s, uarg);
+	case GOSLAB_IOC_GC_STATS:
+		return gsd_gc_stats(s, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -841,6 +1534,8 @@ static int gsd_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&s->lock);
 	xa_init_flags(&s->handles, XA_FLAGS_ALLOC | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&s->gc_live, XA_FLAGS_ACCOUNT);
+	atomic64_set(&s->gc_charged, 0);
 	s->next_index = 1;
 	s->gen_base = get_random_u32();
 	s->cap = (u64)READ_ONCE(session_cap_kb) * SZ_1K;
@@ -856,6 +1551,7 @@ static int gsd_release(struct inode *inode, struct file *file)
 
 	/* The last reference: no ioctl can run, but the helpers want it. */
 	mutex_lock(&s->lock);
+	gsd_gc_release_all(s);
 	/* Objects first: a cache can only go once its objects are gone. */
 	xa_for_each(&s->handles, index, e) {
 		if (e->kind != GSD_OBJECT)
@@ -871,6 +1567,7 @@ static int gsd_release(struct inode *inode, struct file *file)
 	mutex_unlock(&s->lock);
 
 	xa_destroy(&s->handles);
+	xa_destroy(&s->gc_live);
 	mutex_destroy(&s->lock);
 	kfree(s);
 	return 0;
@@ -910,6 +1607,21 @@ static void __init gsd_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct goslab_ioc_cache_destroy) !=
 		     GOSLAB_CACHE_DESTROY_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct goslab_ioc_stats) != GOSLAB_STATS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_heap_create) !=
+		     GOSLAB_GC_HEAP_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_type_create) !=
+		     GOSLAB_GC_TYPE_CREATE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_alloc) != GOSLAB_GC_ALLOC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_store) != GOSLAB_GC_STORE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_load) != GOSLAB_GC_LOAD_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_drop) != GOSLAB_GC_DROP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_collect) !=
+		     GOSLAB_GC_COLLECT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_alive) != GOSLAB_GC_ALIVE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct goslab_ioc_gc_stats) != GOSLAB_GC_STATS_SIZE_VER0);
+	/* Every GC type fits goslab_gc_type_create()'s limit. */
+	BUILD_BUG_ON(sizeof(struct gsd_gc_hdr) + GOSLAB_DEV_MAX_GC_PTRS *
+		     sizeof(void *) + GOSLAB_DEV_MAX_GC_DATA > SZ_4M);
 	/* gsd_object_publish() sets the size field through a u32 *. */
 	BUILD_BUG_ON(offsetof(struct goslab_ioc_alloc, size) != 0);
 	BUILD_BUG_ON(offsetof(struct goslab_ioc_cache_alloc, size) != 0);

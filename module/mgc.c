@@ -123,11 +123,13 @@ static LIST_HEAD(gs_gc_heaps);
 static DEFINE_MUTEX(gs_gc_mutex);
 
 /*
- * On while any heap marks: the write barrier's slow path.  Off, a store is
- * an RCU read-side critical section around a store-release and this
- * branch, as cheap as Go's check of writeBarrier.enabled.
+ * Non-zero while any heap marks: the write barrier's slow path.  Off, a
+ * store is an RCU read-side critical section around a store-release and
+ * one load of this count, as Go's check of writeBarrier.enabled.  Not a
+ * static key: arming the barrier every cycle would rewrite kernel text
+ * under running mutators each time, for one load saved.
  */
-static DEFINE_STATIC_KEY_FALSE(gs_gc_marking_key);
+static atomic_t gs_gc_barrier_on = ATOMIC_INIT(0);
 
 /* An incremental cycle's worker marks this much every tick on its own. */
 #define GS_GC_IDLE_WORK		(256UL << 10)
@@ -256,7 +258,7 @@ void goslab_gc_store(void **slot, void *val)
 	 * period, after which no store that missed the barrier is in flight.
 	 */
 	rcu_read_lock();
-	if (static_branch_unlikely(&gs_gc_marking_key))
+	if (unlikely(atomic_read(&gs_gc_barrier_on)))
 		gc_barrier(slot, val);
 	/* Orders the object's initialisation before its publication. */
 	smp_store_release(slot, val);
@@ -552,7 +554,7 @@ static void cycle_begin(struct goslab_gc_heap *h)
 	lockdep_assert_held(&h->cycle_mutex);
 	h->cycle_start = ktime_get();
 	gs_gc_grey_alloc(h);
-	static_branch_inc(&gs_gc_marking_key);
+	atomic_inc(&gs_gc_barrier_on);
 	for (;;) {
 		/* Sweep termination, as Go's finishsweep_m(). */
 		gs_gc_sweep_all(h, true);
@@ -692,7 +694,7 @@ static unsigned long cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 	gs_gc_pacer_cycle_end(h);
 	spin_unlock(&h->lock);
 
-	static_branch_dec(&gs_gc_marking_key);
+	atomic_dec(&gs_gc_barrier_on);
 	if (pause)
 		gs_gc_start_world(h, pause, false);
 	gs_gc_count(h, GS_GC_TERM_NS, ktime_to_ns(ktime_sub(ktime_get(), t0)));

@@ -11,7 +11,8 @@ the figure (insns= under icount, ns= otherwise); the fields before alloc=
 name its row.  For every boot this prints one table of goslab against
 SLUB with their ratio, the memset floor where there is one, and the goal
 of issue #5 with "met" or "MISSED" (goals are judged on instruction
-counts only), then a table of the memory case.
+counts only), then a table of the memory case, then one of the gc case
+(lines "case=gc mode=... what=mark|pause ...", no alloc= field).
 """
 
 import re
@@ -53,6 +54,11 @@ def parse(path):
             fields = [kv.split('=', 1) for kv in text.split() if '=' in kv]
             keys = [k for k, _ in fields]
             if 'alloc' not in keys:
+                if keys[:1] == ['case'] and fields[0][1] == 'gc':
+                    gc = dict(fields)
+                    info.setdefault('gc', {}).setdefault(
+                        gc.get('mode', '?'), {})[gc.get('what')] = gc
+                    continue
                 if keys and keys[0] == 'case':
                     info['case_' + fields[0][1]] = text
                 continue
@@ -118,10 +124,11 @@ def table(title, path):
            '| case | parameters | goslab | SLUB | goslab/SLUB | memset floor '
            '| goslab − floor | goal | irq-off/popf/locked goslab \\| SLUB |',
            '|---|---|--:|--:|--:|--:|--:|---|---|']
+    head = len(out)
     for key in order:
         d = dict(key)
         case = d.pop('case', '?')
-        if case in ('memset', 'memory'):
+        if case in ('memset', 'memory', 'gc'):
             continue
         g = figure(rows[key].get('goslab', {}))
         s = figure(rows[key].get('slub', {}))
@@ -141,7 +148,11 @@ def table(title, path):
                    f'{"—" if ratio is None else f"{ratio:.2f}"} | {fmt(floor)} | '
                    f'{"—" if over is None else f"{over:+.0f}"} | '
                    f'{goal(case, d, ratio, over, init_on, icount)} | {atom} |')
-    out.append('')
+    if len(out) == head:
+        # No allocator case ran (cases=gc): no allocator table.
+        out = out[:2]
+    else:
+        out.append('')
 
     mem = [k for k in order if dict(k).get('case') == 'memory']
     req = int(info.get('requested', 0))
@@ -165,7 +176,68 @@ def table(title, path):
                        f'{"—" if ratio is None else f"{ratio:.2f}"} | '
                        f'{gp * psize / req:.2f} | {sp * psize / req:.2f} | {gl} |')
         out.append('')
+    out += gc_table(info, unit, icount)
     print('\n'.join(out))
+
+
+def gc_table(info, unit, icount):
+    """The gc case: mark cost per object, throughput, pauses per mode."""
+    gc = info.get('gc')
+    if not gc:
+        return []
+    modes = [m for m in ('stw', 'incremental', 'concurrent') if m in gc]
+    mark0 = next((gc[m]['mark'] for m in modes if 'mark' in gc[m]), {})
+    size = int(mark0.get('size', 64))
+
+    def num(d, k):
+        return float(d[k]) if k in d else None
+
+    def longest(m):
+        p = gc[m].get('pause', {})
+        if m == 'stw':
+            return num(p, 'pause_max')
+        vals = [num(p, k) for k in ('pause_max', 'assist_max') if k in p]
+        return max(vals) if vals else None
+
+    def ratio(v, base):
+        return f'{v / base:.3f}' if v is not None and base else '—'
+
+    stw_pause = longest('stw') if 'stw' in gc else None
+    stw_mut = num(gc.get('stw', {}).get('pause', {}), 'mutator_max')
+    what = 'instructions' if icount else 'ns'
+    out = [f'Garbage collector: a {mark0.get("objects", "?")}-object graph of '
+           f'{size}-byte objects (4 pointer fields), goslab_gc_collect() per '
+           f'cycle.  Mark cost: {what} per object scanned (mark_ns / '
+           f'objects_scanned), cheapest of {info.get("reps", "?")} quiescent '
+           'cycles after a warm-up'
+           + ('' if icount else '; objects/s and MiB/s from it') +
+           '.  Pauses: the longest over the cycles run with a mutator on '
+           f'another CPU, in {what}: the GC\'s own (pause_max_ns in stw, '
+           'else the longer of pause_max_ns and assist_max_ns) and the '
+           'longest section the mutator saw (enter to exit), with the '
+           'longest wait in goslab_gc_enter(), the longest time after '
+           'it (walks, stores, allocation, preemption) and the longest '
+           'section during which the mutator was never switched out.', '',
+           f'| mode | mark {what}/object | objects scanned | objects/s | MiB/s '
+           f'| longest GC pause | vs stw | assists | mutator\'s longest section '
+           '| vs stw | longest enter | longest after enter | longest on-CPU '
+           '| mutator ops |',
+           '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
+    for m in modes:
+        mk, p = gc[m].get('mark', {}), gc[m].get('pause', {})
+        cost = num(mk, unit)
+        ops = cost and 1e9 / cost if not icount else None
+        mib = ops * size / 2**20 if ops else None
+        lp, mut = longest(m), num(p, 'mutator_max')
+        out.append(f'| {m} | {fmt(cost)} | {mk.get("scanned", "—")} | '
+                   f'{"—" if ops is None else f"{ops:.3g}"} | {fmt(mib)} | '
+                   f'{fmt(lp)} | {ratio(lp, stw_pause)} | '
+                   f'{p.get("assists", "—")} | {fmt(mut)} | '
+                   f'{ratio(mut, stw_mut)} | {fmt(num(p, "enter_max"))} | '
+                   f'{fmt(num(p, "body_max"))} | {fmt(num(p, "oncpu_max"))} | '
+                   f'{p.get("mutator_ops", "—")} |')
+    out.append('')
+    return out
 
 
 def main():

@@ -35,6 +35,15 @@ static_assert(sizeof(struct goslab_ioc_cache_alloc) == GOSLAB_CACHE_ALLOC_SIZE_V
 static_assert(sizeof(struct goslab_ioc_cache_free) == GOSLAB_CACHE_FREE_SIZE_VER0, "ABI");
 static_assert(sizeof(struct goslab_ioc_cache_destroy) == GOSLAB_CACHE_DESTROY_SIZE_VER0, "ABI");
 static_assert(sizeof(struct goslab_ioc_stats) == GOSLAB_STATS_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_heap_create) == GOSLAB_GC_HEAP_CREATE_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_type_create) == GOSLAB_GC_TYPE_CREATE_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_alloc) == GOSLAB_GC_ALLOC_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_store) == GOSLAB_GC_STORE_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_load) == GOSLAB_GC_LOAD_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_drop) == GOSLAB_GC_DROP_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_collect) == GOSLAB_GC_COLLECT_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_alive) == GOSLAB_GC_ALIVE_SIZE_VER0, "ABI");
+static_assert(sizeof(struct goslab_ioc_gc_stats) == GOSLAB_GC_STATS_SIZE_VER0, "ABI");
 
 static inline int gs_open(void)
 {
@@ -153,6 +162,102 @@ static inline int gs_stats(int fd, __u32 flags, struct goslab_ioc_stats *st)
 	st->size = sizeof(*st);
 	st->flags = flags;
 	return gs_ioctl(fd, GOSLAB_IOC_STATS, st);
+}
+
+static inline int gs_gc_heap_create(int fd, __u32 flags, __u64 *heap)
+{
+	struct goslab_ioc_gc_heap_create hc = { .size = sizeof(hc), .flags = flags };
+	int ret = gs_ioctl(fd, GOSLAB_IOC_GC_HEAP_CREATE, &hc);
+
+	if (!ret)
+		*heap = hc.handle;
+	return ret;
+}
+
+static inline int gs_gc_type_create(int fd, __u64 heap, __u32 nr_ptrs,
+				    __u32 data_size, __u64 *type)
+{
+	struct goslab_ioc_gc_type_create tc = {
+		.size = sizeof(tc), .heap = heap, .nr_ptrs = nr_ptrs,
+		.data_size = data_size,
+	};
+	int ret = gs_ioctl(fd, GOSLAB_IOC_GC_TYPE_CREATE, &tc);
+
+	if (!ret)
+		*type = tc.handle;
+	return ret;
+}
+
+/* @id may be NULL. */
+static inline int gs_gc_alloc(int fd, __u64 type, __u64 *handle, __u64 *id)
+{
+	struct goslab_ioc_gc_alloc a = { .size = sizeof(a), .type = type };
+	int ret = gs_ioctl(fd, GOSLAB_IOC_GC_ALLOC, &a);
+
+	if (!ret) {
+		*handle = a.handle;
+		if (id)
+			*id = a.id;
+	}
+	return ret;
+}
+
+/* @src 0 clears the field. */
+static inline int gs_gc_store(int fd, __u64 dst, __u32 field, __u64 src)
+{
+	struct goslab_ioc_gc_store st = {
+		.size = sizeof(st), .dst = dst, .field = field, .src = src,
+	};
+
+	return gs_ioctl(fd, GOSLAB_IOC_GC_STORE, &st);
+}
+
+/* @id may be NULL. */
+static inline int gs_gc_load(int fd, __u64 src, __u32 field, __u64 *handle,
+			     __u64 *id)
+{
+	struct goslab_ioc_gc_load ld = {
+		.size = sizeof(ld), .src = src, .field = field,
+	};
+	int ret = gs_ioctl(fd, GOSLAB_IOC_GC_LOAD, &ld);
+
+	if (!ret) {
+		*handle = ld.handle;
+		if (id)
+			*id = ld.id;
+	}
+	return ret;
+}
+
+static inline int gs_gc_drop(int fd, __u64 handle)
+{
+	struct goslab_ioc_gc_drop d = { .size = sizeof(d), .handle = handle };
+
+	return gs_ioctl(fd, GOSLAB_IOC_GC_DROP, &d);
+}
+
+static inline int gs_gc_collect(int fd, __u64 heap)
+{
+	struct goslab_ioc_gc_collect c = { .size = sizeof(c), .heap = heap };
+
+	return gs_ioctl(fd, GOSLAB_IOC_GC_COLLECT, &c);
+}
+
+/* 1 alive, 0 released, or -errno. */
+static inline int gs_gc_alive(int fd, __u64 id)
+{
+	struct goslab_ioc_gc_alive a = { .size = sizeof(a), .id = id };
+	int ret = gs_ioctl(fd, GOSLAB_IOC_GC_ALIVE, &a);
+
+	return ret ? ret : (int)a.alive;
+}
+
+static inline int gs_gc_stats(int fd, __u64 heap, struct goslab_ioc_gc_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->heap = heap;
+	return gs_ioctl(fd, GOSLAB_IOC_GC_STATS, st);
 }
 
 /*

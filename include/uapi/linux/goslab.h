@@ -36,7 +36,7 @@
 
 /* The interface version: minor grows with compatible additions. */
 #define GOSLAB_VERSION_MAJOR	1
-#define GOSLAB_VERSION_MINOR	0
+#define GOSLAB_VERSION_MINOR	1
 
 /* Limits of this version of the interface; GOSLAB_IOC_VERSION reports them. */
 #define GOSLAB_DEV_MAX_ALLOC		(1ULL << 30)	/* bytes per object */
@@ -46,6 +46,13 @@
 /* Bookkeeping charged to the session cap besides the object's bytes. */
 #define GOSLAB_DEV_OBJ_CHARGE		64		/* per object */
 #define GOSLAB_DEV_CACHE_CHARGE		4096		/* per cache */
+/* Garbage collection (GOSLAB_FEATURE_GC). */
+#define GOSLAB_DEV_MAX_GC_HEAPS		4		/* GC heaps per session */
+#define GOSLAB_DEV_MAX_GC_PTRS		64		/* pointer fields per type */
+#define GOSLAB_DEV_MAX_GC_DATA		32768		/* data bytes per type */
+#define GOSLAB_DEV_GC_HEAP_CHARGE	65536		/* per GC heap */
+#define GOSLAB_DEV_GC_TYPE_CHARGE	4096		/* per GC type */
+/* A GC handle costs GOSLAB_DEV_OBJ_CHARGE; a GC object its bytes and that. */
 
 /* Bytes of an object allocated without zeroing, before it is written. */
 #define GOSLAB_DEV_FILL_BYTE		0x5a
@@ -92,6 +99,7 @@ struct goslab_ioc_version {
 #define GOSLAB_FEATURE_CACHE		(1ULL << 2)	/* the CACHE_* commands */
 #define GOSLAB_FEATURE_CACHE_CTOR	(1ULL << 3)	/* GOSLAB_CACHE_CTOR */
 #define GOSLAB_FEATURE_STATS		(1ULL << 4)	/* STATS, GOSLAB_STATS_TRIM */
+#define GOSLAB_FEATURE_GC		(1ULL << 5)	/* the GC_* commands */
 /* Not a command: goslab runs in debug mode (double and invalid frees). */
 #define GOSLAB_FEATURE_DEBUG		(1ULL << 63)
 
@@ -307,6 +315,212 @@ struct goslab_ioc_stats {
 /* Call goslab_trim() first, so that free heap pages are given back. */
 #define GOSLAB_STATS_TRIM		(1U << 0)
 
+/*
+ * Garbage collection: a session builds object graphs on GC heaps of its
+ * own (include/linux/goslab.h, Documentation/gc.rst) and watches the
+ * collector reclaim what becomes unreachable.
+ *
+ * A GC type has @nr_ptrs pointer fields, numbered from 0, and @data_size
+ * bytes of data the collector does not scan; the kernel chooses the
+ * layout.  Every GC handle (from GC_ALLOC or GC_LOAD) is a root owned by
+ * the session: the object it names lives, with all it reaches, until the
+ * handle is dropped (GC_DROP) or the session closes; then it lives only
+ * while reachable from another handle.  Several handles may name one
+ * object.  Each object also has an id, unique in the session and never
+ * reused, that outlives it: GC_ALIVE tells whether the object is still
+ * there, that is, whether the collector has not yet released it.
+ */
+
+/**
+ * struct goslab_ioc_gc_heap_create - GOSLAB_IOC_GC_HEAP_CREATE
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: GOSLAB_GC_HEAP_*
+ * @handle: out: the new heap; it lives until the session closes
+ */
+struct goslab_ioc_gc_heap_create {
+	__u32 size;
+	__u32 flags;
+	__u64 handle;
+};
+
+#define GOSLAB_GC_HEAP_CREATE_SIZE_VER0	16
+
+/* No automatic cycles (GOGC off): only GOSLAB_IOC_GC_COLLECT collects. */
+#define GOSLAB_GC_HEAP_MANUAL		(1U << 0)
+
+/**
+ * struct goslab_ioc_gc_type_create - GOSLAB_IOC_GC_TYPE_CREATE
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: 0
+ * @heap: in: the GC heap
+ * @nr_ptrs: in: pointer fields, 0 to GOSLAB_DEV_MAX_GC_PTRS
+ * @data_size: in: data bytes, 0 to GOSLAB_DEV_MAX_GC_DATA
+ * @handle: out: the new type; it lives as long as its heap
+ */
+struct goslab_ioc_gc_type_create {
+	__u32 size;
+	__u32 flags;
+	__u64 heap;
+	__u32 nr_ptrs;
+	__u32 data_size;
+	__u64 handle;
+};
+
+#define GOSLAB_GC_TYPE_CREATE_SIZE_VER0	32
+
+/**
+ * struct goslab_ioc_gc_alloc - GOSLAB_IOC_GC_ALLOC: goslab_gc_alloc()
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: 0
+ * @type: in: the GC type
+ * @handle: out: a new GC handle naming the new object, whose pointer
+ *	fields are all NULL
+ * @id: out: the object's id
+ */
+struct goslab_ioc_gc_alloc {
+	__u32 size;
+	__u32 flags;
+	__u64 type;
+	__u64 handle;
+	__u64 id;
+};
+
+#define GOSLAB_GC_ALLOC_SIZE_VER0	32
+
+/**
+ * struct goslab_ioc_gc_store - GOSLAB_IOC_GC_STORE: goslab_gc_store()
+ * @size: in: sizeof(struct)
+ * @flags: in: 0
+ * @dst: in: GC handle of the object written
+ * @field: in: its pointer field, below its type's nr_ptrs
+ * @pad: in: 0
+ * @src: in: GC handle of the object stored, on the same heap; 0 stores
+ *	NULL (clears the field)
+ */
+struct goslab_ioc_gc_store {
+	__u32 size;
+	__u32 flags;
+	__u64 dst;
+	__u32 field;
+	__u32 pad;
+	__u64 src;
+};
+
+#define GOSLAB_GC_STORE_SIZE_VER0	32
+
+/**
+ * struct goslab_ioc_gc_load - GOSLAB_IOC_GC_LOAD: goslab_gc_load()
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: 0
+ * @src: in: GC handle of the object read
+ * @field: in: its pointer field, below its type's nr_ptrs
+ * @pad: in: 0; out: 0
+ * @handle: out: a new GC handle naming the object the field points to, or
+ *	0 (and no new handle) if the field is NULL
+ * @id: out: that object's id, or 0
+ */
+struct goslab_ioc_gc_load {
+	__u32 size;
+	__u32 flags;
+	__u64 src;
+	__u32 field;
+	__u32 pad;
+	__u64 handle;
+	__u64 id;
+};
+
+#define GOSLAB_GC_LOAD_SIZE_VER0	40
+
+/**
+ * struct goslab_ioc_gc_drop - GOSLAB_IOC_GC_DROP: drop a GC handle
+ * @size: in: sizeof(struct)
+ * @flags: in: 0
+ * @handle: in: a GC handle; its root goes (goslab_gc_root_del()), the
+ *	object stays until a collection finds it unreachable
+ */
+struct goslab_ioc_gc_drop {
+	__u32 size;
+	__u32 flags;
+	__u64 handle;
+};
+
+#define GOSLAB_GC_DROP_SIZE_VER0	16
+
+/**
+ * struct goslab_ioc_gc_collect - GOSLAB_IOC_GC_COLLECT: goslab_gc_collect()
+ * @size: in: sizeof(struct)
+ * @flags: in: 0
+ * @heap: in: the GC heap
+ *
+ * Returns once every object of @heap that was unreachable from the
+ * session's GC handles when the cycle began has been released.
+ */
+struct goslab_ioc_gc_collect {
+	__u32 size;
+	__u32 flags;
+	__u64 heap;
+};
+
+#define GOSLAB_GC_COLLECT_SIZE_VER0	16
+
+/**
+ * struct goslab_ioc_gc_alive - GOSLAB_IOC_GC_ALIVE: is an object still there
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: 0
+ * @id: in: an id GC_ALLOC gave out in this session
+ * @alive: out: 1 if the object has not been released, else 0
+ * @pad: in: 0; out: 0
+ */
+struct goslab_ioc_gc_alive {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	__u32 alive;
+	__u32 pad;
+};
+
+#define GOSLAB_GC_ALIVE_SIZE_VER0	24
+
+/**
+ * struct goslab_ioc_gc_stats - GOSLAB_IOC_GC_STATS: goslab_gc_get_stats()
+ * @size: in: sizeof(struct); out: bytes written
+ * @flags: in: 0
+ * @heap: in: the GC heap
+ * @cycles: out: collections completed
+ * @heap_alloc: out: bytes of allocated objects, those awaiting release
+ *	included
+ * @heap_live: out: bytes the last cycle marked plus bytes allocated since
+ * @heap_goal: out: the pacer's goal for the current cycle
+ * @objects: out: objects allocated, those awaiting release included
+ * @objects_marked: out: objects shaded by all cycles
+ * @objects_freed: out: objects collected
+ * @objects_released: out: release callbacks run
+ * @bad_pointers: out: stores or fields holding something not of the heap
+ * @live_objects: out: objects of the heap allocated through this session
+ *	and not yet released
+ * @handles: out: GC handles the session holds on the heap
+ *
+ * @cycles to @bad_pointers are those of struct goslab_gc_stats.
+ */
+struct goslab_ioc_gc_stats {
+	__u32 size;
+	__u32 flags;
+	__u64 heap;
+	__u64 cycles;
+	__u64 heap_alloc;
+	__u64 heap_live;
+	__u64 heap_goal;
+	__u64 objects;
+	__u64 objects_marked;
+	__u64 objects_freed;
+	__u64 objects_released;
+	__u64 bad_pointers;
+	__u64 live_objects;
+	__u64 handles;
+};
+
+#define GOSLAB_GC_STATS_SIZE_VER0	104
+
 #define GOSLAB_IOC_MAGIC		0xB9
 
 #define GOSLAB_IOC_VERSION \
@@ -331,5 +545,23 @@ struct goslab_ioc_stats {
 	_IOC(_IOC_WRITE, GOSLAB_IOC_MAGIC, 0x09, GOSLAB_CACHE_DESTROY_SIZE_VER0)
 #define GOSLAB_IOC_STATS \
 	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0a, GOSLAB_STATS_SIZE_VER0)
+#define GOSLAB_IOC_GC_HEAP_CREATE \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0b, GOSLAB_GC_HEAP_CREATE_SIZE_VER0)
+#define GOSLAB_IOC_GC_TYPE_CREATE \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0c, GOSLAB_GC_TYPE_CREATE_SIZE_VER0)
+#define GOSLAB_IOC_GC_ALLOC \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0d, GOSLAB_GC_ALLOC_SIZE_VER0)
+#define GOSLAB_IOC_GC_STORE \
+	_IOC(_IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0e, GOSLAB_GC_STORE_SIZE_VER0)
+#define GOSLAB_IOC_GC_LOAD \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x0f, GOSLAB_GC_LOAD_SIZE_VER0)
+#define GOSLAB_IOC_GC_DROP \
+	_IOC(_IOC_WRITE, GOSLAB_IOC_MAGIC, 0x10, GOSLAB_GC_DROP_SIZE_VER0)
+#define GOSLAB_IOC_GC_COLLECT \
+	_IOC(_IOC_WRITE, GOSLAB_IOC_MAGIC, 0x11, GOSLAB_GC_COLLECT_SIZE_VER0)
+#define GOSLAB_IOC_GC_ALIVE \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x12, GOSLAB_GC_ALIVE_SIZE_VER0)
+#define GOSLAB_IOC_GC_STATS \
+	_IOC(_IOC_READ | _IOC_WRITE, GOSLAB_IOC_MAGIC, 0x13, GOSLAB_GC_STATS_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_GOSLAB_H */
