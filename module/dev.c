@@ -423,6 +423,25 @@ static void gsd_unreserve(struct gsd_session *s, u64 bytes)
 }
 
 /*
+ * Reserve one of at most @max things a session may hold (*@nr counts
+ * them) and charge @bytes for it: -ENOSPC past @max, -ENOMEM past the cap.
+ */
+static int gsd_reserve_slot(struct gsd_session *s, unsigned int *nr,
+			    unsigned int max, u64 bytes)
+{
+	int ret = -ENOSPC;
+
+	mutex_lock(&s->lock);
+	if (*nr < max) {
+		ret = gsd_reserve(s, bytes);
+		if (!ret)
+			(*nr)++;
+	}
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/*
  * Free the memory of an object that is not reachable (any more), give its
  * charge back and unpin its cache: the undo of an allocation.
  */
@@ -751,15 +770,8 @@ static int gsd_cache_create(struct gsd_session *s, void __user *uarg)
 			 cc.align > GOSLAB_DEV_MAX_CACHE_ALIGN))
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
-	if (s->nr_caches >= GOSLAB_DEV_MAX_CACHES) {
-		ret = -ENOSPC;
-	} else {
-		ret = gsd_reserve(s, GOSLAB_DEV_CACHE_CHARGE);
-		if (!ret)
-			s->nr_caches++;
-	}
-	mutex_unlock(&s->lock);
+	ret = gsd_reserve_slot(s, &s->nr_caches, GOSLAB_DEV_MAX_CACHES,
+			       GOSLAB_DEV_CACHE_CHARGE);
 	if (ret)
 		return ret;
 
@@ -986,15 +998,8 @@ static int gsd_gc_heap_create(struct gsd_session *s, void __user *uarg)
 	if (hc.flags & ~GOSLAB_GC_HEAP_MANUAL)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
-	if (s->nr_gc_heaps >= GOSLAB_DEV_MAX_GC_HEAPS) {
-		ret = -ENOSPC;
-	} else {
-		ret = gsd_reserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
-		if (!ret)
-			s->nr_gc_heaps++;
-	}
-	mutex_unlock(&s->lock);
+	ret = gsd_reserve_slot(s, &s->nr_gc_heaps, GOSLAB_DEV_MAX_GC_HEAPS,
+			       GOSLAB_DEV_GC_HEAP_CHARGE);
 	if (ret)
 		return ret;
 
