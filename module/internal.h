@@ -257,7 +257,6 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 void mheap_free_span(struct mspan *s);
 struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
-void mheap_kick_scavenger(void);
 unsigned long mheap_release(unsigned long keep_pages);
 void mheap_show_spans(struct seq_file *m);
 void mheap_show(struct seq_file *m);
@@ -343,7 +342,6 @@ unsigned long mcentral_release_all(struct mcentral *c);
 void *mcache_refill(struct mcentral *c, gfp_t gfp);
 void mcache_flush(struct mcentral *c);
 void mcache_drain_all(struct mcentral *only);
-void mcache_drain_cpu(unsigned int cpu, struct mcentral *only);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
 int mcache_init(void);

@@ -313,6 +313,18 @@ static void huge_free_deferred(struct work_struct *work)
 		huge_free_now(span_of(n));
 }
 
+/*
+ * Free heap memory went over retain_kb: the scavenger runs
+ * scavenge_delay_ms later, once, so that memory freed and
+ * reused within that time never goes back to the kernel.
+ */
+static void mheap_kick_scavenger(void)
+{
+	if (!delayed_work_pending(&mheap.scavenge))
+		schedule_delayed_work(&mheap.scavenge,
+				      msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
+}
+
 /**
  * mheap_free_span() - give a span's pages back to the heap
  * @s: a small span with no objects out, or a large or huge span
@@ -526,19 +538,6 @@ unsigned long mheap_release(unsigned long keep)
 static void scavenge_fn(struct work_struct *work)
 {
 	mheap_release(retain_pages());
-}
-
-/**
- * mheap_kick_scavenger() - free heap memory went over retain_kb
- *
- * The scavenger runs scavenge_delay_ms later, once: memory freed and
- * reused within that time never goes back to the kernel.
- */
-void mheap_kick_scavenger(void)
-{
-	if (!delayed_work_pending(&mheap.scavenge))
-		schedule_delayed_work(&mheap.scavenge,
-				      msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
 }
 
 /* A new delay applies to a scavenge already waiting, too. */

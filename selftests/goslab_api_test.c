@@ -99,18 +99,9 @@ FIXTURE_SETUP(dev)
 
 FIXTURE_TEARDOWN(dev)
 {
-	struct goslab_ioc_stats after;
-	int fd;
-
 	/* Whatever the test left in its session goes with the file. */
-	if (self->fd >= 0)
-		close(self->fd);
-	fd = gs_open();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gs_snap(fd, &after));
-	close(fd);
-	EXPECT_TRUE(gs_global_same(&self->base, &after, "after close"));
-	EXPECT_EQ(0, gs_taint() & ~self->taint & GS_TAINT_SPLAT);
+	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
+			"after close");
 }
 
 /* ---- success paths ---- */

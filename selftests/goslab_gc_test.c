@@ -41,17 +41,8 @@ FIXTURE_SETUP(gc)
 
 FIXTURE_TEARDOWN(gc)
 {
-	struct goslab_ioc_stats after;
-	int fd;
-
-	if (self->fd >= 0)
-		close(self->fd);
-	fd = gs_open();
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gs_snap(fd, &after));
-	close(fd);
-	EXPECT_TRUE(gs_global_same(&self->base, &after, "after close"));
-	EXPECT_EQ(0, gs_taint() & ~self->taint & GS_TAINT_SPLAT);
+	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
+			"after close");
 }
 
 /* Allocate @n objects, linked @ids[i] -> @ids[i + 1] through NEXT. */

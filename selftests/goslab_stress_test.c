@@ -211,14 +211,8 @@ FIXTURE_SETUP(stress)
 
 FIXTURE_TEARDOWN(stress)
 {
-	struct goslab_ioc_stats after;
-	int fd = gs_open();
-
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, gs_snap(fd, &after));
-	close(fd);
-	EXPECT_TRUE(gs_global_same(&self->base, &after, "after the files closed"));
-	EXPECT_EQ(0, gs_taint() & ~self->taint & GS_TAINT_SPLAT);
+	gs_check_closed(_metadata, -1, &self->base, self->taint,
+			"after the files closed");
 }
 
 static unsigned long run_workers(struct __test_metadata *_metadata,

@@ -349,6 +349,27 @@ static inline unsigned long gs_taint(void)
 /* Taint bits that mean a kernel splat (W, D, L, B): not module loading. */
 #define GS_TAINT_SPLAT	((1UL << 9) | (1UL << 7) | (1UL << 14) | (1UL << 5))
 
+/*
+ * A fixture's teardown: close the test's file (if @fd >= 0), then check
+ * that goslab's global counters are back at @base and that no splat has
+ * tainted the kernel since @taint was read.
+ */
+static inline void gs_check_closed(struct __test_metadata *_metadata, int fd,
+				   const struct goslab_ioc_stats *base,
+				   unsigned long taint, const char *what)
+{
+	struct goslab_ioc_stats after;
+
+	if (fd >= 0)
+		close(fd);
+	fd = gs_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gs_snap(fd, &after));
+	close(fd);
+	EXPECT_TRUE(gs_global_same(base, &after, what));
+	EXPECT_EQ(0, gs_taint() & ~taint & GS_TAINT_SPLAT);
+}
+
 /* Read a number from a sysfs or debugfs file; -1 if it cannot. */
 static inline long long gs_read_num(const char *path)
 {
