@@ -223,11 +223,17 @@ static void goslab_test_fault_cache_bulk(struct kunit *test)
 	goslab_trim();
 	gs_stats(test, &base);
 
+	/*
+	 * The failed bulk gives its objects back to this CPU's list, where
+	 * the next one must find them: stay on this CPU.
+	 */
+	migrate_disable();
 	fault_inject(true);
 	ret = goslab_cache_alloc_bulk(c, GFP_KERNEL | __GFP_NOWARN, NR, objs);
 	/* The span's free objects are enough: no page needed. */
 	few = goslab_cache_alloc_bulk(c, GFP_KERNEL | __GFP_NOWARN, FEW, objs);
 	fault_inject(false);
+	migrate_enable();
 	fpa_restore(fpa);
 
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "bulk of %d without pages", NR);

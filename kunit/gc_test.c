@@ -42,8 +42,11 @@ MODULE_PARM_DESC(gc_stress_nodes,
 #define NODE_ALIVE	0x6f6b5f6c69766521ULL	/* "!evil_ko" */
 #define NODE_DEAD	0x646561645f6e6f64ULL
 #define NPTR		2
-/* Under the hung-task timeout of the task waiting for this case. */
-#define DEADLINE_S	100
+/*
+ * Mutators stop here even if short of their target: well inside KUnit's
+ * 300 s limit per case, and 20 times what the case takes on this machine.
+ */
+#define DEADLINE_S	200
 
 struct node {
 	u64 magic;
@@ -1259,8 +1262,10 @@ static void goslab_gc_test_stress(struct kunit *test)
 	}
 	for (i = 0; i < nmut; i++)
 		wake_up_process(m[i].task);
+	/* In steps, so that the hung-task detector sees a waiting task run. */
 	for (i = 0; i < nmut; i++)
-		wait_for_completion(&m[i].done);
+		while (!wait_for_completion_timeout(&m[i].done, 10 * HZ))
+			;
 
 	/* One more cycle to collect what the mutators left behind. */
 	goslab_gc_collect(g.c->h);
@@ -1302,6 +1307,8 @@ static void goslab_gc_test_stress(struct kunit *test)
  */
 #define PACER_LIVE	16384
 #define PACER_ALLOCS	(8 * PACER_LIVE)
+/* Cycles that start late cover more: go on, if need be, until three ran. */
+#define PACER_MAX_ALLOCS	(64 * PACER_LIVE)
 #define PACER_BOUND	1250	/* heap_live / goal, in thousandths */
 
 static void pacer_case(struct kunit *test, const char *mode)
@@ -1328,12 +1335,17 @@ static void pacer_case(struct kunit *test, const char *mode)
 	m->nmut = 1;
 	prandom_seed_state(&m->rnd, 7);
 	tok = goslab_gc_enter(g.c->h);
-	for (i = 0; i < PACER_ALLOCS; i++) {
+	for (i = 0; i < PACER_MAX_ALLOCS; i++) {
 		x = goslab_gc_alloc(g.c->node, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, x);
 		x->magic = NODE_ALIVE;
 		set_slot(slot_of(&g, any_slot(m)), x);
 		if (i % 64 == 63) {
+			if (i >= PACER_ALLOCS) {
+				goslab_gc_get_stats(g.c->h, &st);
+				if (st.cycles - st0.cycles >= 3)
+					break;
+			}
 			goslab_gc_exit(g.c->h, tok);
 			cond_resched();
 			tok = goslab_gc_enter(g.c->h);
@@ -1346,8 +1358,8 @@ static void pacer_case(struct kunit *test, const char *mode)
 			    "heap reached %llu/1000 of its goal", st.goal_ratio_max);
 	if (!strcmp(mode, "incremental"))
 		KUNIT_EXPECT_GT(test, st.assists, st0.assists);
-	kunit_info(test, "%s: %llu cycles, goal %llu KiB, live peak %llu KiB (%llu/1000 of goal), allocated peak %llu KiB, %llu assists\n",
-		   mode, st.cycles - st0.cycles, st.heap_goal >> 10,
+	kunit_info(test, "%s: %lu allocations, %llu cycles, goal %llu KiB, live peak %llu KiB (%llu/1000 of goal), allocated peak %llu KiB, %llu assists\n",
+		   mode, i, st.cycles - st0.cycles, st.heap_goal >> 10,
 		   st.heap_peak >> 10, st.goal_ratio_max,
 		   st.heap_alloc_peak >> 10, st.assists - st0.assists);
 	graph_teardown(&g);

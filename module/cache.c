@@ -160,7 +160,6 @@ int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
 		fl->head = gs_link_get(cc, p[i]);
 	}
 	fl->count -= i;
-	__this_cpu_add(gs_mcache.stat[GS_CPU_ALLOC], i);
 	local_unlock_irqrestore(&gs_mcache.lock, irqflags);
 
 	for (; i < nr; i++) {

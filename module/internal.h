@@ -125,6 +125,9 @@ struct mspan {
  * @objsize: bytes a caller may use in an object
  * @offset: where in an object the free-list link is kept: 0, or past the
  *	object when a constructor's work must survive on the free list
+ * @zero_words: 8-byte words the fast path zeroes when it must (@objsize
+ *	rounded up, within the element); 0 with a constructor, whose objects
+ *	are never zeroed
  * @nelems: objects per span
  * @npages: heap pages per span
  * @high: a CPU's free list is flushed when it reaches this length
@@ -147,6 +150,7 @@ struct mcentral {
 	unsigned int elemsize;
 	unsigned int objsize;
 	unsigned int offset;
+	unsigned int zero_words;
 	unsigned int nelems;
 	unsigned int npages;
 	unsigned int high;
@@ -167,11 +171,20 @@ struct gs_freelist {
 	unsigned int count;
 };
 
+/*
+ * Only the free fast path counts: every object that enters a CPU's lists
+ * comes from a free or a refill, and leaves to a caller, a flush or a
+ * drain, so the allocations are what the lists took in less what they
+ * let go and still hold (mcache_allocs()).  One increment per pair where
+ * two would do.
+ */
 enum gs_cpu_counter {
-	GS_CPU_ALLOC,		/* objects handed out by the fast path */
-	GS_CPU_FREE,		/* objects taken back by the fast path */
-	GS_CPU_REFILL,		/* free lists filled from an mcentral */
+	GS_CPU_FREE,		/* objects freed onto the lists */
+	GS_CPU_REFILL,		/* lists filled from an mcentral */
+	GS_CPU_REFILLED,	/* objects those refills brought */
 	GS_CPU_FLUSH,		/* batches returned to an mcentral */
+	GS_CPU_FLUSHED,		/* objects those flushes took back */
+	GS_CPU_DRAINED,		/* objects drained (offline, trim, destroy) */
 	GS_CPU_TINY,		/* tiny objects packed */
 	GS_CPU_COUNTER_COUNT,
 };
@@ -344,6 +357,7 @@ void mcache_flush(struct mcentral *c);
 void mcache_drain_all(struct mcentral *only);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
+long mcache_allocs(unsigned int cpu);
 int mcache_init(void);
 void mcache_exit(void);
 
@@ -393,6 +407,29 @@ DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
 				 static_branch_unlikely(&gs_free_hooks_key))
 
 /*
+ * Zero an object on the fast path (init_on_alloc, __GFP_ZERO): @words is
+ * its mcentral's zero_words.  On x86-64 one "rep stosq" clears them
+ * inline, as the kernel's memset() did on REP_GOOD CPUs before it moved to
+ * "rep stosb" for ERMS and FSRS ones; memset_orig(), what other x86-64
+ * CPUs get, stores 64 bytes per 11-instruction loop.  Debug mode and KASAN
+ * zero with memset() in the hooks instead, where KASAN checks the stores.
+ */
+static __always_inline void *gs_zero(void *obj, unsigned long words)
+{
+#ifdef CONFIG_X86_64
+	void *dst = obj;
+
+	asm volatile("rep stosq"
+		     : "+D" (dst), "+c" (words)
+		     : "a" (0UL)
+		     : "memory");
+	return obj;
+#else
+	return memset(obj, 0, words * 8);
+#endif
+}
+
+/*
  * The pop from this CPU's list, with interrupts off: no lock, no atomic.
  * With @hooks (a constant), what the object needs next (zeroing, KASAN,
  * debug mode) and the refill of an empty list go through the hooks too;
@@ -414,13 +451,12 @@ static __always_inline void *__gs_alloc(struct mcentral *c, size_t size,
 	}
 	__this_cpu_write(pcp->head, gs_link_get(c, obj));
 	__this_cpu_dec(pcp->count);
-	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	if (hooks && unlikely(GS_ALLOC_HOOKS(gfp))) {
-		/* Only zeroing to do: memset() returns @obj, a tail call. */
+		/* Only zeroing to do: inline, still no stack frame. */
 		if (!IS_ENABLED(CONFIG_KASAN_GENERIC) &&
-		    !static_branch_unlikely(&gs_debug_key) && !c->ctor)
-			return memset(obj, 0, c->objsize);
+		    !static_branch_unlikely(&gs_debug_key))
+			return gs_zero(obj, c->zero_words);
 		return gs_alloc_hooks(c, obj, size, gfp);
 	}
 	return obj;

@@ -79,6 +79,8 @@ void *mcache_refill(struct mcentral *c, gfp_t gfp)
 
 	local_lock_irqsave(&gs_mcache.lock, flags);
 	fl = this_cpu_ptr(c->pcp);
+	__this_cpu_inc(gs_mcache.stat[GS_CPU_REFILL]);
+	__this_cpu_add(gs_mcache.stat[GS_CPU_REFILLED], count);
 	if (!fl->head) {
 		/* The usual case: hand the list over whole. */
 		fl->head = rest;
@@ -86,8 +88,6 @@ void *mcache_refill(struct mcentral *c, gfp_t gfp)
 	} else {
 		count = push_list(c, fl, rest);
 	}
-	__this_cpu_inc(gs_mcache.stat[GS_CPU_REFILL]);
-	__this_cpu_inc(gs_mcache.stat[GS_CPU_ALLOC]);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 
 	if (unlikely(count >= c->high))
@@ -130,6 +130,7 @@ void mcache_flush(struct mcentral *c)
 	}
 	head = detach(c, fl, n);
 	__this_cpu_inc(gs_mcache.stat[GS_CPU_FLUSH]);
+	__this_cpu_add(gs_mcache.stat[GS_CPU_FLUSHED], n);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	mcentral_return(c, head, n);
 }
@@ -155,6 +156,7 @@ static bool drain_local_one(struct mcentral *c, void *arg)
 	fl = *this_cpu_ptr(c->pcp);
 	this_cpu_ptr(c->pcp)->head = NULL;
 	this_cpu_ptr(c->pcp)->count = 0;
+	__this_cpu_add(gs_mcache.stat[GS_CPU_DRAINED], fl.count);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	drain_list(c, &fl);
 	return true;
@@ -221,7 +223,11 @@ void mcache_drain_all(struct mcentral *only)
 
 static bool drain_dead_one(struct mcentral *c, void *arg)
 {
-	drain_list(c, per_cpu_ptr(c->pcp, (unsigned long)arg));
+	unsigned int cpu = (unsigned long)arg;
+	struct gs_freelist *fl = per_cpu_ptr(c->pcp, cpu);
+
+	per_cpu_ptr(&gs_mcache, cpu)->stat[GS_CPU_DRAINED] += fl->count;
+	drain_list(c, fl);
 	return true;
 }
 
@@ -268,6 +274,40 @@ unsigned long mcache_cached(const struct mcentral *c)
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item)
 {
 	return READ_ONCE(per_cpu_ptr(&gs_mcache, cpu)->stat[item]);
+}
+
+struct cpu_cached {
+	unsigned int cpu;
+	unsigned long n;
+};
+
+static bool cpu_cached_one(struct mcentral *c, void *arg)
+{
+	struct cpu_cached *cc = arg;
+
+	cc->n += READ_ONCE(per_cpu_ptr(c->pcp, cc->cpu)->count);
+	return true;
+}
+
+/**
+ * mcache_allocs() - objects a CPU's lists handed out, read racily
+ * @cpu: the CPU
+ *
+ * What the lists took in (frees, refills) less what they let go to the
+ * mcentrals (flushes, drains) and what they hold now.  The fast paths
+ * count frees only (enum gs_cpu_counter).
+ *
+ * Return: the allocations, exact when goslab is quiet; while it is not,
+ * the terms are read moments apart and the sum may be off either way.
+ */
+long mcache_allocs(unsigned int cpu)
+{
+	struct cpu_cached cc = { .cpu = cpu };
+
+	gs_walk_centrals(cpu_cached_one, &cc);
+	return mcache_stat(cpu, GS_CPU_FREE) + mcache_stat(cpu, GS_CPU_REFILLED) -
+	       mcache_stat(cpu, GS_CPU_FLUSHED) - mcache_stat(cpu, GS_CPU_DRAINED) -
+	       cc.n;
 }
 
 int mcache_init(void)

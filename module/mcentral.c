@@ -43,6 +43,7 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 	c->objsize = objsize;
 	c->elemsize = elemsize;
 	c->offset = offset;
+	c->zero_words = ctor ? 0 : DIV_ROUND_UP(objsize, 8);
 	c->npages = npages;
 	c->nelems = (npages << GS_PAGE_SHIFT) / elemsize;
 	c->divmagic = U32_MAX / elemsize + 1;

@@ -23,11 +23,13 @@
 #include "internal.h"
 
 static const char *const gs_cpu_counter_names[] = {
-	[GS_CPU_ALLOC]	= "allocs",
-	[GS_CPU_FREE]	= "frees",
-	[GS_CPU_REFILL]	= "refills",
-	[GS_CPU_FLUSH]	= "flushes",
-	[GS_CPU_TINY]	= "tiny",
+	[GS_CPU_FREE]		= "frees",
+	[GS_CPU_REFILL]		= "refills",
+	[GS_CPU_REFILLED]	= "refilled",
+	[GS_CPU_FLUSH]		= "flushes",
+	[GS_CPU_FLUSHED]	= "flushed",
+	[GS_CPU_DRAINED]	= "drained",
+	[GS_CPU_TINY]		= "tiny",
 };
 
 static_assert(ARRAY_SIZE(gs_cpu_counter_names) == GS_CPU_COUNTER_COUNT);
@@ -70,12 +72,12 @@ static int cpus_show(struct seq_file *m, void *v)
 {
 	unsigned int cpu, i;
 
-	seq_puts(m, "cpu");
+	seq_puts(m, "cpu allocs");
 	for (i = 0; i < GS_CPU_COUNTER_COUNT; i++)
 		seq_printf(m, " %s", gs_cpu_counter_names[i]);
 	seq_putc(m, '\n');
 	for_each_online_cpu(cpu) {
-		seq_printf(m, "%u", cpu);
+		seq_printf(m, "%u %ld", cpu, mcache_allocs(cpu));
 		for (i = 0; i < GS_CPU_COUNTER_COUNT; i++)
 			seq_printf(m, " %lu", mcache_stat(cpu, i));
 		seq_putc(m, '\n');

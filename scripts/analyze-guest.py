@@ -138,6 +138,33 @@ def parse_records(lines):
     return steps, ktap, selftests, done
 
 
+def failed_cases(doc):
+    """Name each failed KUnit case as suite.case, with its first diagnostic.
+
+    A case's diagnostics are the lines between the previous result line of
+    its suite and its own "not ok" line; CI shows only the tail of the
+    output, so the name and the first "EXPECTATION FAILED" line are what
+    must survive there.
+    """
+    named, suite, diag = [], '?', []
+    for line in doc:
+        text = line.strip()
+        m = re.match(r'# Subtest: (\S+)', text)
+        if m:
+            suite, diag = m.group(1), []
+            continue
+        m = re.match(r'(not )?ok \d+ (\S+)', text)
+        if not m or not line[:1].isspace():   # top level: whole suites
+            diag.append(text)
+            continue
+        if m.group(1):
+            why = next((d for d in diag if 'FAILED' in d), diag[0] if diag
+                       else 'no diagnostic')
+            named.append((f'{suite}.{m.group(2)}', why.lstrip('# ')))
+        diag = []
+    return named
+
+
 def run_kunit_parse(ksrc, name, doc, outdir, res):
     path = os.path.join(outdir, f'{name}.ktap')
     with open(path, 'w', encoding='utf-8') as f:
@@ -159,8 +186,11 @@ def run_kunit_parse(ksrc, name, doc, outdir, res):
         return
     if counts.get('passed'):
         res.add('pass', counts['passed'], f'kunit {name}')
-    if bad:
-        res.add('fail', bad, f'kunit {name}')
+    named = failed_cases(doc)
+    for case, why in named[:bad]:
+        res.add('fail', 1, f'kunit {name}: {case}: {why}')
+    if bad > len(named):
+        res.add('fail', bad - len(named), f'kunit {name}')
     if counts.get('skipped'):
         res.add('skip', counts['skipped'], f'kunit {name}')
 

@@ -33,6 +33,8 @@ finish() {
 		END { printf "%d passed, %d failed, %d skipped\n",
 		      n["pass"], n["fail"], n["skip"] }' "$rows" >"$out/summary"
 	echo
+	# CI keeps only the tail of the output: name what failed here.
+	awk -F'\t' '$1 == "fail" { print "FAILED: " $3 }' "$rows"
 	[ ! -f "$out/console.log" ] || echo "guest log: $out/console.log"
 	cat "$out/summary"
 	grep -q '^[0-9]* passed, 0 failed,' "$out/summary"
