@@ -1340,16 +1340,16 @@ static void pacer_case(struct kunit *test, const char *mode)
 		KUNIT_ASSERT_NOT_NULL(test, x);
 		x->magic = NODE_ALIVE;
 		set_slot(slot_of(&g, any_slot(m)), x);
-		if (i % 64 == 63) {
-			if (i >= PACER_ALLOCS) {
-				goslab_gc_get_stats(g.c->h, &st);
-				if (st.cycles - st0.cycles >= 3)
-					break;
-			}
-			goslab_gc_exit(g.c->h, tok);
-			cond_resched();
-			tok = goslab_gc_enter(g.c->h);
+		if (i % 64 != 63)
+			continue;
+		if (i >= PACER_ALLOCS) {
+			goslab_gc_get_stats(g.c->h, &st);
+			if (st.cycles - st0.cycles >= 3)
+				break;
 		}
+		goslab_gc_exit(g.c->h, tok);
+		cond_resched();
+		tok = goslab_gc_enter(g.c->h);
 	}
 	goslab_gc_exit(g.c->h, tok);
 	goslab_gc_get_stats(g.c->h, &st);

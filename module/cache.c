@@ -206,14 +206,15 @@ void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p)
 	}
 	local_lock_irqsave(&gs_mcache.lock, irqflags);
 	fl = this_cpu_ptr(cc->pcp);
+	n = fl->count;
 	for (i = 0; i < nr; i++) {
 		if (!p[i])
 			continue;
 		gs_link_set(cc, p[i], fl->head);
 		fl->head = p[i];
 		fl->count++;
-		__this_cpu_inc(gs_mcache.stat[GS_CPU_FREE]);
 	}
+	__this_cpu_add(gs_mcache.stat[GS_CPU_FREE], fl->count - n);
 	n = fl->count;
 	local_unlock_irqrestore(&gs_mcache.lock, irqflags);
 	if (unlikely(n >= cc->high))
