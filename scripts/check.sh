@@ -8,6 +8,10 @@
 #   GOSLAB_MODSRC   external module tree to test (default: this repo)
 #   GOSLAB_OUT      where logs go (default: out/check in the repo)
 #   GOSLAB_TIMEOUT  seconds the guest may run (default: 1200)
+#   GOSLAB_PASSES   run only these guest passes (guest-init.sh), and
+#                   GOSLAB_CMDLINE adds to the kernel command line, e.g.
+#                   kunit.filter_glob=goslab_gc*: quick runs while
+#                   developing; CI sets neither
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -81,6 +85,7 @@ case $rc in
 *) result fail "guest: QEMU failed to run" ;;
 esac
 python3 "$scripts/analyze-guest.py" --mode check --outdir "$out" --ksrc "$ksrc" \
-	--rows "$rows" --timed-out "$timed_out" --benign "$scripts/splat-benign.txt" ||
+	--rows "$rows" --timed-out "$timed_out" --benign "$scripts/splat-benign.txt" \
+	--passes "${GOSLAB_PASSES:-pass1 pass2}" ||
 	result fail "guest log analysis"
 finish

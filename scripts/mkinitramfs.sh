@@ -25,8 +25,10 @@ for applet in $(/bin/busybox --list-full); do
 done
 
 install -m 755 "$GOSLAB_ROOT/scripts/guest-init.sh" "$stage/init"
-printf 'MODE=%s\nSELFTEST_TIMEOUT=%s\n' "$mode" "${GOSLAB_SELFTEST_TIMEOUT:-600}" \
-	>"$stage/etc/goslab.conf"
+{
+	printf 'MODE=%s\nSELFTEST_TIMEOUT=%s\n' "$mode" "${GOSLAB_SELFTEST_TIMEOUT:-600}"
+	[ -z "${GOSLAB_PASSES:-}" ] || printf 'PASSES="%s"\n' "$GOSLAB_PASSES"
+} >"$stage/etc/goslab.conf"
 
 find "$moddir" -maxdepth 1 -name '*.ko' -exec cp -t "$stage/modules" {} +
 if [ -n "$stdir" ] && [ -d "$stdir" ]; then
