@@ -16,16 +16,19 @@
 
 #include "goslab_test.h"
 
-static unsigned long stress_ops = 1000000;
+/*
+ * The case is bound by this work, never by time: KASAN's kernel runs it
+ * some ten times slower, so it does less there, well inside KUnit's case
+ * timeout even on a machine busy with something else.
+ */
+static unsigned long stress_ops = IS_ENABLED(CONFIG_KASAN) ? 400000 : 1000000;
 module_param(stress_ops, ulong, 0644);
 MODULE_PARM_DESC(stress_ops,
-		 "allocations plus frees in goslab_test_stress, over all CPUs (default 1000000)");
+		 "allocations plus frees in goslab_test_stress, over all CPUs (default 1000000, 400000 under KASAN)");
 
 #define SLOTS		256	/* objects a worker keeps live */
 #define RING		512	/* objects in transit between CPUs */
 #define STAMP_STRIDE	256
-/* Under the hung-task timeout of the task waiting for this case. */
-#define DEADLINE_S	100
 
 struct stress_obj {
 	void *p;
@@ -38,7 +41,6 @@ struct stress_shared {
 	struct stress_obj ring[RING];
 	unsigned int head;
 	unsigned int count;
-	unsigned long deadline;
 	atomic_t running;
 	struct completion done;
 };
@@ -62,7 +64,6 @@ struct stress_worker {
 	unsigned long bad_usable;
 	unsigned long bad_stamp;
 	unsigned long not_zeroed;
-	bool timed_out;
 };
 
 /* Sizes across the tiers: about 30% tiny, 66% small, 3% large. */
@@ -188,13 +189,8 @@ static int stress_thread(void *data)
 		} else {
 			stress_alloc(w, o, r);
 		}
-		if (!(++iter & 63)) {
+		if (!(++iter & 63))
 			cond_resched();
-			if (time_after(jiffies, sh->deadline)) {
-				w->timed_out = true;
-				break;
-			}
-		}
 	}
 	for (i = 0; i < SLOTS; i++)
 		if (w->slot[i].p)
@@ -221,7 +217,6 @@ static void goslab_test_stress(struct kunit *test)
 	struct goslab_stats base, st;
 	struct stress_shared *sh;
 	struct stress_obj in;
-	bool timed_out = false;
 	u64 seed = get_random_u64();
 	int cpu;
 
@@ -260,7 +255,6 @@ static void goslab_test_stress(struct kunit *test)
 	kunit_info(test, "%lu operations on %u CPUs, seed %llu\n",
 		   stress_ops, nr, seed);
 	start = jiffies;
-	sh->deadline = start + DEADLINE_S * HZ;
 	atomic_set(&sh->running, nr);
 	for (i = 0; i < nr; i++)
 		wake_up_process(workers[i].task);
@@ -289,7 +283,6 @@ static void goslab_test_stress(struct kunit *test)
 		bad_usable += w->bad_usable;
 		bad_stamp += w->bad_stamp;
 		not_zeroed += w->not_zeroed;
-		timed_out |= w->timed_out;
 		KUNIT_EXPECT_GT_MSG(test, w->ops, 0, "CPU %d did nothing", w->cpu);
 	}
 	kunit_info(test,
@@ -297,9 +290,6 @@ static void goslab_test_stress(struct kunit *test)
 		   ops, jiffies_to_msecs(elapsed), allocs, tiny, large, atomic,
 		   frees, cross);
 
-	KUNIT_EXPECT_FALSE_MSG(test, timed_out,
-			       "stopped after %lu of %lu ops at the %u s deadline; lower goslab_kunit.stress_ops",
-			       ops, stress_ops, DEADLINE_S);
 	KUNIT_EXPECT_GE(test, ops, stress_ops);
 	KUNIT_EXPECT_EQ(test, allocs, frees);
 	KUNIT_EXPECT_EQ(test, failed, 0);

@@ -104,6 +104,7 @@ EXPORT_SYMBOL_GPL(goslab_cache_create);
  */
 void *goslab_cache_alloc(struct goslab_cache *c, gfp_t flags)
 {
+	gs_might_alloc(flags);
 	return gs_fast_alloc(&c->central, c->central.objsize, flags);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc);
@@ -153,6 +154,7 @@ int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
 	unsigned long irqflags;
 	size_t i = 0, j;
 
+	gs_might_alloc(flags);
 	local_lock_irqsave(&gs_mcache.lock, irqflags);
 	fl = this_cpu_ptr(cc->pcp);
 	for (; i < nr && fl->head; i++) {

@@ -30,10 +30,12 @@
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/sched/mm.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -41,6 +43,7 @@
 
 struct seq_file;
 
+#include "compat.h"
 #include "sizeclasses.h"
 
 #define GS_PAGE_SHIFT	GOSLAB_PAGE_SHIFT
@@ -89,6 +92,7 @@ struct gs_gc_span;
  *	object, so that goslab_usable_size() can tell an object's size
  * @allocbits: debug mode only: a bit per object, set while a caller owns it
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
+ * @free_node: huge spans only: on mheap.huge_deferred once freed
  * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
  *	set before the span's first object is handed out, constant after
  *
@@ -109,6 +113,7 @@ struct mspan {
 	u16 *tinyend;
 	unsigned long *allocbits;
 	struct page **pages;
+	struct llist_node free_node;
 	struct gs_gc_span *gc;
 };
 
@@ -264,13 +269,55 @@ static __always_inline void gs_link_set(const struct mcentral *c, void *obj,
 	gs_link_raw_set(slot, (void *)((unsigned long)next ^ gs_link_mask(slot)));
 }
 
+/*
+ * The flags for everything goslab allocates on a caller's behalf: heap
+ * pages and its own metadata (spans, chunk bitmaps, tiny and debug maps,
+ * GC spans, a huge object's page array).  What the caller said about
+ * reclaim carries over (whether it may sleep, enter FS or IO reclaim, wake
+ * kswapd, use reserves, which cpuset to keep to) and so do its modifiers
+ * (__GFP_NOWARN, __GFP_NORETRY, __GFP_RETRY_MAYFAIL, __GFP_NOFAIL,
+ * __GFP_[NO]MEMALLOC, __GFP_NOLOCKDEP); nothing else does: no zone or
+ * mobility, since goslab memory is ZONE_NORMAL and unmovable, no
+ * __GFP_ZERO (goslab zeroes objects, not pages), and no __GFP_ACCOUNT,
+ * since a chunk serves every caller alike and charging it to the one that
+ * happened to grow the heap would be wrong (goslab memory is not charged
+ * to memory cgroups).
+ */
+#define GS_GFP_MASK	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
+			 __GFP_HARDWALL | __GFP_NOWARN | __GFP_NORETRY | \
+			 __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_MEMALLOC | \
+			 __GFP_NOMEMALLOC | __GFP_NOLOCKDEP | GS_GFP_ATOMIC)
+
+static inline gfp_t gs_gfp(gfp_t gfp)
+{
+	return gfp & GS_GFP_MASK;
+}
+
+/*
+ * As kmalloc() does, report an allocation that may sleep from atomic
+ * context, or recurse into FS reclaim, even when a free list serves it.
+ * Only on kernels built with lockdep or DEBUG_ATOMIC_SLEEP, which can see
+ * it: production kernels leave out the check and the voluntary preemption
+ * point that comes with it, which the fast path does without.
+ */
+static __always_inline void gs_might_alloc(gfp_t gfp)
+{
+	if (IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		might_alloc(gfp);
+}
+
 /* mheap.c: the page heap */
 struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 			       gfp_t gfp);
 void mheap_free_span(struct mspan *s);
+void mheap_span_clear(struct mspan *s, bool can_sleep);
 struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
+void mheap_flush_huge(void);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
 unsigned long mheap_release(unsigned long keep_pages);
+unsigned long mheap_release_some(unsigned long nr);
+unsigned long mheap_free_pages(void);
+void mheap_scavenger_enable(bool on);
 void mheap_show_spans(struct seq_file *m);
 void mheap_show(struct seq_file *m);
 void mheap_read_stats(struct goslab_stats *st);
@@ -355,6 +402,7 @@ unsigned long mcentral_release_all(struct mcentral *c);
 void *mcache_refill(struct mcentral *c, gfp_t gfp);
 void mcache_flush(struct mcentral *c);
 void mcache_drain_all(struct mcentral *only);
+void mcache_drain_async(void);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
 long mcache_allocs(unsigned int cpu);
@@ -407,7 +455,20 @@ DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
 				 static_branch_unlikely(&gs_free_hooks_key))
 
 /*
- * Zero an object on the fast path (init_on_alloc, __GFP_ZERO): @words is
+ * Whether objects are zeroed on their way out: init_on_alloc, __GFP_ZERO,
+ * or init_on_free.  init_on_free zeroes an object when it is freed, but
+ * for the free list's link word, written after; the allocation zeroes the
+ * whole object again rather than that one word, so that the fast path
+ * keeps a single zeroing step for every option (a cost paid only with
+ * init_on_free on).
+ */
+static __always_inline bool gs_want_init(gfp_t gfp)
+{
+	return want_init_on_alloc(gfp) || want_init_on_free();
+}
+
+/*
+ * Zero an object on the fast path (gs_want_init()): @words is
  * its mcentral's zero_words.  On x86-64 one "rep stosq" clears them
  * inline, as the kernel's memset() did on REP_GOOD CPUs before it moved to
  * "rep stosb" for ERMS and FSRS ones; memset_orig(), what other x86-64
@@ -500,7 +561,6 @@ static __always_inline void gs_fast_free(struct mcentral *c, void *obj)
 	mcache_free(c, obj);
 }
 
-unsigned long gs_trim(bool wait);
 void gs_tiny_retire(void *block, unsigned int nallocs);
 bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg);
 
@@ -509,6 +569,10 @@ extern struct mutex gs_caches_mutex;
 bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg);
 void gs_cache_show(struct seq_file *m);
 void gs_caches_exit(void);
+
+/* reclaim.c: goslab_trim() and the shrinker */
+int gs_reclaim_start(void);
+void gs_reclaim_stop(void);
 
 /* stats.c: debugfs */
 void gs_debugfs_init(void);

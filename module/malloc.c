@@ -227,14 +227,10 @@ static void *tiny_alloc(size_t size, gfp_t gfp)
 	if (old)
 		gs_tiny_retire(old, oldn);
 out:
-	if (unlikely(want_init_on_alloc(gfp)))
+	/* A block fresh from its free list still holds the list's link. */
+	if (unlikely(gs_want_init(gfp)))
 		memset(p, 0, size);
 	return p;
-}
-
-static void tiny_free(const void *p)
-{
-	tiny_put(p, 1);
 }
 
 static size_t tiny_size(struct mspan *s, const void *p)
@@ -245,6 +241,13 @@ static size_t tiny_size(struct mspan *s, const void *p)
 	return mask ? __ffs(mask) + 1 : 0;
 }
 
+static void tiny_free(struct mspan *s, void *p)
+{
+	if (want_init_on_free())
+		memset(p, 0, tiny_size(s, p));
+	tiny_put(p, 1);
+}
+
 /**
  * gs_alloc_hooks() - what a small object goes through after a free list
  * @c: its mcentral
@@ -252,9 +255,10 @@ static size_t tiny_size(struct mspan *s, const void *p)
  * @size: bytes asked for; KASAN fences off the rest of the object
  * @gfp: the caller's flags
  *
- * KASAN opens the object, debug mode checks and claims it, init_on_alloc
- * or __GFP_ZERO zero it.  A constructed object is never zeroed: its
- * constructor's work must survive.
+ * KASAN opens the object, debug mode checks and claims it, init_on_alloc,
+ * init_on_free or __GFP_ZERO zero it (under init_on_free it was zeroed
+ * when freed, but for the free list's link).  A constructed object is
+ * never zeroed: its constructor's work must survive.
  *
  * Return: @obj.
  */
@@ -263,7 +267,7 @@ void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp)
 	gs_kasan_unpoison(obj, c->objsize);
 	if (static_branch_unlikely(&gs_debug_key))
 		gs_debug_alloc(c, obj);
-	if (want_init_on_alloc(gfp) && !c->ctor)
+	if (gs_want_init(gfp) && !c->ctor)
 		memset(obj, 0, c->objsize);
 	if (size < c->objsize)
 		gs_kasan_redzone(obj, size, c->objsize);
@@ -317,15 +321,6 @@ void gs_free_hooked(struct mcentral *c, void *obj)
 	mcache_free(c, obj);
 }
 
-/* Zero a large object a page at a time, the way the page allocator does. */
-static void large_zero(struct mspan *s)
-{
-	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
-
-	for (i = 0; i < kpages; i++)
-		clear_page(s->base + i * PAGE_SIZE);
-}
-
 static noinline void *large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, GS_PAGE_SIZE);
@@ -339,16 +334,10 @@ static noinline void *large_alloc(size_t size, gfp_t gfp)
 		s = mheap_alloc_huge(npages, gfp);
 	if (!s)
 		return NULL;
-	if (want_init_on_alloc(gfp))
-		large_zero(s);
+	/* Under init_on_free, heap pages are zero already, as buddy pages are. */
+	if (want_init_on_alloc(gfp) && !want_init_on_free())
+		mheap_span_clear(s, gfpflags_allow_blocking(gfp));
 	return s->base;
-}
-
-static void large_free(struct mspan *s)
-{
-	if (want_init_on_free())
-		large_zero(s);
-	mheap_free_span(s);
 }
 
 /* Sizes 0 to 15 but 8: ZERO_SIZE_PTR, tiny, or (debug mode) a class. */
@@ -366,7 +355,10 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
  * @size: bytes wanted
  * @flags: GFP flags; __GFP_ZERO zeroes the memory, and without
  *	__GFP_DIRECT_RECLAIM goslab never sleeps (GFP_ATOMIC works in any
- *	context, hard interrupts included)
+ *	context, hard interrupts included).  The pages and metadata goslab
+ *	allocates for the object follow the same reclaim context (gs_gfp()):
+ *	GFP_NOFS and GFP_NOIO never enter FS or IO reclaim.  __GFP_ACCOUNT
+ *	is ignored.
  *
  * Objects under 16 bytes but 8 are packed into shared 16-byte blocks,
  * aligned to the largest power of two that divides their size (at most 4).  Objects
@@ -381,6 +373,7 @@ void *goslab_alloc(size_t size, gfp_t flags)
 {
 	struct mcentral *c;
 
+	gs_might_alloc(flags);
 	/* Tested in the order of how common the sizes are in the kernel. */
 	if (likely(size <= GOSLAB_SMALL_SIZE_MAX)) {
 		if (unlikely(size < GOSLAB_TINY_SIZE) && size != 8)
@@ -411,7 +404,7 @@ static noinline void free_slow(const void *p)
 	switch (s->state) {
 	case MSPAN_SMALL:
 		if (s->central->tiny)
-			tiny_free(p);
+			tiny_free(s, (void *)p);
 		else
 			gs_fast_free(s->central, (void *)p);
 		break;
@@ -419,7 +412,7 @@ static noinline void free_slow(const void *p)
 		gs_gc_bad_free(s, p);	/* never freed explicitly */
 		break;
 	default:
-		large_free(s);
+		mheap_free_span(s);	/* zeroed there under init_on_free */
 	}
 }
 
@@ -427,7 +420,11 @@ static noinline void free_slow(const void *p)
  * goslab_free() - free memory from goslab_alloc() or goslab_cache_alloc()
  * @p: the memory; NULL and ZERO_SIZE_PTR are ignored
  *
- * Any context; @p may be freed on any CPU.
+ * Any context an allocation could be made in, huge objects included:
+ * their unmapping is left to a work item.  Not from NMI context; on
+ * PREEMPT_RT, as for kfree(), not from hard interrupts or under a
+ * raw_spinlock_t, where goslab's locks cannot sleep.  @p may be freed on
+ * any CPU.
  */
 void goslab_free(const void *p)
 {
@@ -512,47 +509,6 @@ void goslab_get_stats(struct goslab_stats *st)
 EXPORT_SYMBOL_GPL(goslab_get_stats);
 
 /**
- * gs_trim() - give back all the memory goslab can
- * @wait: false from reclaim: give up rather than wait on a lock
- *
- * Return: kernel pages given back.
- */
-unsigned long gs_trim(bool wait)
-{
-	if (wait) {
-		cpus_read_lock();
-		mutex_lock(&gs_caches_mutex);
-	} else {
-		if (!cpus_read_trylock())
-			return 0;
-		if (!mutex_trylock(&gs_caches_mutex)) {
-			cpus_read_unlock();
-			return 0;
-		}
-	}
-	mcache_drain_all(NULL);
-	mutex_unlock(&gs_caches_mutex);
-	cpus_read_unlock();
-	return mheap_release(0);
-}
-
-/**
- * goslab_trim() - give back to the kernel all the memory goslab can
- *
- * Empties every CPU's cache into the central lists, returns empty spans to
- * the heap and gives every free heap page back.  The shrinker does the
- * same under memory pressure.
- *
- * Context: process context; sleeps.
- * Return: kernel pages given back.
- */
-unsigned long goslab_trim(void)
-{
-	return gs_trim(true);
-}
-EXPORT_SYMBOL_GPL(goslab_trim);
-
-/**
  * gs_walk_centrals() - call @fn on every size class and goslab_cache
  * @fn: returns false to stop
  * @arg: passed on
@@ -592,6 +548,16 @@ static void classes_init(void)
 		gs_central128[i] = &gs_classes[goslab_size_to_class128[i]];
 }
 
+/* Each cache and size class gives its spans back; CPU lists are drained. */
+static void centrals_exit(void)
+{
+	unsigned int i;
+
+	gs_caches_exit();
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
+		mcentral_release_all(&gs_classes[i]);
+}
+
 static int __init goslab_init(void)
 {
 	int ret;
@@ -602,11 +568,16 @@ static int __init goslab_init(void)
 	gs_link_secret = get_random_long();
 	if (debug)
 		static_branch_enable(&gs_debug_key);
-	if (debug || want_init_on_alloc(0))
+	if (debug || want_init_on_alloc(0) || want_init_on_free())
 		static_branch_enable(&gs_alloc_hooks_key);
 	if (debug || want_init_on_free())
 		static_branch_enable(&gs_free_hooks_key);
 	classes_init();
+	/*
+	 * Each part starts after what it calls into, and goslab_exit()
+	 * stops them in the reverse order: reclaim (the shrinker reaches
+	 * every tier) starts once the tiers are up, the device last.
+	 */
 	ret = mheap_init();
 	if (ret)
 		return ret;
@@ -617,19 +588,25 @@ static int __init goslab_init(void)
 	if (ret)
 		goto out_mcache;
 	gs_debugfs_init();
-	ret = goslab_dev_init();
+	ret = gs_reclaim_start();
 	if (ret)
 		goto out_debugfs;
+	ret = goslab_dev_init();
+	if (ret)
+		goto out_reclaim;
 	pr_info("goslab: %u size classes, %lu KiB heap pages, debug %s\n",
 		GOSLAB_NUM_SIZE_CLASSES - 1, GS_PAGE_SIZE / SZ_1K,
 		debug ? "on" : "off");
 	return 0;
 
+out_reclaim:
+	gs_reclaim_stop();
 out_debugfs:
 	gs_debugfs_exit();
 	gs_gc_exit();
 out_mcache:
 	mcache_exit();
+	centrals_exit();
 out_heap:
 	mheap_exit();
 	return ret;
@@ -638,17 +615,15 @@ out_heap:
 static void __exit goslab_exit(void)
 {
 	struct goslab_stats live, left;
-	unsigned int i;
 
 	goslab_dev_exit();
+	gs_reclaim_stop();
 	gs_debugfs_exit();
 	gs_gc_exit();	/* heaps left by clients: their spans back to the heap */
 	mcache_exit();
 	/* With every CPU drained, what is out is what callers still hold. */
 	goslab_get_stats(&live);
-	gs_caches_exit();
-	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
-		mcentral_release_all(&gs_classes[i]);
+	centrals_exit();
 	mheap_exit();
 	goslab_get_stats(&left);
 	pr_info("goslab: unloaded: %llu live objects (%llu bytes) released, %llu pages held\n",

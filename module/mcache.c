@@ -221,6 +221,32 @@ void mcache_drain_all(struct mcentral *only)
 		flush_work(&per_cpu_ptr(&gs_drain, cpu)->work);
 }
 
+/* mcache_drain_all() of every CPU, from a work item. */
+static void drain_async_fn(struct work_struct *work)
+{
+	cpus_read_lock();
+	mutex_lock(&gs_caches_mutex);
+	mcache_drain_all(NULL);
+	mutex_unlock(&gs_caches_mutex);
+	cpus_read_unlock();
+}
+
+static DECLARE_WORK(gs_drain_async, drain_async_fn);
+
+/**
+ * mcache_drain_async() - have every CPU's lists emptied, soon
+ *
+ * For reclaim, which must not wait on other CPUs: one work item, queued
+ * once at a time, does mcache_drain_all() with the locks that takes, and
+ * the caller does not wait for it.
+ *
+ * Context: any.
+ */
+void mcache_drain_async(void)
+{
+	queue_work(system_unbound_wq, &gs_drain_async);
+}
+
 static bool drain_dead_one(struct mcentral *c, void *arg)
 {
 	unsigned int cpu = (unsigned long)arg;
@@ -330,10 +356,11 @@ int mcache_init(void)
 /**
  * mcache_exit() - drain every CPU for good
  *
- * Context: module unload; no one allocates any more.
+ * Context: module unload, the shrinker gone; no one allocates any more.
  */
 void mcache_exit(void)
 {
+	cancel_work_sync(&gs_drain_async);
 	cpuhp_remove_state_nocalls(gs_cpuhp_state);
 	cpus_read_lock();
 	mutex_lock(&gs_caches_mutex);

@@ -87,16 +87,13 @@ static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
 	if (c->tiny) {
 		/* One byte per block, four to a word, and a u16 end mask. */
 		meta = c->nelems * (sizeof(u8) + sizeof(u16));
-		s->tinyref = kzalloc(meta, gfpflags_allow_blocking(gfp) ?
-				     GFP_KERNEL : GFP_ATOMIC);
+		s->tinyref = kzalloc(meta, gs_gfp(gfp));
 		if (!s->tinyref)
 			goto fail;
 		s->tinyend = (u16 *)((u8 *)s->tinyref + c->nelems);
 	}
 	if (static_branch_unlikely(&gs_debug_key)) {
-		s->allocbits = bitmap_zalloc(c->nelems,
-					     gfpflags_allow_blocking(gfp) ?
-					     GFP_KERNEL : GFP_ATOMIC);
+		s->allocbits = bitmap_zalloc(c->nelems, gs_gfp(gfp));
 		if (!s->allocbits)
 			goto fail;
 	}

@@ -362,9 +362,7 @@ static struct gs_gc_span *span_create(struct goslab_gc_type *t, gfp_t gfp)
 	struct gs_gc_span *gs;
 	struct mspan *s;
 
-	gs = kzalloc(struct_size(gs, bits, 4 * words),
-		     (gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC) |
-		     __GFP_NOWARN);
+	gs = kzalloc(struct_size(gs, bits, 4 * words), gs_gfp(gfp));
 	if (!gs)
 		return NULL;
 	s = mheap_alloc_span(t->npages, MSPAN_GC, gfp);
@@ -416,6 +414,7 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 
 	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&h->srcu),
 			 "GC allocation outside a section");
+	gs_might_alloc(flags);
 	if (unlikely(gs_gc_marking(READ_ONCE(h->phase))))
 		gs_gc_assist(h, t->elemsize);
 

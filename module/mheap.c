@@ -27,7 +27,6 @@
 #include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
-#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -38,6 +37,8 @@
 #define GS_CHUNK_ORDER	min(8, MAX_PAGE_ORDER)
 /* Heap pages given back per hold of mheap.lock. */
 #define GS_RELEASE_BATCH	64
+/* Kernel pages freed or cleared between two chances to reschedule. */
+#define GS_RESCHED_PAGES	512
 
 static unsigned int scavenge_delay_ms = 1000;
 static int scavenge_delay_set(const char *val, const struct kernel_param *kp);
@@ -91,11 +92,13 @@ struct mchunk {
  * @inuse: kernel pages in spans
  * @free: kernel pages in free runs
  * @released: kernel pages given back since load
+ * @scavenging: the scavenger may be armed (mheap_scavenger_enable())
  * @span_cache: struct mspan
  * @scavenge: the scavenger
- * @huge_free: frees huge spans whose owner freed them in atomic context
- * @huge_deferred: those spans, linked through their first bytes
- * @shrinker: gives memory back under pressure
+ * @wq: runs @huge_free: unbound, and with a rescuer, since it gives memory
+ *	back under pressure
+ * @huge_free: unmaps and frees the huge spans that were freed
+ * @huge_deferred: those spans, by their free_node
  *
  * "Kernel pages" are PAGE_SIZE; a heap page is GS_KPAGES of them.
  */
@@ -110,31 +113,18 @@ static struct mheap {
 	unsigned long inuse;
 	unsigned long free;
 	unsigned long released;
+	bool scavenging;
 
 	struct kmem_cache *span_cache;
 	struct delayed_work scavenge;
+	struct workqueue_struct *wq;
 	struct work_struct huge_free;
 	struct llist_head huge_deferred;
-	struct shrinker *shrinker;
 } mheap = {
 	.lock = __SPIN_LOCK_UNLOCKED(mheap.lock),
 	.chunks = LIST_HEAD_INIT(mheap.chunks),
 	.large = LIST_HEAD_INIT(mheap.large),
 };
-
-/* Metadata allocations follow the caller's ability to sleep. */
-static gfp_t meta_gfp(gfp_t gfp)
-{
-	return (gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC) |
-	       __GFP_NOWARN;
-}
-
-/* The flags for the heap's own alloc_pages(): no zeroing, no compound. */
-static gfp_t page_gfp(gfp_t gfp)
-{
-	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_DMA |
-		       __GFP_DMA32 | __GFP_MOVABLE);
-}
 
 static unsigned long retain_pages(void)
 {
@@ -180,9 +170,38 @@ static unsigned long heap_take(unsigned int npages, struct mchunk **chp)
 }
 
 /*
- * A new chunk for at least @npages heap pages.  Large chunks are tried
- * without reclaim or warnings: when memory is fragmented, a chunk just
- * big enough is the better answer.
+ * The pages of a chunk of @order when @need is the order the caller's
+ * span needs.  Chunks larger than that are an opportunity, tried as SLUB
+ * tries its higher slab orders: cheap to fail, so no reclaim (not even
+ * waking kswapd for an order nobody needs), no reserves, no retrying, no
+ * warning and never __GFP_NOFAIL.  The needed order gets the caller's
+ * flags, but for __GFP_NOFAIL above order 1, which the page allocator
+ * refuses to promise: goslab keeps the promise itself, retrying.
+ */
+static struct page *chunk_pages(unsigned int order, unsigned int need,
+				gfp_t gfp)
+{
+	gfp_t g = gs_gfp(gfp);
+	struct page *page;
+
+	if (order > need)
+		return alloc_pages((g | __GFP_NOWARN | __GFP_NORETRY |
+				    __GFP_NOMEMALLOC) &
+				   ~(__GFP_RECLAIM | __GFP_HIGH | GS_GFP_ATOMIC |
+				     __GFP_MEMALLOC | __GFP_NOFAIL |
+				     __GFP_RETRY_MAYFAIL), order);
+	if (!(g & __GFP_NOFAIL) || order <= 1)
+		return alloc_pages(g, order);
+	g = (g & ~__GFP_NOFAIL) | __GFP_RETRY_MAYFAIL;
+	while (!(page = alloc_pages(g, order)))
+		memalloc_retry_wait(g);
+	return page;
+}
+
+/*
+ * A new chunk for at least @npages heap pages: the largest order that
+ * comes cheaply, from GS_CHUNK_ORDER down to what the span needs, since
+ * when memory is fragmented a chunk just big enough is the better answer.
  */
 static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 {
@@ -193,12 +212,7 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 	struct page *page;
 
 	for (;; order--) {
-		gfp_t g = page_gfp(gfp);
-
-		if (order > need)
-			g = (g | __GFP_NOWARN | __GFP_NORETRY) &
-			    ~__GFP_DIRECT_RECLAIM;
-		page = alloc_pages(g, order);
+		page = chunk_pages(order, need, gfp);
 		if (page || order == need)
 			break;
 	}
@@ -207,7 +221,7 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 
 	hpages = 1U << (order - GS_PAGE_ORDER);
 	words = BITS_TO_LONGS(hpages);
-	ch = kzalloc(struct_size(ch, bits, 2 * words), meta_gfp(gfp));
+	ch = kzalloc(struct_size(ch, bits, 2 * words), gs_gfp(gfp));
 	if (!ch) {
 		__free_pages(page, order);
 		return NULL;
@@ -246,7 +260,7 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	unsigned long flags, base;
 	struct mspan *s;
 
-	s = kmem_cache_zalloc(mheap.span_cache, meta_gfp(gfp));
+	s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
 	if (!s)
 		return NULL;
 
@@ -283,6 +297,7 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	return s;
 }
 
+/* Unmap a freed huge span and free its pages; runs in the heap's wq. */
 static void huge_free_now(struct mspan *s)
 {
 	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
@@ -292,11 +307,10 @@ static void huge_free_now(struct mspan *s)
 	for (i = 0; i < kpages; i++) {
 		set_page_private(s->pages[i], 0);
 		__free_page(s->pages[i]);
+		if (!(i % GS_RESCHED_PAGES))
+			cond_resched();
 	}
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_del(&s->list);
-	mheap.nlarge--;
-	mheap.nlarge_pages -= kpages;
 	mheap.held -= kpages;
 	mheap.inuse -= kpages;
 	mheap.released += kpages;
@@ -310,45 +324,92 @@ static void huge_free_deferred(struct work_struct *work)
 	struct llist_node *n, *next;
 
 	llist_for_each_safe(n, next, llist_del_all(&mheap.huge_deferred))
-		huge_free_now(span_of(n));
+		huge_free_now(llist_entry(n, struct mspan, free_node));
+}
+
+/*
+ * A huge span leaves the large list at once, so that debug mode finds no
+ * span to free twice; it is unmapped and its pages freed by a work item.
+ */
+static void huge_free(struct mspan *s)
+{
+	unsigned long flags, kpages = (unsigned long)s->npages * GS_KPAGES;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	list_del(&s->list);
+	mheap.nlarge--;
+	mheap.nlarge_pages -= kpages;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	llist_add(&s->free_node, &mheap.huge_deferred);
+	queue_work(mheap.wq, &mheap.huge_free);
+}
+
+/**
+ * mheap_flush_huge() - wait until the huge spans freed so far are gone
+ *
+ * Context: process context; sleeps.
+ */
+void mheap_flush_huge(void)
+{
+	flush_work(&mheap.huge_free);
 }
 
 /*
  * Free heap memory went over retain_kb: the scavenger runs
- * scavenge_delay_ms later, once, so that memory freed and
- * reused within that time never goes back to the kernel.
+ * scavenge_delay_ms later, once, so that memory freed and reused within
+ * that time never goes back to the kernel.  Armed only under mheap.lock
+ * while @scavenging, so that unload can disarm it for good.
  */
-static void mheap_kick_scavenger(void)
+static void scavenger_kick(void)
 {
-	if (!delayed_work_pending(&mheap.scavenge))
+	lockdep_assert_held(&mheap.lock);
+	if (mheap.scavenging && !delayed_work_pending(&mheap.scavenge))
 		schedule_delayed_work(&mheap.scavenge,
 				      msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
+}
+
+/**
+ * mheap_span_clear() - zero a span's memory a page at a time
+ * @s: the span, accessible to KASAN
+ * @can_sleep: reschedule now and then, for a huge span
+ */
+void mheap_span_clear(struct mspan *s, bool can_sleep)
+{
+	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
+
+	for (i = 0; i < kpages; i++) {
+		clear_page(s->base + i * PAGE_SIZE);
+		if (can_sleep && !((i + 1) % GS_RESCHED_PAGES))
+			cond_resched();
+	}
 }
 
 /**
  * mheap_free_span() - give a span's pages back to the heap
  * @s: a small span with no objects out, or a large or huge span
  *
- * Huge spans are unmapped, which may sleep; from atomic context that is
- * left to a work item.
+ * With init_on_free the pages are zeroed first, as the page allocator
+ * zeroes the pages it gets back: whatever the span held, free objects'
+ * links included, is gone before the heap hands the pages out again.
+ * Huge spans go back to the kernel, which does the same.  They are
+ * unmapped by a work item: vunmap() may sleep, and a caller's context
+ * cannot be known to allow that (rcu_read_lock() on a preemptible
+ * kernel, any spinlock on PREEMPT_RT, any kernel without PREEMPT_COUNT).
+ *
+ * Context: any.
  */
 void mheap_free_span(struct mspan *s)
 {
 	unsigned long idx, flags, n = s->npages;
 	struct mchunk *ch = s->chunk;
-	bool kick;
 
-	if (s->state == MSPAN_HUGE) {
-		if (preemptible()) {
-			huge_free_now(s);
-		} else {
-			llist_add((struct llist_node *)s->base,
-				  &mheap.huge_deferred);
-			schedule_work(&mheap.huge_free);
-		}
-		return;
+	if (s->state == MSPAN_HUGE)
+		return huge_free(s);
+	if (want_init_on_free()) {
+		/* Free objects in it are poisoned: open it for the clearing. */
+		gs_kasan_unpoison(s->base, n << GS_PAGE_SHIFT);
+		mheap_span_clear(s, false);
 	}
-
 	gs_kasan_poison(s->base, n << GS_PAGE_SHIFT);
 	set_span_of(s->base, n * GS_KPAGES, NULL);
 	idx = ((unsigned long)s->base - ch->base) >> GS_PAGE_SHIFT;
@@ -363,38 +424,49 @@ void mheap_free_span(struct mspan *s)
 	ch->nfree += n;
 	mheap.free += n * GS_KPAGES;
 	mheap.inuse -= n * GS_KPAGES;
-	kick = mheap.free > retain_pages();
+	if (mheap.free > retain_pages())
+		scavenger_kick();
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	kfree(s->tinyref);
 	kfree(s->allocbits);
 	kmem_cache_free(mheap.span_cache, s);
-	if (kick)
-		mheap_kick_scavenger();
 }
 
-/**
- * mheap_alloc_huge() - a span beyond the largest contiguous run, vmap()ed
- * @npages: heap pages wanted
- * @gfp: the caller's GFP flags; must allow sleeping
- *
- * Return: the span, or NULL.
+/*
+ * vmap() and the page array allocate with GFP_KERNEL inside: a scope
+ * keeps a GFP_NOFS or GFP_NOIO caller out of FS and IO reclaim there too.
  */
-struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp)
+static unsigned int huge_scope_enter(gfp_t gfp)
+{
+	if (!(gfp & __GFP_IO))
+		return memalloc_noio_save();
+	if (!(gfp & __GFP_FS))
+		return memalloc_nofs_save();
+	return 0;
+}
+
+static void huge_scope_exit(gfp_t gfp, unsigned int scope)
+{
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(scope);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(scope);
+}
+
+static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
 {
 	unsigned long i, flags, kpages = (unsigned long)npages * GS_KPAGES;
 	struct mspan *s;
 
-	if (!gfpflags_allow_blocking(gfp))
-		return NULL;
-	s = kmem_cache_zalloc(mheap.span_cache, meta_gfp(gfp));
+	s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
 	if (!s)
 		return NULL;
-	s->pages = kvcalloc(kpages, sizeof(*s->pages), meta_gfp(gfp));
+	s->pages = kvcalloc(kpages, sizeof(*s->pages), gs_gfp(gfp));
 	if (!s->pages)
 		goto fail;
 	for (i = 0; i < kpages; i++) {
-		s->pages[i] = alloc_page(page_gfp(gfp));
+		s->pages[i] = alloc_page(gs_gfp(gfp));
 		if (!s->pages[i])
 			goto fail;
 		set_page_private(s->pages[i], (unsigned long)s);
@@ -422,6 +494,26 @@ fail:
 	kvfree(s->pages);
 	kmem_cache_free(mheap.span_cache, s);
 	return NULL;
+}
+
+/**
+ * mheap_alloc_huge() - a span beyond the largest contiguous run, vmap()ed
+ * @npages: heap pages wanted
+ * @gfp: the caller's GFP flags; must allow sleeping
+ *
+ * Return: the span, or NULL.
+ */
+struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp)
+{
+	unsigned int scope;
+	struct mspan *s;
+
+	if (!gfpflags_allow_blocking(gfp))
+		return NULL;
+	scope = huge_scope_enter(gfp);
+	s = huge_alloc(npages, gfp);
+	huge_scope_exit(gfp, scope);
+	return s;
 }
 
 /**
@@ -482,7 +574,8 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
 {
 	unsigned long flags, idx, done = 0;
 	struct mchunk *ch, *tmp;
-	struct page *page;
+	struct page *page, *next;
+	LIST_HEAD(pages);
 	unsigned int i;
 
 	spin_lock_irqsave(&mheap.lock, flags);
@@ -496,7 +589,7 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
 			ch->nheld--;
 			page = virt_to_page((void *)chunk_addr(ch, idx));
 			for (i = 0; i < GS_KPAGES; i++)
-				__free_page(page + i);
+				list_add(&page[i].lru, &pages);
 			mheap.free -= GS_KPAGES;
 			mheap.held -= GS_KPAGES;
 			mheap.released += GS_KPAGES;
@@ -510,6 +603,11 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
 			break;
 	}
 	spin_unlock_irqrestore(&mheap.lock, flags);
+	/* With interrupts on: init_on_free has the kernel zero each page. */
+	list_for_each_entry_safe(page, next, &pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
 	return done;
 }
 
@@ -535,35 +633,53 @@ unsigned long mheap_release(unsigned long keep)
 	return total;
 }
 
+/**
+ * mheap_release_some() - give up to @nr free kernel pages back
+ * @nr: how many, at most (give or take a heap page)
+ *
+ * Context: process context; may sleep.
+ * Return: kernel pages given back.
+ */
+unsigned long mheap_release_some(unsigned long nr)
+{
+	unsigned long free = READ_ONCE(mheap.free);
+
+	return mheap_release(free > nr ? free - nr : 0);
+}
+
+/**
+ * mheap_free_pages() - kernel pages in free runs, read racily
+ *
+ * Return: the count.
+ */
+unsigned long mheap_free_pages(void)
+{
+	return READ_ONCE(mheap.free);
+}
+
 static void scavenge_fn(struct work_struct *work)
 {
 	mheap_release(retain_pages());
 }
 
-/* A new delay applies to a scavenge already waiting, too. */
+/*
+ * A new delay applies to a scavenge already waiting, too.  The parameter
+ * can be written while goslab loads or unloads: only a waiting scavenge
+ * of a heap that reclaims is moved, under the lock that disarms it.
+ */
 static int scavenge_delay_set(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_uint(val, kp);
+	unsigned long flags;
 
-	if (!ret && delayed_work_pending(&mheap.scavenge))
+	if (ret)
+		return ret;
+	spin_lock_irqsave(&mheap.lock, flags);
+	if (mheap.scavenging && delayed_work_pending(&mheap.scavenge))
 		mod_delayed_work(system_wq, &mheap.scavenge,
 				 msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
-	return ret;
-}
-
-static unsigned long gs_shrink_count(struct shrinker *sh,
-				     struct shrink_control *sc)
-{
-	struct goslab_stats st;
-
-	goslab_get_stats(&st);
-	return st.pages_free + st.objects_cached ? : SHRINK_EMPTY;
-}
-
-static unsigned long gs_shrink_scan(struct shrinker *sh,
-				    struct shrink_control *sc)
-{
-	return gs_trim(false) ? : SHRINK_STOP;
+	spin_unlock_irqrestore(&mheap.lock, flags);
+	return 0;
 }
 
 /**
@@ -657,38 +773,50 @@ int mheap_init(void)
 	mheap.span_cache = KMEM_CACHE(mspan, 0);
 	if (!mheap.span_cache)
 		return -ENOMEM;
-	INIT_DELAYED_WORK(&mheap.scavenge, scavenge_fn);
-	INIT_WORK(&mheap.huge_free, huge_free_deferred);
-	init_llist_head(&mheap.huge_deferred);
-
-	mheap.shrinker = shrinker_alloc(0, "goslab");
-	if (!mheap.shrinker) {
+	mheap.wq = alloc_workqueue("goslab_heap", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!mheap.wq) {
 		kmem_cache_destroy(mheap.span_cache);
 		return -ENOMEM;
 	}
-	mheap.shrinker->count_objects = gs_shrink_count;
-	mheap.shrinker->scan_objects = gs_shrink_scan;
-	shrinker_register(mheap.shrinker);
+	INIT_DELAYED_WORK(&mheap.scavenge, scavenge_fn);
+	INIT_WORK(&mheap.huge_free, huge_free_deferred);
+	init_llist_head(&mheap.huge_deferred);
 	return 0;
+}
+
+/**
+ * mheap_scavenger_enable() - let the scavenger run, or stop it for good
+ * @on: whether it may run
+ *
+ * Off, it waits for a scavenge in progress; no later free or
+ * scavenge_delay_ms write arms it again.
+ *
+ * Context: process context; sleeps.
+ */
+void mheap_scavenger_enable(bool on)
+{
+	spin_lock_irq(&mheap.lock);
+	mheap.scavenging = on;
+	spin_unlock_irq(&mheap.lock);
+	if (!on)
+		cancel_delayed_work_sync(&mheap.scavenge);
 }
 
 /**
  * mheap_exit() - give everything back
  *
- * Called after every small span went back to the heap: frees the large
- * and huge spans still in use, then every chunk.
+ * Called with the scavenger off and after every small span went back
+ * to the heap: frees the large and huge spans still in use, then every
+ * chunk.
  */
 void mheap_exit(void)
 {
 	struct mspan *s, *tmp;
 
-	shrinker_free(mheap.shrinker);
-	/* Huge spans freed from atomic context are still listed until then. */
-	flush_work(&mheap.huge_free);
+	/* What callers left: large and huge spans still in use. */
 	list_for_each_entry_safe(s, tmp, &mheap.large, list)
 		mheap_free_span(s);
-	flush_work(&mheap.huge_free);
-	cancel_delayed_work_sync(&mheap.scavenge);
+	destroy_workqueue(mheap.wq);	/* after the huge frees queued so far */
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);
 }

@@ -44,10 +44,12 @@ TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 
 
 class Results:
-    def __init__(self, path):
+    def __init__(self, path, label=''):
         self.path = path
+        self.label = label
 
     def add(self, status, count, name):
+        name = self.label + name
         with open(self.path, 'a', encoding='utf-8') as f:
             f.write(f'{status}\t{count}\t{name}\n')
         print(f'{status.upper()} {name}' + (f' ({count})' if count != 1 else ''))
@@ -241,8 +243,10 @@ def main():
     ap.add_argument('--benign', help='file of known-benign line regexes')
     ap.add_argument('--passes', default='pass1 pass2',
                     help='the KUnit passes the guest was asked to run')
+    ap.add_argument('--label', default='',
+                    help='prefix for the names of this boot\'s results')
     a = ap.parse_args()
-    res = Results(a.rows)
+    res = Results(a.rows, a.label)
 
     def read(name):
         path = os.path.join(a.outdir, name)

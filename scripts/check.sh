@@ -7,18 +7,19 @@
 # Knobs (environment):
 #   GOSLAB_MODSRC   external module tree to test (default: this repo)
 #   GOSLAB_OUT      where logs go (default: out/check in the repo)
-#   GOSLAB_TIMEOUT  seconds the guest may run (default: 1200)
-#   GOSLAB_PASSES   run only these guest passes (guest-init.sh), and
-#                   GOSLAB_CMDLINE adds to the kernel command line, e.g.
-#                   kunit.filter_glob=goslab_gc*: quick runs while
-#                   developing; CI sets neither
+#   GOSLAB_TIMEOUT  seconds each guest boot may run (default: 3000)
+#   GOSLAB_BOOTS    the guest boots to run (default: debug init_on_free
+#                   init_on_alloc); GOSLAB_PASSES, only these passes of
+#                   guest-init.sh in each; GOSLAB_CMDLINE adds to the
+#                   kernel command line, e.g. kunit.filter_glob=goslab_gc*:
+#                   quick runs while developing; CI sets none of them
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
 modsrc=${GOSLAB_MODSRC:-$GOSLAB_ROOT}
 out=${GOSLAB_OUT:-$GOSLAB_ROOT/out/check}
-limit=${GOSLAB_TIMEOUT:-1200}
+limit=${GOSLAB_TIMEOUT:-3000}
 scripts=$GOSLAB_ROOT/scripts
 
 rm -rf "$out"
@@ -71,21 +72,44 @@ if [ ! -f "$out/modules/goslab.ko" ]; then
 	finish
 fi
 
-echo "=== guest (QEMU TCG, up to ${limit}s; log: $out/console.log)"
-"$scripts/mkinitramfs.sh" "$out/initramfs.cpio" check "$out/modules" "$out/selftests"
-start=$SECONDS
-rc=0
-"$scripts/run-guest.sh" "$kdir/arch/x86/boot/bzImage" "$out/initramfs.cpio" \
-	"$out" "$limit" || rc=$?
-echo "guest ran for $((SECONDS - start))s"
-timed_out=0
-case $rc in
-0) ;;
-124) timed_out=$limit ;;
-*) result fail "guest: QEMU failed to run" ;;
-esac
-python3 "$scripts/analyze-guest.py" --mode check --outdir "$out" --ksrc "$ksrc" \
-	--rows "$rows" --timed-out "$timed_out" --benign "$scripts/splat-benign.txt" \
-	--passes "${GOSLAB_PASSES:-pass1 pass2}" ||
-	result fail "guest log analysis"
+# boot NAME PASSES [CMDLINE]: one guest boot of the test kernel running
+# the guest-init.sh passes PASSES; logs in $out (the main boot) or
+# $out/NAME, results named "NAME: ..." but for the main boot.
+boot() {
+	local name=$1 passes=$2 cmdline=${3:-} dir=$out label=
+	if [ "$name" != debug ]; then
+		dir=$out/$name
+		label="$name: "
+	fi
+	mkdir -p "$dir"
+	echo "=== guest $name (QEMU TCG, up to ${limit}s; log: $dir/console.log)"
+	GOSLAB_PASSES=$passes "$scripts/mkinitramfs.sh" "$dir/initramfs.cpio" check \
+		"$out/modules" "$out/selftests"
+	local start=$SECONDS rc=0 timed_out=0
+	GOSLAB_CMDLINE=$cmdline "$scripts/run-guest.sh" "$kdir/arch/x86/boot/bzImage" \
+		"$dir/initramfs.cpio" "$dir" "$limit" || rc=$?
+	echo "guest $name ran for $((SECONDS - start))s"
+	case $rc in
+	0) ;;
+	124) timed_out=$limit ;;
+	*) result fail "${label}guest: QEMU failed to run" ;;
+	esac
+	python3 "$scripts/analyze-guest.py" --mode check --outdir "$dir" --ksrc "$ksrc" \
+		--rows "$rows" --timed-out "$timed_out" --benign "$scripts/splat-benign.txt" \
+		--passes "$passes" --label "$label" ||
+		result fail "${label}guest log analysis"
+}
+
+# The debug kernel as booted runs everything; two more boots run the
+# KUnit set with the kernel's init_on_free and init_on_alloc on, the
+# boot options that change what goslab must zero.
+for b in ${GOSLAB_BOOTS:-debug init_on_free init_on_alloc}; do
+	case $b in
+	debug) boot debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3 pass4}" \
+		"${GOSLAB_CMDLINE:-}" ;;
+	init_on_free | init_on_alloc)
+		boot "$b" "${GOSLAB_PASSES:-pass1}" "$b=1${GOSLAB_CMDLINE:+ $GOSLAB_CMDLINE}" ;;
+	*) result fail "unknown boot $b in GOSLAB_BOOTS" ;;
+	esac
+done
 finish

@@ -7,9 +7,10 @@
 #          goslab.ko debug=1; pass3 loads goslab.ko and runs every program
 #          in /selftests; pass4 runs them again against goslab.ko debug=1.
 #          Between pass2 and pass3, goslab_bench.ko short=1 checks the
-#          bench module's cases for correctness (no figures).  PASSES
+#          bench module's cases for correctness (no figures), and
+#          unload loads and unloads goslab under drop_caches.  PASSES
 #          (GOSLAB_PASSES on the host) may name a subset of pass1, pass2,
-#          bench, pass3, pass4 for a quicker run while developing.
+#          bench, unload, pass3, pass4 for a quicker run while developing.
 #   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
 #   bench: loads goslab.ko and goslab_bench.ko and copies its result lines
 #          (scripts/bench.sh).
@@ -26,7 +27,7 @@
 #   @@ done                          the script reached the end
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 MODE=check
-PASSES="pass1 pass2 bench pass3 pass4"
+PASSES="pass1 pass2 bench unload pass3 pass4"
 SELFTEST_TIMEOUT=600
 # shellcheck source=/dev/null # written by mkinitramfs.sh
 . /etc/goslab.conf
@@ -35,6 +36,9 @@ mount -t devtmpfs devtmpfs /dev
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
+# insmod of the KUnit module waits on each case for up to KUnit's own
+# 300 s timeout by design: a hung task is one that waits longer.
+echo 360 >/proc/sys/kernel/hung_task_timeout_secs
 
 # Results channel; raw so the tty does not turn \n into \r\n.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -133,6 +137,32 @@ bench_pass() {
 	say "bench end"
 }
 
+# unload_pass: load and unload goslab while the shrinker and a parameter
+# write are inside it.  Each round leaves free objects in goslab (the
+# bench module's pair case) while drop_caches runs in a loop; goslab's
+# test_shrink_hold hook holds the shrinker's scan until the unload has
+# begun, and KASAN sees any use of what the unload freed.
+unload_pass() {
+	say "unload begin"
+	rm -f /tmp/unload.done
+	(while [ ! -e /tmp/unload.done ]; do
+		echo 2 >/proc/sys/vm/drop_caches
+		echo 5 2>/dev/null >/sys/module/goslab/parameters/scavenge_delay_ms
+	done) &
+	bg=$!
+	for i in 1 2 3 4 5; do
+		step "unload $i: insmod goslab.ko" insmod /modules/goslab.ko \
+			test_shrink_hold=1 || break
+		step "unload $i: insmod goslab_bench.ko" \
+			insmod /modules/goslab_bench.ko short=1 cases=pair &&
+			step "unload $i: rmmod goslab_bench" rmmod goslab_bench
+		step "unload $i: rmmod goslab" rmmod goslab
+	done
+	touch /tmp/unload.done
+	wait $bg
+	say "unload end"
+}
+
 # bench: scripts/bench.sh's boot.  Lets boot-time work settle, runs the
 # bench module (parameters from bench_args= on the kernel command line,
 # which the kernel hands to init as an environment variable) and copies
@@ -178,6 +208,7 @@ check)
 		pass3) selftest_pass pass3 ;;
 		# Debug mode validates every free the device makes on a user's behalf.
 		pass4) selftest_pass pass4 debug=1 ;;
+		unload) unload_pass ;;
 		esac
 	done
 	;;
