@@ -3,7 +3,10 @@
  * goslab KUnit tests: debug mode (goslab debug=1) catches double frees and
  * frees of pointers goslab never handed out, and the heap survives both.
  */
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -190,9 +193,103 @@ static void goslab_test_debug_invalid_free(struct kunit *test)
 	goslab_cache_destroy(c);
 }
 
+/*
+ * Two frees of one huge object before the first one's unmapping ran:
+ * with interrupts off, the work that unmaps it cannot run on this CPU in
+ * between.  The second free is reported; the object is unmapped once.
+ */
+static void goslab_test_debug_huge_double_free(struct kunit *test)
+{
+	struct goslab_stats before, after;
+	unsigned long flags;
+	void *p;
+
+	debug_mode_only(test);
+	goslab_trim();
+	gs_stats(test, &before);
+	p = goslab_alloc(6 << 20, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	local_irq_save(flags);
+	goslab_free(p);
+	goslab_free(p);
+	local_irq_restore(flags);
+	goslab_trim();
+	gs_stats(test, &after);
+	KUNIT_EXPECT_EQ(test, after.debug_double_free - before.debug_double_free, 1);
+	KUNIT_EXPECT_EQ(test, after.debug_invalid_free, before.debug_invalid_free);
+	KUNIT_EXPECT_EQ(test, after.large_in_use, before.large_in_use);
+	KUNIT_EXPECT_EQ(test, after.pages_held, before.pages_held);
+}
+
+struct free_racer {
+	void *p;
+	struct completion done;
+};
+
+static int free_racer_fn(void *arg)
+{
+	struct free_racer *r = arg;
+
+	goslab_free(r->p);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Two CPUs free one object at once.  goslab's test_debug_free_hold hook
+ * holds the first free just after debug mode accepted it, while this
+ * task frees the object again and trims: the second free is reported,
+ * the first one completes, and the heap is intact.
+ */
+static void free_race(struct kunit *test, size_t size)
+{
+	struct goslab_stats before, after;
+	struct task_struct *t;
+	struct free_racer r;
+	unsigned int i, v = 0;
+
+	r.p = goslab_alloc(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r.p);
+	init_completion(&r.done);
+	gs_stats(test, &before);
+	gs_param_override(test, "test_debug_free_hold", 1);
+	t = kthread_create(free_racer_fn, &r, "goslab_free_racer");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, (raw_smp_processor_id() + 1) % num_online_cpus());
+	wake_up_process(t);
+	for (i = 0; i < 5000 && v != 2; i++) {
+		usleep_range(1000, 2000);
+		KUNIT_ASSERT_EQ(test, gs_param_get("test_debug_free_hold", &v), 0);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, v, 2, "size %zu: the racer never got held", size);
+	goslab_free(r.p);
+	/* Drained, a span whose objects all came back would go now. */
+	goslab_trim();
+	KUNIT_ASSERT_EQ(test, gs_param_set("test_debug_free_hold", 0), 0);
+	wait_for_completion(&r.done);
+	gs_stats(test, &after);
+	KUNIT_EXPECT_EQ_MSG(test, after.debug_double_free - before.debug_double_free, 1,
+			    "size %zu", size);
+	KUNIT_EXPECT_EQ_MSG(test, before.objects_in_use - after.objects_in_use, 1,
+			    "size %zu", size);
+}
+
+static void goslab_test_debug_free_race(struct kunit *test)
+{
+	debug_mode_only(test);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	free_race(test, 64 << 10);
+	check_heap(test, NULL, 64 << 10, 8);
+	free_race(test, 64);
+	check_heap(test, NULL, 64, 2 * gs_class_objects(gs_size_class(64)) + 1);
+}
+
 static struct kunit_case goslab_debug_cases[] = {
 	KUNIT_CASE(goslab_test_debug_double_free),
 	KUNIT_CASE(goslab_test_debug_invalid_free),
+	KUNIT_CASE(goslab_test_debug_free_race),
+	KUNIT_CASE(goslab_test_debug_huge_double_free),
 	{}
 };
 

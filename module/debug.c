@@ -16,7 +16,9 @@
  * uninstrumented functions.
  */
 
+#include <linux/jiffies.h>
 #include <linux/kasan.h>
+#include <linux/moduleparam.h>
 #include <linux/poison.h>
 #include <linux/seq_file.h>
 
@@ -176,22 +178,92 @@ void gs_debug_alloc(struct mcentral *c, void *obj)
 		       "was written to while free");
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A test hook, on kernels built for fault injection only.  Armed with
+ * test_debug_free_hold=1, the next free that debug mode accepts sets it
+ * to 2 and waits, up to 10 s, until it is set to anything else: a KUnit
+ * case frees the same object meanwhile, from another CPU, every time.
+ */
+static unsigned int test_debug_free_hold;
+module_param(test_debug_free_hold, uint, 0644);
+MODULE_PARM_DESC(test_debug_free_hold,
+		 "Testing only: hold the next accepted debug-mode free");
+
+static void debug_free_test_hold(void)
+{
+	unsigned long end = jiffies + 10 * HZ;
+
+	if (READ_ONCE(test_debug_free_hold) != 1 ||
+	    cmpxchg(&test_debug_free_hold, 1, 2) != 1)
+		return;
+	while (READ_ONCE(test_debug_free_hold) == 2 && time_before(jiffies, end))
+		cpu_relax();
+}
+#else
+static void debug_free_test_hold(void) { }
+#endif
+
+/*
+ * Claim the free of @p in its span @s, under mheap.lock, where @s cannot
+ * be freed: of two frees of one object racing here, one wins and the
+ * other finds it free.  Return: NULL, or why the free is refused.
+ */
+static const char *debug_claim(struct mspan *s, const void *p,
+			       enum gs_debug_counter *what)
+{
+	struct mcentral *c;
+	unsigned int idx;
+
+	*what = GS_DEBUG_INVALID_FREE;
+	if (s->state == MSPAN_GC)
+		return "is a GC object: never freed";
+	if (s->state != MSPAN_SMALL) {
+		if (p != s->base)
+			return "is inside a large object";
+		if (s->freed) {
+			*what = GS_DEBUG_DOUBLE_FREE;
+			return "is already free";
+		}
+		s->freed = true;
+		return NULL;
+	}
+	c = s->central;
+	idx = span_obj_index(c, s, p);
+	if (idx >= c->nelems || s->base + idx * c->elemsize != p)
+		return "is not the start of an object";
+	if (!test_and_clear_bit(idx, s->allocbits)) {
+		*what = GS_DEBUG_DOUBLE_FREE;
+		return "is already free";
+	}
+	return NULL;
+}
+
 /**
  * gs_debug_free() - validate a free
  * @p: the pointer being freed
  *
+ * The span is looked up and the object claimed under one hold of the
+ * heap lock: a span cannot go back to the heap in between, so two frees
+ * of one object, racing, are told apart safely.
+ *
  * Return: the span of @p if it is an object goslab handed out and the
- * caller owned, its ownership bit now clear; NULL, after a report,
+ * caller owned, its ownership now given up; NULL, after a report,
  * otherwise.
  */
 struct mspan *gs_debug_free(const void *p)
 {
-	struct mcentral *c;
-	unsigned int idx;
+	enum gs_debug_counter what = GS_DEBUG_INVALID_FREE;
+	const char *why = NULL;
+	unsigned long flags;
 	struct mspan *s;
 	bool in_heap;
 
-	s = mheap_span_of_checked(p, &in_heap);
+	flags = mheap_lock();
+	s = mheap_lookup(p, &in_heap);
+	if (s)
+		why = debug_claim(s, p, &what);
+	mheap_unlock(flags);
 	if (!s) {
 		if (in_heap)
 			report(GS_DEBUG_DOUBLE_FREE, p, "is in free heap pages");
@@ -199,26 +271,11 @@ struct mspan *gs_debug_free(const void *p)
 			report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
 		return NULL;
 	}
-	if (s->state == MSPAN_GC) {
-		report(GS_DEBUG_INVALID_FREE, p, "is a GC object: never freed");
+	if (why) {
+		report(what, p, why);
 		return NULL;
 	}
-	if (s->state != MSPAN_SMALL) {
-		if (p == s->base)
-			return s;
-		report(GS_DEBUG_INVALID_FREE, p, "is inside a large object");
-		return NULL;
-	}
-	c = s->central;
-	idx = span_obj_index(c, s, p);
-	if (idx >= c->nelems || s->base + idx * c->elemsize != p) {
-		report(GS_DEBUG_INVALID_FREE, p, "is not the start of an object");
-		return NULL;
-	}
-	if (!test_and_clear_bit(idx, s->allocbits)) {
-		report(GS_DEBUG_DOUBLE_FREE, p, "is already free");
-		return NULL;
-	}
+	debug_free_test_hold();
 	return s;
 }
 
@@ -237,6 +294,8 @@ bool gs_debug_owner(struct mspan *s, struct mcentral *c, const void *p)
 		return true;
 	if (s->state == MSPAN_SMALL)
 		set_bit(span_obj_index(s->central, s, p), s->allocbits);
+	else
+		WRITE_ONCE(s->freed, false);
 	report(GS_DEBUG_INVALID_FREE, p, "belongs to another cache");
 	return false;
 }

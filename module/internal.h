@@ -91,6 +91,8 @@ struct gs_gc_span;
  * @tinyend: tiny spans only: per block, a bit set at the last byte of each
  *	object, so that goslab_usable_size() can tell an object's size
  * @allocbits: debug mode only: a bit per object, set while a caller owns it
+ * @freed: debug mode only, large and huge spans: a free of the object was
+ *	claimed (mheap.lock)
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
  * @free_node: huge spans only: on mheap.huge_deferred once freed
  * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
@@ -112,6 +114,7 @@ struct mspan {
 	atomic_t *tinyref;
 	u16 *tinyend;
 	unsigned long *allocbits;
+	bool freed;
 	struct page **pages;
 	struct llist_node free_node;
 	struct gs_gc_span *gc;
@@ -313,6 +316,9 @@ void mheap_free_span(struct mspan *s);
 void mheap_span_clear(struct mspan *s, bool can_sleep);
 struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
 void mheap_flush_huge(void);
+unsigned long mheap_lock(void);
+void mheap_unlock(unsigned long flags);
+struct mspan *mheap_lookup(const void *p, bool *in_heap);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
 unsigned long mheap_release(unsigned long keep_pages);
 unsigned long mheap_release_some(unsigned long nr);

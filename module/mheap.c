@@ -85,6 +85,7 @@ struct mchunk {
  * @lock: protects everything here but @span_cache and the works
  * @chunks: struct mchunk, oldest first
  * @large: large and huge spans in use
+ * @huge_dying: huge spans freed, until their work unmaps them
  * @nchunks: chunks on @chunks
  * @nlarge: spans on @large
  * @nlarge_pages: kernel pages in spans on @large
@@ -106,6 +107,7 @@ static struct mheap {
 	spinlock_t lock; /* see above */
 	struct list_head chunks;
 	struct list_head large;
+	struct list_head huge_dying;
 	unsigned long nchunks;
 	unsigned long nlarge;
 	unsigned long nlarge_pages;
@@ -124,6 +126,7 @@ static struct mheap {
 	.lock = __SPIN_LOCK_UNLOCKED(mheap.lock),
 	.chunks = LIST_HEAD_INIT(mheap.chunks),
 	.large = LIST_HEAD_INIT(mheap.large),
+	.huge_dying = LIST_HEAD_INIT(mheap.huge_dying),
 };
 
 static unsigned long retain_pages(void)
@@ -143,6 +146,13 @@ static void set_span_of(void *base, unsigned long kpages, struct mspan *s)
 static unsigned long chunk_addr(const struct mchunk *ch, unsigned long idx)
 {
 	return ch->base + (idx << GS_PAGE_SHIFT);
+}
+
+static bool span_contains(const struct mspan *s, unsigned long addr)
+{
+	return addr >= (unsigned long)s->base &&
+	       addr < (unsigned long)s->base +
+		      ((unsigned long)s->npages << GS_PAGE_SHIFT);
 }
 
 /* First fit in the existing chunks; 0 if no run of @npages is free. */
@@ -311,6 +321,7 @@ static void huge_free_now(struct mspan *s)
 			cond_resched();
 	}
 	spin_lock_irqsave(&mheap.lock, flags);
+	list_del(&s->list);
 	mheap.held -= kpages;
 	mheap.inuse -= kpages;
 	mheap.released += kpages;
@@ -328,15 +339,16 @@ static void huge_free_deferred(struct work_struct *work)
 }
 
 /*
- * A huge span leaves the large list at once, so that debug mode finds no
- * span to free twice; it is unmapped and its pages freed by a work item.
+ * A huge span leaves the large list at once, for the dying list, where
+ * debug mode finds a second free of it; a work item unmaps it and frees
+ * its pages.
  */
 static void huge_free(struct mspan *s)
 {
 	unsigned long flags, kpages = (unsigned long)s->npages * GS_KPAGES;
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_del(&s->list);
+	list_move(&s->list, &mheap.huge_dying);
 	mheap.nlarge--;
 	mheap.nlarge_pages -= kpages;
 	spin_unlock_irqrestore(&mheap.lock, flags);
@@ -517,30 +529,58 @@ struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp)
 }
 
 /**
- * mheap_span_of_checked() - the span of any pointer, if goslab owns it
+ * mheap_lock() - take the heap lock, for mheap_lookup()
+ *
+ * Return: the interrupt flags, for mheap_unlock().
+ */
+unsigned long mheap_lock(void)
+	__acquires(&mheap.lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mheap.lock, flags);
+	return flags;
+}
+
+/**
+ * mheap_unlock() - the mirror of mheap_lock()
+ * @flags: what mheap_lock() returned
+ */
+void mheap_unlock(unsigned long flags)
+	__releases(&mheap.lock)
+{
+	spin_unlock_irqrestore(&mheap.lock, flags);
+}
+
+/**
+ * mheap_lookup() - the span of any pointer, if goslab owns it
  * @p: any pointer
- * @in_heap: set when @p points into free heap memory that goslab holds
+ * @in_heap: set when @p points into free heap memory that goslab holds,
+ *	or into a huge object already freed
  *
- * The slow, safe cousin of span_of() for debug mode: it never dereferences
- * memory goslab does not own.
+ * The slow, safe cousin of span_of() for debug mode and the collector's
+ * pointer checks: it never dereferences memory goslab does not own.
  *
+ * Context: mheap_lock() held; a span found stays valid until
+ * mheap_unlock(), since freeing it takes the lock.
  * Return: the span in use that contains @p, or NULL.
  */
-struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
+struct mspan *mheap_lookup(const void *p, bool *in_heap)
 {
-	unsigned long addr = (unsigned long)p, flags, idx;
-	struct mspan *s, *found = NULL;
+	unsigned long addr = (unsigned long)p, idx;
 	struct mchunk *ch;
+	struct mspan *s;
 
+	lockdep_assert_held(&mheap.lock);
 	*in_heap = false;
-	spin_lock_irqsave(&mheap.lock, flags);
 	if (is_vmalloc_addr(p)) {
 		list_for_each_entry(s, &mheap.large, list)
-			if (s->state == MSPAN_HUGE && addr >= (unsigned long)s->base &&
-			    addr < (unsigned long)s->base +
-				   ((unsigned long)s->npages << GS_PAGE_SHIFT))
-				found = s;
-		goto out;
+			if (s->state == MSPAN_HUGE && span_contains(s, addr))
+				return s;
+		list_for_each_entry(s, &mheap.huge_dying, list)
+			if (span_contains(s, addr))
+				*in_heap = true;
+		return NULL;
 	}
 	list_for_each_entry(ch, &mheap.chunks, list) {
 		if (addr < ch->base ||
@@ -555,14 +595,30 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
 			continue;
 		if (!test_bit(idx, ch->busy)) {
 			*in_heap = true;
-			break;
+			return NULL;
 		}
-		found = (struct mspan *)page_private(virt_to_page(p));
-		break;
+		return (struct mspan *)page_private(virt_to_page(p));
 	}
-out:
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	return found;
+	return NULL;
+}
+
+/**
+ * mheap_span_of_checked() - mheap_lookup() under its own hold of the lock
+ * @p: any pointer
+ * @in_heap: as for mheap_lookup()
+ *
+ * For a caller that owns the object @p may point into: nothing else can
+ * free its span once the lock is dropped.
+ *
+ * Return: the span in use that contains @p, or NULL.
+ */
+struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
+{
+	unsigned long flags = mheap_lock();
+	struct mspan *s = mheap_lookup(p, in_heap);
+
+	mheap_unlock(flags);
+	return s;
 }
 
 /*
