@@ -839,6 +839,109 @@ static void goslab_gc_test_noscan_large(struct kunit *test)
 }
 
 /*
+ * A large object is found from any byte of it (issue #9 item 11).  Its span
+ * holds it alone; the index of ((p - base) * (2^32 / elemsize rounded up))
+ * >> 32 came out 1, "no object", for the last byte from 14 pages on and for
+ * the last word from 27 pages on (not for 16, 26 or 32), so an object held
+ * only by such a pointer was freed while reachable.  Each size is tried
+ * twice: an object held only by a root at its last byte, then one held
+ * only by a root at its last 8-byte word.
+ */
+static const unsigned int tail_pages[] = {
+	14, 15, 16, 26, 27, 33, 100, 255, 384,
+};
+
+/* Stamped stride: every 8-byte word, the last ones included. */
+#define TAIL_STRIDE	8
+
+static void *tail_released;
+
+static void tail_release(void *obj)
+{
+	WRITE_ONCE(tail_released, obj);
+	if (!preemptible() || irqs_disabled())
+		atomic_long_inc(&rel.atomic_ctx);
+	atomic_long_inc(&rel.released);
+}
+
+/* A root outside the stack: a failed assertion leaves nothing dangling. */
+static void *tail_root;
+
+static void tail_case(struct kunit *test, struct goslab_gc_heap *h,
+		      struct goslab_gc_type *t, unsigned int npages, size_t off)
+{
+	size_t size = npages * GS_HEAP_PAGE;
+	enum goslab_gc_color whole, tail;
+	long released;
+	void *obj;
+	int tok, i;
+
+	tok = goslab_gc_enter(h);
+	obj = goslab_gc_alloc(t, GFP_KERNEL);
+	if (obj) {
+		gs_stamp(obj, size, TAIL_STRIDE);
+		goslab_gc_store(&tail_root, obj + off);
+	}
+	goslab_gc_exit(h, tok);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+
+	/* The lookup itself: the tail pointer names the same object. */
+	whole = goslab_gc_color(h, obj);
+	tail = goslab_gc_color(h, obj + off);
+	KUNIT_EXPECT_EQ_MSG(test, tail, whole,
+			    "%u pages: byte %zu is not in the object", npages,
+			    off);
+
+	/* Two cycles; should the first free it, the root must not outlive it. */
+	released = atomic_long_read(&rel.released);
+	for (i = 0; i < 2 && atomic_long_read(&rel.released) == released; i++)
+		goslab_gc_collect(h);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&rel.released), released,
+			    "%u pages: released while a root holds byte %zu",
+			    npages, off);
+	/* Read the object only if it still is one. */
+	if (atomic_long_read(&rel.released) == released)
+		KUNIT_EXPECT_TRUE_MSG(test, gs_stamp_ok(obj, size, TAIL_STRIDE),
+				      "%u pages: contents changed", npages);
+
+	goslab_gc_store(&tail_root, NULL);
+	goslab_gc_collect(h);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&rel.released), released + 1,
+			    "%u pages: released %ld times, not once", npages,
+			    atomic_long_read(&rel.released) - released);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(tail_released), obj);
+}
+
+static void goslab_gc_test_large_tail(struct kunit *test)
+{
+	struct gc_ctx *c = ctx_new(test, "kunit-tail");
+	struct goslab_gc_type *t;
+	struct goslab_gc_stats st;
+	unsigned int i, npages;
+	char name[16];
+
+	/* Only this case's collections run. */
+	goslab_gc_set_percent(c->h, -1);
+	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &tail_root), 0);
+	for (i = 0; i < ARRAY_SIZE(tail_pages); i++) {
+		npages = tail_pages[i];
+		snprintf(name, sizeof(name), "tail%u", npages);
+		t = goslab_gc_type_create(c->h, name, npages * GS_HEAP_PAGE,
+					  NULL, 0, tail_release);
+		KUNIT_ASSERT_NOT_NULL(test, t);
+		tail_case(test, c->h, t, npages, npages * GS_HEAP_PAGE - 1);
+		tail_case(test, c->h, t, npages, npages * GS_HEAP_PAGE - 8);
+	}
+	goslab_gc_root_del(c->h, &tail_root);
+	goslab_gc_get_stats(c->h, &st);
+	KUNIT_EXPECT_EQ(test, st.objects, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rel.released),
+			(long)(2 * ARRAY_SIZE(tail_pages)));
+	expect_no_misses(test, c->h);
+	expect_clean_releases(test);
+}
+
+/*
  * A grey list too small overflows into heap rescans, and loses nothing: a
  * complete binary tree, whose frontier outgrows a list of 4 at once.
  */
@@ -1410,6 +1513,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_destroy),
 	KUNIT_CASE(goslab_gc_test_bad_free),
 	KUNIT_CASE(goslab_gc_test_noscan_large),
+	KUNIT_CASE(goslab_gc_test_large_tail),
 	KUNIT_CASE(goslab_gc_test_grey_overflow),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_stw),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_incremental),

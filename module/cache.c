@@ -62,7 +62,7 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 					 unsigned int align,
 					 void (*ctor)(void *))
 {
-	unsigned int offset = 0, elemsize = size;
+	unsigned int offset = 0, elemsize = size, npages;
 	struct gs_freelist __percpu *pcp;
 	struct goslab_cache *gc;
 
@@ -76,6 +76,10 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 		elemsize = offset + sizeof(void *);
 	}
 	elemsize = round_up(elemsize, align);
+	npages = span_pages(elemsize);
+	/* Within gs_divmagic()'s bound: never fails, but it must hold. */
+	if (!gs_divmagic_exact(elemsize, npages, gs_divmagic(elemsize, npages)))
+		return NULL;
 
 	gc = kzalloc(sizeof(*gc), GFP_KERNEL);
 	pcp = alloc_percpu(struct gs_freelist);
@@ -86,7 +90,7 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 	}
 	strscpy(gc->name, name ? : "?", sizeof(gc->name));
 	mcentral_init(&gc->central, gc->name, -1, size, elemsize, offset,
-		      span_pages(elemsize), ctor, pcp);
+		      npages, ctor, pcp);
 
 	mutex_lock(&gs_caches_mutex);
 	list_add_tail_rcu(&gc->list, &gs_caches);

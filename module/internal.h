@@ -139,7 +139,8 @@ struct mspan {
  * @nelems: objects per span
  * @npages: heap pages per span
  * @high: a CPU's free list is flushed when it reaches this length
- * @divmagic: (offset * divmagic) >> 32 == offset / elemsize within a span
+ * @divmagic: (offset * divmagic) >> 32 == offset / elemsize within a span;
+ *	see gs_divmagic()
  * @sizeclass: index in the size class table, or -1 for a goslab_cache
  * @tiny: the span's objects are tiny blocks, with reference counts
  * @ctor: constructor run once per object when its span is carved
@@ -369,11 +370,22 @@ static __always_inline struct mspan *span_of(const void *p)
 	return gs_direct_span(addr);
 }
 
+/*
+ * The index of the object at byte @offset of a span, offset / elemsize,
+ * by the span's divmagic (see gs_divmagic()).  Every lookup of an object
+ * from a pointer into a span goes through here.
+ */
+static __always_inline unsigned int gs_span_index(unsigned long offset,
+						  u32 divmagic)
+{
+	return ((u64)offset * divmagic) >> 32;
+}
+
 static __always_inline unsigned int span_obj_index(const struct mcentral *c,
 						   const struct mspan *s,
 						   const void *p)
 {
-	return ((u64)(p - s->base) * c->divmagic) >> 32;
+	return gs_span_index(p - s->base, c->divmagic);
 }
 
 /* debug.c: debug mode and KASAN poisoning */
@@ -396,6 +408,9 @@ void gs_debug_show(struct seq_file *m);
 void gs_debug_read_stats(struct goslab_stats *st);
 
 /* mcentral.c: per-size span lists */
+u32 gs_divmagic(unsigned int elemsize, unsigned int npages);
+bool gs_divmagic_exact(unsigned int elemsize, unsigned int npages,
+		       u32 divmagic);
 void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 		   unsigned int objsize, unsigned int elemsize,
 		   unsigned int offset, unsigned int npages,

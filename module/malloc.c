@@ -527,8 +527,9 @@ bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg)
 	return gs_caches_for_each(fn, arg);
 }
 
-static void classes_init(void)
+static int classes_init(void)
 {
+	struct mcentral *c;
 	unsigned int i, size;
 
 	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++) {
@@ -546,6 +547,13 @@ static void classes_init(void)
 		gs_central8[i] = &gs_classes[goslab_size_to_class8[i]];
 	for (i = 0; i < ARRAY_SIZE(gs_central128); i++)
 		gs_central128[i] = &gs_classes[goslab_size_to_class128[i]];
+	/* Every pointer into a span must find its object: see gs_divmagic(). */
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++) {
+		c = &gs_classes[i];
+		if (!gs_divmagic_exact(c->elemsize, c->npages, c->divmagic))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 /* Each cache and size class gives its spans back; CPU lists are drained. */
@@ -572,7 +580,9 @@ static int __init goslab_init(void)
 		static_branch_enable(&gs_alloc_hooks_key);
 	if (debug || want_init_on_free())
 		static_branch_enable(&gs_free_hooks_key);
-	classes_init();
+	ret = classes_init();
+	if (ret)
+		return ret;
 	/*
 	 * Each part starts after what it calls into, and goslab_exit()
 	 * stops them in the reverse order: reclaim (the shrinker reaches

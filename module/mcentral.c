@@ -19,6 +19,76 @@
 #include "internal.h"
 
 /**
+ * gs_divmagic() - the multiplier that divides offsets within a span
+ * @elemsize: distance between objects
+ * @npages: heap pages per span
+ *
+ * gs_span_index() takes ((u64)offset * divmagic) >> 32 for offset /
+ * @elemsize.  It must be exact for every offset in the span, the tail past
+ * the last object included (that gives an index no object has): a pointer
+ * to any byte of an object must find that object.
+ *
+ * A span that one object fills gets 0: every offset in it is in object 0.
+ * No 32-bit multiplier with that shift could do for large objects: with
+ * 2^32 / @elemsize rounded up, the last byte of a 14-page object came out
+ * as object 1.  Go sets divMul to 0 for its large spans too.
+ *
+ * Other spans get 2^32 / @elemsize rounded up, (2^32 + e) / @elemsize with
+ * 0 <= e < @elemsize.  For offset = q * @elemsize + r, r < @elemsize, the
+ * product shifted right by 32 is the integer part of
+ * q + (r + offset * e / 2^32) / @elemsize, which is q whenever
+ * offset * e < 2^32.  That holds for every offset once span bytes times
+ * (@elemsize - 1) is below 2^32: the size classes and any goslab_cache
+ * stay under 2.6 * 10^9.  gs_divmagic_exact() checks.
+ *
+ * Return: the multiplier.
+ */
+u32 gs_divmagic(unsigned int elemsize, unsigned int npages)
+{
+	if (elemsize == npages << GS_PAGE_SHIFT)
+		return 0;
+	return U32_MAX / elemsize + 1;
+}
+
+static bool index_ok(unsigned long off, unsigned int elemsize,
+		     unsigned int npages, u32 divmagic)
+{
+	if (gs_span_index(off, divmagic) == off / elemsize)
+		return true;
+	pr_err("goslab: objects of %u bytes in %u pages: offset %lu gives index %u, not %lu\n",
+	       elemsize, npages, off, gs_span_index(off, divmagic),
+	       off / elemsize);
+	return false;
+}
+
+/**
+ * gs_divmagic_exact() - check a span's multiplier at every offset
+ * @elemsize: distance between objects
+ * @npages: heap pages per span
+ * @divmagic: the multiplier
+ *
+ * gs_span_index() never decreases as the offset grows, so the first and the
+ * last byte of each object, and of the tail, stand for every byte between.
+ *
+ * Return: true if gs_span_index() gives offset / @elemsize for every offset
+ * in the span; false, after a report, if not.
+ */
+bool gs_divmagic_exact(unsigned int elemsize, unsigned int npages,
+		       u32 divmagic)
+{
+	unsigned long bytes = (unsigned long)npages << GS_PAGE_SHIFT;
+	unsigned long start, last;
+
+	for (start = 0; start < bytes; start = last + 1) {
+		last = min(start + elemsize, bytes) - 1;
+		if (!index_ok(start, elemsize, npages, divmagic) ||
+		    !index_ok(last, elemsize, npages, divmagic))
+			return false;
+	}
+	return true;
+}
+
+/**
  * mcentral_init() - set up an mcentral
  * @c: the mcentral
  * @name: for statistics; must outlive @c
@@ -46,7 +116,7 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 	c->zero_words = ctor ? 0 : DIV_ROUND_UP(objsize, 8);
 	c->npages = npages;
 	c->nelems = (npages << GS_PAGE_SHIFT) / elemsize;
-	c->divmagic = U32_MAX / elemsize + 1;
+	c->divmagic = gs_divmagic(elemsize, npages);
 	c->ctor = ctor;
 	c->pcp = pcp;
 	/*

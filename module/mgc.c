@@ -1075,7 +1075,7 @@ struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
 		t->elemsize = t->npages << GS_PAGE_SHIFT;
 	}
 	t->nelems = (t->npages << GS_PAGE_SHIFT) / t->elemsize;
-	t->divmagic = U32_MAX / t->elemsize + 1;
+	t->divmagic = gs_divmagic(t->elemsize, t->npages);
 	INIT_LIST_HEAD(&t->partial);
 	INIT_LIST_HEAD(&t->full);
 	INIT_LIST_HEAD(&t->unswept);
@@ -1399,10 +1399,22 @@ EXPORT_SYMBOL_NS_GPL(goslab_gc_test_grey_limit, GOSLAB_GC_TEST);
 /**
  * gs_gc_init() - module init
  *
- * Return: 0.
+ * The span of a large type holds one object of any number of whole heap
+ * pages up to GS_MAX_RUN_PAGES: check that a pointer to any byte of it
+ * finds the object (small types use the size classes, checked before).
+ *
+ * Return: 0, or -EINVAL if some size would not.
  */
 int gs_gc_init(void)
 {
+	unsigned int npages, elemsize;
+
+	for (npages = 1; npages <= GS_MAX_RUN_PAGES; npages++) {
+		elemsize = npages << GS_PAGE_SHIFT;
+		if (!gs_divmagic_exact(elemsize, npages,
+				       gs_divmagic(elemsize, npages)))
+			return -EINVAL;
+	}
 	return 0;
 }
 

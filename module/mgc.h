@@ -114,7 +114,8 @@ struct gs_gc_span {
  * @elemsize: distance between objects (a size class, or whole pages)
  * @nelems: objects per span
  * @npages: heap pages per span
- * @divmagic: ((p - base) * divmagic) >> 32 is the index of the object at p
+ * @divmagic: ((p - base) * divmagic) >> 32 is the index of the object at p;
+ *	see gs_divmagic()
  * @release: callback run once per collected object, or NULL
  * @partial: swept spans with a free slot (heap.lock)
  * @full: swept spans without one (heap.lock)
@@ -324,7 +325,7 @@ static inline bool gs_gc_marking(int phase)
 static __always_inline unsigned int gs_gc_index(const struct gs_gc_span *gs,
 						const void *p)
 {
-	return ((u64)(p - gs->base) * gs->type->divmagic) >> 32;
+	return gs_span_index(p - gs->base, gs->type->divmagic);
 }
 
 static __always_inline void *gs_gc_obj(const struct gs_gc_span *gs,
