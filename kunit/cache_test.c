@@ -140,6 +140,75 @@ static void goslab_test_cache_ctor(struct kunit *test)
 	goslab_cache_destroy(c);
 }
 
+/* What zero_ctor() saw: objects it found not all zero. */
+static struct {
+	atomic_t calls;
+	atomic_t dirty;
+	unsigned int size;
+} zero_log;
+
+#define ZERO_CTOR_MAGIC	0x7a65726fU
+
+static void zero_ctor(void *p)
+{
+	atomic_inc(&zero_log.calls);
+	if (memchr_inv(p, 0, zero_log.size))
+		atomic_inc(&zero_log.dirty);
+	*(u32 *)p = ZERO_CTOR_MAGIC;
+}
+
+/*
+ * A constructor sees its object zeroed, whatever the pages held before,
+ * and the bytes it leaves alone stay zero until the caller writes them:
+ * the heap is dirtied first with large objects full of 0xa5, whose pages
+ * the caches' new spans then reuse.
+ */
+static void goslab_test_cache_ctor_zeroed(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 13, 100, 1000, 5000, 32768 };
+	enum { DIRTY = 64, DIRTY_SIZE = 64 * 1024, MAX = 600 };
+	unsigned int s, i, n, bad;
+	struct goslab_cache *c;
+	void **objs;
+
+	objs = kunit_kcalloc(test, max_t(unsigned int, DIRTY, MAX), sizeof(*objs),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < DIRTY; i++) {
+		objs[i] = goslab_alloc(DIRTY_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		memset(objs[i], 0xa5, DIRTY_SIZE);
+	}
+	for (i = 0; i < DIRTY; i++)
+		goslab_free(objs[i]);
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		zero_log.size = sizes[s];
+		atomic_set(&zero_log.calls, 0);
+		atomic_set(&zero_log.dirty, 0);
+		c = goslab_cache_create("goslab_kunit_zero", sizes[s], 0, zero_ctor);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		n = clamp(512 * 1024 / sizes[s], 4U, (unsigned int)MAX);
+		bad = 0;
+		for (i = 0; i < n; i++) {
+			u32 *p = goslab_cache_alloc(c, GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			objs[i] = p;
+			bad += *p != ZERO_CTOR_MAGIC ||
+			       memchr_inv(p + 1, 0, sizes[s] - sizeof(*p));
+		}
+		KUNIT_EXPECT_LE(test, n, atomic_read(&zero_log.calls));
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&zero_log.dirty), 0,
+				    "size %u: the constructor saw old bytes", sizes[s]);
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0,
+				    "size %u: objects not as constructed", sizes[s]);
+		for (i = 0; i < n; i++)
+			goslab_cache_free(c, objs[i]);
+		goslab_cache_destroy(c);
+	}
+}
+
 /* Object geometry: objects are exactly round_up(max(size, 8), align) apart. */
 static const struct {
 	unsigned int size;
@@ -351,6 +420,7 @@ static void goslab_test_cache_destroy_live(struct kunit *test)
 
 static struct kunit_case goslab_cache_cases[] = {
 	KUNIT_CASE(goslab_test_cache_ctor),
+	KUNIT_CASE(goslab_test_cache_ctor_zeroed),
 	KUNIT_CASE(goslab_test_cache_geometry),
 	KUNIT_CASE(goslab_test_cache_invalid),
 	KUNIT_CASE(goslab_test_cache_own_spans),

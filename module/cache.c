@@ -52,8 +52,11 @@ static unsigned int span_pages(unsigned int elemsize)
  * @size: object size, 1 to 32768 bytes
  * @align: alignment, a power of two up to 8 KiB, or 0 for 8 bytes
  * @ctor: called once for each object when its memory is first carved
- *	out, or NULL.  Objects must be freed in their constructed state,
- *	and are never zeroed (no __GFP_ZERO, no init_on_alloc/free).
+ *	out, or NULL.  goslab zeroes the memory first: the constructor
+ *	finds the whole object zero, so a new object is zero wherever the
+ *	constructor did not write, never what the pages held before.
+ *	Objects must be freed in their constructed state, and are not
+ *	zeroed again (no __GFP_ZERO, no init_on_alloc/free).
  *
  * Context: process context; sleeps.
  * Return: the cache, or NULL on bad arguments or no memory.

@@ -856,7 +856,11 @@ static int gsd_cache_alloc(struct gsd_session *s, void __user *uarg)
 		kfree(o);
 		goto unreserve;
 	}
-	/* The constructor's work is the point of a cache that has one. */
+	/*
+	 * The constructor's work is the point of a cache that has one.  Its
+	 * objects hold no stale data all the same: goslab carved them from
+	 * zeroed memory, and only this session has used them since.
+	 */
 	if (!c->ctor && !(ca.flags & GOSLAB_ALLOC_ZERO))
 		memset(o->p, GOSLAB_DEV_FILL_BYTE, c->obj_size);
 	o->e.kind = GSD_OBJECT;

@@ -135,7 +135,7 @@ struct mspan {
  *	object when a constructor's work must survive on the free list
  * @zero_words: 8-byte words the fast path zeroes when it must (@objsize
  *	rounded up, within the element); 0 with a constructor, whose objects
- *	are never zeroed
+ *	are zeroed only once, with their span, before it runs
  * @nelems: objects per span
  * @npages: heap pages per span
  * @high: a CPU's free list is flushed when it reaches this length
@@ -143,7 +143,8 @@ struct mspan {
  *	see gs_divmagic()
  * @sizeclass: index in the size class table, or -1 for a goslab_cache
  * @tiny: the span's objects are tiny blocks, with reference counts
- * @ctor: constructor run once per object when its span is carved
+ * @ctor: constructor run once per object when its span is carved, on
+ *	memory carve() has zeroed
  * @name: for statistics
  *
  * Constant after init: everything from @pcp on.

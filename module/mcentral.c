@@ -128,14 +128,24 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 	c->high = max3(2 * c->nelems, min(SZ_32K / elemsize, 128U), 8U);
 }
 
-/* Build a new span's free list in address order and construct objects. */
+/*
+ * Build a new span's free list in address order and construct objects.
+ *
+ * A constructed object is never zeroed afterwards (its constructor's work
+ * must survive), so the span is zeroed before the constructor runs: the
+ * pages may have held another cache's objects, free-list links or a large
+ * object, and a constructor that writes only some bytes would otherwise
+ * hand the rest of that on to the object's users.
+ */
 static void *carve(struct mcentral *c, struct mspan *s)
 {
 	void *obj, *last = s->base + (c->nelems - 1) * c->elemsize;
 
-	if (c->ctor)
+	if (c->ctor) {
+		memset(s->base, 0, (size_t)s->npages << GS_PAGE_SHIFT);
 		for (obj = s->base; obj <= last; obj += c->elemsize)
 			c->ctor(obj);
+	}
 	for (obj = s->base; obj < last; obj += c->elemsize)
 		gs_link_set(c, obj, obj + c->elemsize);
 	gs_link_set(c, last, NULL);

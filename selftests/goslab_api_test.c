@@ -407,6 +407,229 @@ TEST_F(dev, cache_ctor)
 	ASSERT_EQ(0, gs_cache_destroy(self->fd, c));
 }
 
+/*
+ * No session sees what another left in memory.  The first session writes
+ * stale_pat, over and over, into every byte of many objects of each tier
+ * and kind (ALLOC, plain caches, constructor caches) and frees them all;
+ * the second then reads every byte of fresh objects of each kind and size
+ * and must find only what goslab or the device put there: the fill byte,
+ * zeroes, or GOSLAB_DEV_CTOR_MAGIC followed by zeroes.
+ */
+static const unsigned char stale_pat[8] = { 'g', 's', 'S', 'T', 'A', 'L', 'E', '!' };
+
+/* ALLOC lengths: tiny, small, and large (over 32 KiB). */
+static const __u64 stale_alloc_lens[] = {
+	1, 7, 13, 16, 100, 1001, 5000, 32768, 40000, 100000, MIB,
+};
+
+/* Cache object sizes; at least 8 for the constructor. */
+static const __u32 stale_cache_sizes[] = {
+	8, 13, 24, 100, 1001, 5000, 20000, 32768,
+};
+
+#define STALE_MAX	256
+
+/* Objects of @len bytes per size and kind: about 512 KiB, 8 to 256. */
+static unsigned int stale_count(__u64 len)
+{
+	__u64 n = 512 * 1024 / len;
+
+	return n < 8 ? 8 : n > STALE_MAX ? STALE_MAX : n;
+}
+
+static void stale_fill(unsigned char *buf, __u64 len)
+{
+	__u64 i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = stale_pat[i % sizeof(stale_pat)];
+}
+
+/*
+ * Whether the @len bytes read, @got, are @want and hold no copy of
+ * stale_pat at any offset; if not, and @log, say where they differ.
+ */
+static bool stale_ok(struct __test_metadata *_metadata, bool log,
+		     const char *what, __u64 len, const unsigned char *got,
+		     const unsigned char *want)
+{
+	const unsigned char *pat = memmem(got, len, stale_pat, sizeof(stale_pat));
+	__u64 i;
+
+	if (!pat && !memcmp(got, want, len))
+		return true;
+	for (i = 0; i < len - 1 && got[i] == want[i]; i++)
+		;
+	if (log)
+		TH_LOG("%s of %llu bytes: byte %llu is %#x, not %#x; stale_pat %s %lld",
+		       what, (unsigned long long)len, (unsigned long long)i,
+		       got[i], want[i], pat ? "at byte" : "absent",
+		       pat ? (long long)(pat - got) : -1LL);
+	return false;
+}
+
+/* Session one: fill objects with stale_pat, free them, close. */
+static void stale_dirty(struct __test_metadata *_metadata, unsigned char *pat)
+{
+	static __u64 h[STALE_MAX];
+	unsigned int i, k, n, ctor;
+	__u64 c;
+	int fd;
+
+	fd = gs_open();
+	ASSERT_LE(0, fd);
+	stale_fill(pat, MIB);
+	for (i = 0; i < ARRAY_SIZE(stale_alloc_lens); i++) {
+		__u64 len = stale_alloc_lens[i];
+
+		n = stale_count(len);
+		for (k = 0; k < n; k++) {
+			ASSERT_EQ(0, gs_alloc(fd, len, 0, &h[k]));
+			ASSERT_EQ(0, gs_write(fd, h[k], 0, len, pat));
+		}
+		for (k = 0; k < n; k++)
+			ASSERT_EQ(0, gs_free(fd, h[k]));
+	}
+	for (ctor = 0; ctor < 2; ctor++) {
+		for (i = 0; i < ARRAY_SIZE(stale_cache_sizes); i++) {
+			__u32 len = stale_cache_sizes[i];
+
+			ASSERT_EQ(0, gs_cache_create(fd, len, 0,
+						     ctor ? GOSLAB_CACHE_CTOR : 0, &c));
+			n = stale_count(len);
+			for (k = 0; k < n; k++) {
+				ASSERT_EQ(0, gs_cache_alloc(fd, c, 0, &h[k]));
+				ASSERT_EQ(0, gs_write(fd, h[k], 0, len, pat));
+			}
+			for (k = 0; k < n; k++)
+				ASSERT_EQ(0, gs_cache_free(fd, c, h[k]));
+			ASSERT_EQ(0, gs_cache_destroy(fd, c));
+		}
+	}
+	ASSERT_EQ(0, close(fd));
+}
+
+#define GS_PARAM_RETAIN	"/sys/module/goslab/parameters/retain_kb"
+
+/*
+ * Its own fixture: the heap keeps all the free pages the first session
+ * leaves (retain_kb raised, so the scavenger gives none back) for the
+ * second to reuse, and teardown puts retain_kb back.
+ */
+FIXTURE(stale) {
+	int fd;
+	long long retain_kb;
+	struct goslab_ioc_stats base;
+	unsigned long taint;
+};
+
+FIXTURE_SETUP(stale)
+{
+	self->retain_kb = -1;
+	self->fd = gs_open();
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, GS_DEV " missing: is goslab.ko loaded?");
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, gs_snap(self->fd, &self->base));
+	self->taint = gs_taint();
+	self->retain_kb = gs_read_num(GS_PARAM_RETAIN);
+	ASSERT_LE(0, self->retain_kb);
+	ASSERT_EQ(0, gs_write_str(GS_PARAM_RETAIN, "1048576"));
+}
+
+FIXTURE_TEARDOWN(stale)
+{
+	char was[32];
+
+	if (self->retain_kb >= 0) {
+		snprintf(was, sizeof(was), "%lld", self->retain_kb);
+		EXPECT_EQ(0, gs_write_str(GS_PARAM_RETAIN, was));
+	}
+	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
+			"after close");
+}
+
+/* Session two (self->fd): fresh objects of each kind, every byte read. */
+TEST_F(stale, no_stale_data)
+{
+	unsigned char *got = malloc(MIB), *want = malloc(MIB);
+	static __u64 h[STALE_MAX];
+	unsigned int i, k, n, bad, ctor, total = 0;
+	__u64 c, magic = GOSLAB_DEV_CTOR_MAGIC;
+	char what[64];
+
+	ASSERT_NE(NULL, got);
+	ASSERT_NE(NULL, want);
+	stale_dirty(_metadata, got);
+
+	/* Constructor caches first: nothing of ours is in the heap yet. */
+	for (ctor = 2; ctor-- > 0;) {
+		for (i = 0; i < ARRAY_SIZE(stale_cache_sizes); i++) {
+			__u32 len = stale_cache_sizes[i];
+
+			ASSERT_EQ(0, gs_cache_create(self->fd, len, 0,
+						     ctor ? GOSLAB_CACHE_CTOR : 0, &c));
+			n = stale_count(len);
+			bad = 0;
+			for (k = 0; k < n; k++) {
+				__u32 zero = !ctor && (k & 1) ? GOSLAB_ALLOC_ZERO : 0;
+
+				ASSERT_EQ(0, gs_cache_alloc(self->fd, c, zero, &h[k]));
+				memset(got, 0xee, len);
+				ASSERT_EQ(0, gs_read(self->fd, h[k], 0, len, got));
+				/* Nothing past the object: not even its padding. */
+				if (!k)
+					EXPECT_EQ(-EINVAL, gs_read(self->fd, h[k], len, 1, got));
+				if (ctor) {
+					/* The constructor's 8 bytes, zeroes after. */
+					memset(want, 0, len);
+					memcpy(want, &magic, sizeof(magic));
+				} else {
+					memset(want, zero ? 0 : GOSLAB_DEV_FILL_BYTE, len);
+				}
+				snprintf(what, sizeof(what), "%s cache object%s",
+					 ctor ? "constructor" : "plain",
+					 zero ? ", zeroed" : "");
+				bad += !stale_ok(_metadata, !bad, what, len, got, want);
+			}
+			EXPECT_EQ(0, bad) {
+				TH_LOG("%s cache of %u: %u of %u objects hold stale data",
+				       ctor ? "constructor" : "plain", len, bad, n);
+			}
+			total += bad;
+			for (k = 0; k < n; k++)
+				ASSERT_EQ(0, gs_cache_free(self->fd, c, h[k]));
+			ASSERT_EQ(0, gs_cache_destroy(self->fd, c));
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(stale_alloc_lens); i++) {
+		__u64 len = stale_alloc_lens[i];
+
+		n = stale_count(len);
+		bad = 0;
+		for (k = 0; k < n; k++) {
+			__u32 zero = k & 1 ? GOSLAB_ALLOC_ZERO : 0;
+
+			ASSERT_EQ(0, gs_alloc(self->fd, len, zero, &h[k]));
+			memset(got, 0xee, len);
+			ASSERT_EQ(0, gs_read(self->fd, h[k], 0, len, got));
+			memset(want, zero ? 0 : GOSLAB_DEV_FILL_BYTE, len);
+			snprintf(what, sizeof(what), "ALLOC%s", zero ? " zeroed" : "");
+			bad += !stale_ok(_metadata, !bad, what, len, got, want);
+		}
+		EXPECT_EQ(0, bad) {
+			TH_LOG("ALLOC %llu: %u of %u objects hold stale data",
+			       (unsigned long long)len, bad, n);
+		}
+		total += bad;
+		for (k = 0; k < n; k++)
+			ASSERT_EQ(0, gs_free(self->fd, h[k]));
+	}
+	EXPECT_EQ(0, total);
+	free(got);
+	free(want);
+}
+
 TEST_F(dev, stats_track_session)
 {
 	struct goslab_ioc_stats a, b;

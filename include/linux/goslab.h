@@ -33,6 +33,13 @@ static inline void *goslab_zalloc(size_t size, gfp_t flags)
 	return goslab_alloc(size, flags | __GFP_ZERO);
 }
 
+/*
+ * A cache's constructor runs once per object, when goslab carves a span
+ * of new objects, and always on zeroed memory: whatever the constructor
+ * does not write is zero in a fresh object, never stale data from the
+ * pages' earlier users.  Constructed objects are not zeroed again, so
+ * they must be freed in their constructed state (goslab_cache_create()).
+ */
 struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 					 unsigned int align,
 					 void (*ctor)(void *));

@@ -24,6 +24,9 @@
  *    carries a generation: once its object is freed the handle is stale
  *    for the rest of the session, and is refused with ENOENT; it is never
  *    given to another object.  0 is never a valid handle.
+ *  - Every byte GOSLAB_IOC_READ returns was written by the session itself,
+ *    by a cache's constructor, or by goslab's zeroing or the device's
+ *    fill: never what the kernel or other sessions left in the memory.
  */
 #ifndef _UAPI_LINUX_GOSLAB_H
 #define _UAPI_LINUX_GOSLAB_H
@@ -212,7 +215,8 @@ struct goslab_ioc_cache_create {
 
 /*
  * Give the cache a constructor that stores GOSLAB_DEV_CTOR_MAGIC in the
- * first 8 bytes of each object, once, when goslab carves it.
+ * first 8 bytes of each object, once, when goslab carves it out of zeroed
+ * memory: a new object holds the magic and zeroes after it.
  */
 #define GOSLAB_CACHE_CTOR		(1U << 0)
 
@@ -224,8 +228,10 @@ struct goslab_ioc_cache_create {
  * @handle: out: the new object; its length is the cache's @obj_size
  *
  * Without GOSLAB_ALLOC_ZERO, the object of a cache without a constructor is
- * filled with GOSLAB_DEV_FILL_BYTE; that of a cache with one is as the
- * constructor or its last user left it.
+ * filled with GOSLAB_DEV_FILL_BYTE.  That of a cache with one holds
+ * GOSLAB_DEV_CTOR_MAGIC and zeroes when new, and what the session last
+ * wrote into it when reused: a cache, with every user of its objects,
+ * belongs to one session.
  */
 struct goslab_ioc_cache_alloc {
 	__u32 size;
