@@ -14,10 +14,15 @@
  *
  * Everything a command changes is changed under the session's mutex, and
  * only after every check that can fail has passed, so a command that fails
- * leaves the session and goslab as they were.  Allocating is the one slow
- * step done without the mutex: the bytes are charged to the session's cap
- * first (a reservation), the memory is allocated unlocked, and the handle
- * is installed under the mutex again, or the reservation is given back.
+ * leaves the session and goslab as they were.  The checks come in the
+ * order Documentation/userspace-api.rst gives: the handles a command names
+ * are looked up before anything is reserved or allocated, so that a bad
+ * handle is ENOENT whatever memory there is.  Allocating an object or a
+ * cache is the one slow step done without the mutex: the bytes are charged
+ * to the session's cap first (a reservation), the memory is allocated
+ * unlocked, and the handle is installed under the mutex again, or the
+ * reservation is given back.  The GC commands allocate their small records
+ * under the mutex, which they hold across their goslab calls anyway.
  *
  * Copies between user space and goslab objects, against
  * CONFIG_HARDENED_USERCOPY (check_heap_object() in mm/usercopy.c):
@@ -1048,9 +1053,9 @@ unreserve:
 static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 {
 	struct goslab_ioc_gc_type_create tc;
+	struct gsd_gc_type *gt = NULL;
+	unsigned int *offs = NULL;
 	struct gsd_gc_heap *gh;
-	struct gsd_gc_type *gt;
-	unsigned int *offs;
 	u32 usize, size, i;
 	int ret;
 
@@ -1061,19 +1066,10 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 	if (tc.flags || tc.nr_ptrs > GOSLAB_DEV_MAX_GC_PTRS ||
 	    tc.data_size > GOSLAB_DEV_MAX_GC_DATA)
 		return -EINVAL;
-
 	size = struct_size_t(struct gsd_gc_hdr, ptrs, tc.nr_ptrs) +
 	       tc.data_size;
-	gt = kzalloc(sizeof(*gt), GFP_KERNEL_ACCOUNT);
-	offs = kmalloc_array(max(tc.nr_ptrs, 1U), sizeof(*offs),
-			     GFP_KERNEL_ACCOUNT);
-	if (!gt || !offs) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < tc.nr_ptrs; i++)
-		offs[i] = offsetof(struct gsd_gc_hdr, ptrs) + i * sizeof(void *);
 
+	/* The handle, then the cap, then the allocations. */
 	mutex_lock(&s->lock);
 	gh = gsd_lookup_gc_heap(s, tc.heap);
 	if (!gh) {
@@ -1083,13 +1079,18 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 	ret = gsd_reserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
 	if (ret)
 		goto unlock;
+	ret = -ENOMEM;
+	gt = kzalloc(sizeof(*gt), GFP_KERNEL_ACCOUNT);
+	offs = kmalloc_array(max(tc.nr_ptrs, 1U), sizeof(*offs),
+			     GFP_KERNEL_ACCOUNT);
+	if (!gt || !offs)
+		goto unreserve;
+	for (i = 0; i < tc.nr_ptrs; i++)
+		offs[i] = offsetof(struct gsd_gc_hdr, ptrs) + i * sizeof(void *);
 	gt->t = goslab_gc_type_create(gh->h, "dev", size, offs, tc.nr_ptrs,
 				      gsd_gc_release);
-	if (!gt->t) {
-		gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
-		ret = -ENOMEM;
-		goto unlock;
-	}
+	if (!gt->t)
+		goto unreserve;
 	gt->e.kind = GSD_GC_TYPE;
 	gt->gh = gh;
 	gt->nr_ptrs = tc.nr_ptrs;
@@ -1106,9 +1107,12 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 		ret = -EFAULT;
 	}
 	gt = NULL;
+	goto unlock;
+
+unreserve:
+	gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
 unlock:
 	mutex_unlock(&s->lock);
-out:
 	kfree(offs);
 	kfree(gt);
 	return ret;
@@ -1130,10 +1134,10 @@ static void gsd_gc_ref_free(struct gsd_session *s, struct gsd_gc_ref *r)
 static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
 {
 	struct goslab_ioc_gc_alloc a;
+	struct gsd_gc_ref *r = NULL;
 	struct goslab_gc_heap *h;
 	struct gsd_gc_type *gt;
 	struct gsd_gc_hdr *hd;
-	struct gsd_gc_ref *r;
 	u32 usize;
 	int ret, tok;
 	u64 id;
@@ -1143,11 +1147,8 @@ static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
 		return ret;
 	if (a.flags)
 		return -EINVAL;
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
-	r->e.kind = GSD_GC_REF;
 
+	/* The handle, then the limits, then the allocations. */
 	mutex_lock(&s->lock);
 	gt = gsd_lookup_gc_type(s, a.type);
 	if (!gt) {
@@ -1164,6 +1165,12 @@ static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
 	ret = gsd_reserve_gc(s, gt->charge);
 	if (ret)
 		goto unreserve_ref;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		ret = -ENOMEM;
+		goto unreserve_obj;
+	}
+	r->e.kind = GSD_GC_REF;
 	id = s->gc_serial + 1;
 	ret = xa_insert(&s->gc_live, id, xa_mk_value(0), GFP_KERNEL_ACCOUNT);
 	if (ret)
@@ -1260,8 +1267,8 @@ static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
 {
 	struct goslab_ioc_gc_load ld;
 	struct gsd_gc_hdr *hd, *target = NULL;
+	struct gsd_gc_ref *src, *r = NULL;
 	struct goslab_gc_heap *h;
-	struct gsd_gc_ref *src, *r;
 	u32 usize, field;
 	int ret, tok;
 
@@ -1270,11 +1277,8 @@ static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
 		return ret;
 	if (ld.flags || ld.pad)
 		return -EINVAL;
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return -ENOMEM;
-	r->e.kind = GSD_GC_REF;
 
+	/* The handle, then the field and the cap, then the allocations. */
 	mutex_lock(&s->lock);
 	src = gsd_lookup_gc_ref(s, ld.src);
 	if (!src) {
@@ -1289,6 +1293,13 @@ static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
 	ret = gsd_reserve(s, GOSLAB_DEV_OBJ_CHARGE);
 	if (ret)
 		goto unlock;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r) {
+		gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	r->e.kind = GSD_GC_REF;
 	h = src->gt->gh->h;
 	ret = goslab_gc_root_add(h, &r->slot);
 	if (ret) {

@@ -431,4 +431,187 @@ TEST_F_TIMEOUT(failnth, every_command, 500)
 	printf("# %u fault points covered over %zu cases\n", total, NR_CASES);
 }
 
+/*
+ * Handles are looked up before anything is allocated: a handle that names
+ * nothing gets ENOENT whatever fails later, never ENOMEM.  Each command
+ * that takes a handle is given a bad one with its 1st, 2nd... fault point
+ * armed: the only fault it may reach is the copy of its argument struct
+ * (EFAULT, with CONFIG_FAULT_INJECTION_USERCOPY); past that it must fail
+ * with ENOENT without reaching another, and change nothing.
+ */
+enum bh_op {
+	BH_FREE,
+	BH_WRITE,
+	BH_READ,
+	BH_USABLE,
+	BH_CACHE_ALLOC,
+	BH_CACHE_ALLOC_OBJ,
+	BH_CACHE_FREE_CACHE,
+	BH_CACHE_FREE_OBJ,
+	BH_CACHE_DESTROY,
+	BH_GC_TYPE_CREATE,
+	BH_GC_TYPE_CREATE_0,
+	BH_GC_ALLOC,
+	BH_GC_ALLOC_GEN,
+	BH_GC_STORE_DST,
+	BH_GC_STORE_SRC,
+	BH_GC_LOAD,
+	BH_GC_LOAD_TYPE,
+	BH_GC_DROP,
+	BH_GC_COLLECT,
+	BH_GC_STATS,
+	BH_NR,
+};
+
+static const char *const bh_names[BH_NR] = {
+	[BH_FREE]		= "FREE stale object",
+	[BH_WRITE]		= "WRITE stale object",
+	[BH_READ]		= "READ stale object",
+	[BH_USABLE]		= "USABLE_SIZE stale object",
+	[BH_CACHE_ALLOC]	= "CACHE_ALLOC destroyed cache",
+	[BH_CACHE_ALLOC_OBJ]	= "CACHE_ALLOC object as cache",
+	[BH_CACHE_FREE_CACHE]	= "CACHE_FREE destroyed cache",
+	[BH_CACHE_FREE_OBJ]	= "CACHE_FREE stale object",
+	[BH_CACHE_DESTROY]	= "CACHE_DESTROY destroyed cache",
+	[BH_GC_TYPE_CREATE]	= "GC_TYPE_CREATE type as heap",
+	[BH_GC_TYPE_CREATE_0]	= "GC_TYPE_CREATE heap 0",
+	[BH_GC_ALLOC]		= "GC_ALLOC heap as type",
+	[BH_GC_ALLOC_GEN]	= "GC_ALLOC type, wrong generation",
+	[BH_GC_STORE_DST]	= "GC_STORE dropped dst",
+	[BH_GC_STORE_SRC]	= "GC_STORE dropped src",
+	[BH_GC_LOAD]		= "GC_LOAD dropped src",
+	[BH_GC_LOAD_TYPE]	= "GC_LOAD type as src",
+	[BH_GC_DROP]		= "GC_DROP dropped",
+	[BH_GC_COLLECT]		= "GC_COLLECT type as heap",
+	[BH_GC_STATS]		= "GC_STATS handle as heap",
+};
+
+/* A session with live things to name, and handles that name nothing. */
+struct bh {
+	int fd;
+	__u64 cache, cobj, heap, type, ref;		/* live */
+	__u64 stale_obj, stale_cache, stale_ref;	/* freed */
+	unsigned char buf[8192];
+};
+
+static int bh_call(struct bh *b, enum bh_op op)
+{
+	struct goslab_ioc_gc_stats gst;
+	struct goslab_ioc_usable u;
+	__u64 x;
+
+	switch (op) {
+	case BH_FREE:
+		return gs_free(b->fd, b->stale_obj);
+	case BH_WRITE:
+		return gs_write(b->fd, b->stale_obj, 0, sizeof(b->buf), b->buf);
+	case BH_READ:
+		return gs_read(b->fd, b->stale_obj, 0, 8, b->buf);
+	case BH_USABLE:
+		return gs_usable(b->fd, b->stale_obj, &u);
+	case BH_CACHE_ALLOC:
+		return gs_cache_alloc(b->fd, b->stale_cache, 0, &x);
+	case BH_CACHE_ALLOC_OBJ:
+		return gs_cache_alloc(b->fd, b->cobj, 0, &x);
+	case BH_CACHE_FREE_CACHE:
+		return gs_cache_free(b->fd, b->stale_cache, b->cobj);
+	case BH_CACHE_FREE_OBJ:
+		return gs_cache_free(b->fd, b->cache, b->stale_obj);
+	case BH_CACHE_DESTROY:
+		return gs_cache_destroy(b->fd, b->stale_cache);
+	case BH_GC_TYPE_CREATE:
+		return gs_gc_type_create(b->fd, b->type, 1, 8, &x);
+	case BH_GC_TYPE_CREATE_0:
+		return gs_gc_type_create(b->fd, 0, 1, 8, &x);
+	case BH_GC_ALLOC:
+		return gs_gc_alloc(b->fd, b->heap, &x, NULL);
+	case BH_GC_ALLOC_GEN:
+		return gs_gc_alloc(b->fd, b->type ^ (1ULL << 40), &x, NULL);
+	case BH_GC_STORE_DST:
+		return gs_gc_store(b->fd, b->stale_ref, 0, b->ref);
+	case BH_GC_STORE_SRC:
+		return gs_gc_store(b->fd, b->ref, 0, b->stale_ref);
+	case BH_GC_LOAD:
+		return gs_gc_load(b->fd, b->stale_ref, 0, &x, NULL);
+	case BH_GC_LOAD_TYPE:
+		return gs_gc_load(b->fd, b->type, 0, &x, NULL);
+	case BH_GC_DROP:
+		return gs_gc_drop(b->fd, b->stale_ref);
+	case BH_GC_COLLECT:
+		return gs_gc_collect(b->fd, b->type);
+	case BH_GC_STATS:
+		return gs_gc_stats(b->fd, b->ref, &gst);
+	case BH_NR:
+		break;
+	}
+	return -EINVAL;
+}
+
+TEST_F(failnth, bad_handle_allocates_nothing)
+{
+	struct goslab_ioc_gc_stats gbefore, gafter;
+	struct goslab_ioc_stats base, before, after;
+	unsigned int op, n;
+	struct bh *b;
+	bool injected;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(0, gs_snap(self->fd, &base));
+	b->fd = gs_open();
+	ASSERT_LE(0, b->fd);
+	ASSERT_EQ(0, gs_alloc(b->fd, 64, 0, &b->stale_obj));
+	ASSERT_EQ(0, gs_free(b->fd, b->stale_obj));
+	ASSERT_EQ(0, gs_cache_create(b->fd, 64, 0, 0, &b->cache));
+	ASSERT_EQ(0, gs_cache_alloc(b->fd, b->cache, 0, &b->cobj));
+	ASSERT_EQ(0, gs_cache_create(b->fd, 64, 0, 0, &b->stale_cache));
+	ASSERT_EQ(0, gs_cache_destroy(b->fd, b->stale_cache));
+	ASSERT_EQ(0, gs_gc_heap_create(b->fd, GOSLAB_GC_HEAP_MANUAL, &b->heap));
+	ASSERT_EQ(0, gs_gc_type_create(b->fd, b->heap, 1, 8, &b->type));
+	ASSERT_EQ(0, gs_gc_alloc(b->fd, b->type, &b->ref, NULL));
+	ASSERT_EQ(0, gs_gc_alloc(b->fd, b->type, &b->stale_ref, NULL));
+	ASSERT_EQ(0, gs_gc_drop(b->fd, b->stale_ref));
+
+	for (op = 0; op < BH_NR; op++) {
+		for (n = 1; n <= 8; n++) {
+			ASSERT_EQ(0, gs_snap(b->fd, &before));
+			ASSERT_EQ(0, gs_gc_stats(b->fd, b->heap, &gbefore));
+			ASSERT_EQ(0, nth_arm(self->nth, n));
+			ret = bh_call(b, op);
+			injected = nth_disarm(self->nth);
+
+			ASSERT_EQ(0, gs_snap(b->fd, &after));
+			ASSERT_EQ(0, gs_gc_stats(b->fd, b->heap, &gafter));
+			EXPECT_TRUE(gs_stats_same(&before, &after, bh_names[op])) {
+				TH_LOG("%s: point %u: counters changed", bh_names[op], n);
+			}
+			EXPECT_EQ(gbefore.handles, gafter.handles);
+			EXPECT_EQ(gbefore.live_objects, gafter.live_objects);
+			EXPECT_EQ(gbefore.objects, gafter.objects);
+			/* The copy of the argument struct, before any lookup. */
+			if (ret == -EFAULT && injected)
+				continue;
+			EXPECT_TRUE(ret == -ENOENT && !injected) {
+				TH_LOG("%s: point %u: errno %d (%s), fault %sinjected",
+				       bh_names[op], n, -ret, strerror(-ret),
+				       injected ? "" : "not ");
+			}
+			break;
+		}
+		EXPECT_GE(8, n) {
+			TH_LOG("%s: never got to its lookup", bh_names[op]);
+		}
+	}
+
+	/* The live ones still work. */
+	EXPECT_EQ(0, gs_cache_free(b->fd, b->cache, b->cobj));
+	EXPECT_EQ(0, gs_cache_destroy(b->fd, b->cache));
+	EXPECT_EQ(0, gs_gc_drop(b->fd, b->ref));
+	ASSERT_EQ(0, close(b->fd));
+	free(b);
+	ASSERT_EQ(0, gs_snap(self->fd, &after));
+	EXPECT_TRUE(gs_global_same(&base, &after, "after close"));
+}
+
 TEST_HARNESS_MAIN

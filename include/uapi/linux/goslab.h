@@ -129,10 +129,12 @@ struct goslab_ioc_alloc {
 #define GOSLAB_ALLOC_ZERO		(1U << 0)
 
 /**
- * struct goslab_ioc_free - GOSLAB_IOC_FREE: goslab_free()
+ * struct goslab_ioc_free - GOSLAB_IOC_FREE: free any object
  * @size: in: sizeof(struct)
  * @flags: in: 0
- * @handle: in: an object from GOSLAB_IOC_ALLOC (not from a cache)
+ * @handle: in: any object: one from GOSLAB_IOC_ALLOC is goslab_free()d,
+ *	one from a cache goes back to its cache (goslab_cache_free()), as
+ *	with GOSLAB_IOC_CACHE_FREE
  */
 struct goslab_ioc_free {
 	__u32 size;
