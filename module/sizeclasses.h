@@ -97,10 +97,6 @@
  * goslab_size_to_class8[(size + 7) / 8]; for larger small sizes it is
  * goslab_size_to_class128[(size - 1024 + 127) / 128]. Either gives the
  * smallest class whose objects hold size bytes (checked for every size).
- *
- * Division: for 0 <= offset <= span bytes,
- * ((u64)offset * goslab_class_to_divmagic[class]) >> 32 == offset / size;
- * the product needs 64 bits (checked for every offset of every class).
  */
 #ifndef _GOSLAB_SIZECLASSES_H
 #define _GOSLAB_SIZECLASSES_H
@@ -155,22 +151,6 @@ static const u16 goslab_class_to_nobjs[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused =
 	/* 48 */    5,    6,    7,    1,    6,    5,    4,    3,
 	/* 56 */    2,    3,    4,    1,    4,    3,    2,    3,
 	/* 64 */    1,    3,    2,    1,
-};
-
-/* ((u64)offset * divmagic) >> 32 == offset / size for offsets within a span. */
-static const u32 goslab_class_to_divmagic[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused = {
-	/*  0 */ 0x00000000, 0x20000000, 0x10000000, 0x0aaaaaab, 0x08000000, 0x05555556,
-	/*  6 */ 0x04000000, 0x03333334, 0x02aaaaab, 0x02492493, 0x02000000, 0x01c71c72,
-	/* 12 */ 0x0199999a, 0x01745d18, 0x01555556, 0x013b13b2, 0x0124924a, 0x01111112,
-	/* 18 */ 0x01000000, 0x00e38e39, 0x00cccccd, 0x00ba2e8c, 0x00aaaaab, 0x009d89d9,
-	/* 24 */ 0x00924925, 0x00888889, 0x00800000, 0x0071c71d, 0x00666667, 0x005d1746,
-	/* 30 */ 0x00555556, 0x00492493, 0x00400000, 0x0038e38f, 0x00333334, 0x002e8ba3,
-	/* 36 */ 0x002aaaab, 0x0024924a, 0x00200000, 0x001c71c8, 0x00186187, 0x00155556,
-	/* 42 */ 0x00147ae2, 0x0012f685, 0x00100000, 0x000d7944, 0x000c30c4, 0x000aaaab,
-	/* 48 */ 0x000a0a0b, 0x0009a90f, 0x00097b43, 0x00080000, 0x0006eb3f, 0x0006bca2,
-	/* 54 */ 0x00066667, 0x00060607, 0x00055556, 0x0004d488, 0x0004924a, 0x00040000,
-	/* 60 */ 0x00038e39, 0x00036fae, 0x00033334, 0x00030304, 0x0002aaab, 0x0002675d,
-	/* 66 */ 0x00024925, 0x00020000,
 };
 
 /* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, indexed by (size + 7) / 8. */

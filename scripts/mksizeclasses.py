@@ -149,11 +149,6 @@ def derive_classes():
     return classes
 
 
-def div_magic(size):
-    """Go's divMagic: offset / size == (offset * magic) >> 32 within a span."""
-    return (0xFFFFFFFF // size) + 1
-
-
 def max_waste(c, prev_size):
     """Go's worst case: every object holds a request of prev_size + 1 bytes."""
     return Fraction((c.size - prev_size - 1) * c.nobjs + c.tail, c.span_bytes)
@@ -188,7 +183,7 @@ def lookup(class8, class128, size):
     return class128[(size - SMALL_SIZE_MAX + LARGE_SIZE_DIV - 1) // LARGE_SIZE_DIV]
 
 
-def verify(classes, magics, class8, class128):
+def verify(classes, class8, class128):
     """Every property the header promises.  Raises CheckFailed."""
     sizes = [c.size for c in classes]
     npages = [c.npages for c in classes]
@@ -225,20 +220,6 @@ def verify(classes, magics, class8, class128):
               (i, mw // 100, mw % 100, GO_MAX_WASTE_BP[i] // 100, GO_MAX_WASTE_BP[i] % 100))
         prev = c.size
 
-    # divmagic: exact division for every offset in the span, object starts
-    # and interior offsets alike (0 .. span_bytes inclusive), and the product
-    # must fit the u64 the C code computes it in.
-    for i, c in enumerate(classes[1:], 1):
-        m = magics[i]
-        check(0 < m < 1 << 32, "class %d: divmagic does not fit u32" % i)
-        check(c.span_bytes * m < 1 << 64, "class %d: offset * divmagic overflows u64" % i)
-        d = c.size
-        for off in range(c.span_bytes + 1):
-            if (off * m) >> 32 != off // d:
-                raise CheckFailed("class %d: (%d * %#x) >> 32 != %d / %d"
-                                  % (i, off, m, off, d))
-    check(magics[0] == 0, "class 0 divmagic must be 0")
-
     # Lookup tables: exhaustive over every small size.
     check(len(class8) == SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1, "class8 length")
     check(len(class128) == (MAX_SMALL_SIZE - SMALL_SIZE_MAX) // LARGE_SIZE_DIV + 1,
@@ -258,19 +239,19 @@ def fmt_pct(bp):
     return "%d.%02d%%" % (bp // 100, bp % 100)
 
 
-def c_array(decl, values, per_row, width, fmt="%d"):
+def c_array(decl, values, per_row, width):
     """Kernel-style initializer; each row starts with its first index."""
     idx_w = len(str(len(values) - 1))
     lines = [decl + " = {"]
     for start in range(0, len(values), per_row):
         row = values[start:start + per_row]
-        cells = ", ".join((fmt % v).rjust(width) for v in row)
+        cells = ", ".join(str(v).rjust(width) for v in row)
         lines.append("\t/* %*d */ %s," % (idx_w, start, cells))
     lines.append("};")
     return lines
 
 
-def render(classes, magics, class8, class128):
+def render(classes, class8, class128):
     out = []
     w = out.append
     w("/* SPDX-License-Identifier: GPL-2.0 */")
@@ -317,10 +298,6 @@ def render(classes, magics, class8, class128):
     w(" * goslab_size_to_class8[(size + 7) / 8]; for larger small sizes it is")
     w(" * goslab_size_to_class128[(size - 1024 + 127) / 128]. Either gives the")
     w(" * smallest class whose objects hold size bytes (checked for every size).")
-    w(" *")
-    w(" * Division: for 0 <= offset <= span bytes,")
-    w(" * ((u64)offset * goslab_class_to_divmagic[class]) >> 32 == offset / size;")
-    w(" * the product needs 64 bits (checked for every offset of every class).")
     w(" */")
     w("#ifndef _GOSLAB_SIZECLASSES_H")
     w("#define _GOSLAB_SIZECLASSES_H")
@@ -355,11 +332,6 @@ def render(classes, magics, class8, class128):
     w("/* Objects per span of each class. */")
     out += c_array("static const u16 goslab_class_to_nobjs[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused",
                    [c.nobjs for c in classes], 8, 4)
-    w("")
-    w("/* ((u64)offset * divmagic) >> 32 == offset / size for offsets within a span. */")
-    out += c_array("static const u32 goslab_class_to_divmagic"
-                   "[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused",
-                   magics, 6, 10, fmt="0x%08x")
     w("")
     w("/* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, indexed by (size + 7) / 8. */")
     out += c_array("static const u8 goslab_size_to_class8"
@@ -433,10 +405,9 @@ def main():
 
     try:
         classes = derive_classes()
-        magics = [0] + [div_magic(c.size) for c in classes[1:]]
         class8, class128 = build_lookup(classes)
-        verify(classes, magics, class8, class128)
-        text = render(classes, magics, class8, class128)
+        verify(classes, class8, class128)
+        text = render(classes, class8, class128)
     except CheckFailed as e:
         print("mksizeclasses: check failed: %s" % e, file=sys.stderr)
         return 1
