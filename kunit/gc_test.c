@@ -995,6 +995,186 @@ static void goslab_gc_test_grey_overflow(struct kunit *test)
 }
 
 /*
+ * A release callback clears its object's fields with goslab_gc_store(), the
+ * natural thing for a destructor, while another heap marks (issue #9 item
+ * 13).  The write barrier is on for every heap then, and it used to look up
+ * the heap of the value overwritten: in a dead ring a neighbour has been
+ * released before, and its span freed.  Each ring object fills a span of
+ * its own, so every release frees one.  First the other heap is held
+ * marking by hand, so every callback runs with the barrier on; then it
+ * collects in a loop on a thread while this heap collects rings.
+ */
+#define RING_LEN	16
+#define RING_N		4
+#define RING_ROUNDS	10
+
+struct ring {
+	u64 magic;
+	void *next;
+	void *prev;
+};
+
+static const unsigned int ring_ptrs[] = {
+	offsetof(struct ring, next),
+	offsetof(struct ring, prev),
+};
+
+static void ring_release(void *obj)
+{
+	struct ring *r = obj;
+
+	if (r->magic != NODE_ALIVE)
+		atomic_long_inc(&rel.double_release);
+	if (!preemptible() || irqs_disabled())
+		atomic_long_inc(&rel.atomic_ctx);
+	goslab_gc_store(&r->next, NULL);
+	goslab_gc_store(&r->prev, NULL);
+	r->magic = NODE_DEAD;
+	atomic_long_inc(&rel.released);
+}
+
+/* RING_N unreachable rings of RING_LEN, linked both ways. */
+static void rings_build(struct kunit *test, struct goslab_gc_heap *h,
+			struct goslab_gc_type *t)
+{
+	struct ring *first, *prev, *r;
+	int tok, i, j;
+
+	tok = goslab_gc_enter(h);
+	for (i = 0; i < RING_N; i++) {
+		first = NULL;
+		prev = NULL;
+		for (j = 0; j < RING_LEN; j++) {
+			r = goslab_gc_alloc(t, GFP_KERNEL);
+			if (!r)
+				break;
+			r->magic = NODE_ALIVE;
+			if (prev) {
+				goslab_gc_store(&prev->next, r);
+				goslab_gc_store(&r->prev, prev);
+			} else {
+				first = r;
+			}
+			prev = r;
+		}
+		if (first) {
+			goslab_gc_store(&prev->next, first);
+			goslab_gc_store(&first->prev, prev);
+		}
+		if (j < RING_LEN)
+			break;
+	}
+	goslab_gc_exit(h, tok);
+	KUNIT_ASSERT_EQ_MSG(test, i, RING_N, "allocation failed");
+}
+
+struct other_heap {
+	struct goslab_gc_heap *h;
+	bool stop;
+	unsigned long cycles, missed;
+	struct completion begun, go, done;
+};
+
+static int other_step_fn(void *arg)
+{
+	struct other_heap *o = arg;
+
+	goslab_gc_step_begin(o->h);
+	complete(&o->begun);
+	wait_for_completion(&o->go);
+	o->missed = goslab_gc_step_finish(o->h);
+	complete(&o->done);
+	return 0;
+}
+
+static int other_collect_fn(void *arg)
+{
+	struct other_heap *o = arg;
+
+	while (!READ_ONCE(o->stop)) {
+		goslab_gc_collect(o->h);
+		o->cycles++;
+		cond_resched();
+	}
+	complete(&o->done);
+	return 0;
+}
+
+static void goslab_gc_test_release_store(struct kunit *test)
+{
+	struct gc_ctx *c = ctx_new(test, "kunit-relstore");
+	struct gc_ctx *oc = ctx_new(test, "kunit-relstore-other");
+	struct other_heap o = { .h = oc->h };
+	struct goslab_gc_stats st;
+	struct goslab_gc_type *t;
+	struct task_struct *k;
+	struct node *n, *list = NULL;
+	void *root = NULL;
+	long want;
+	int tok, i;
+
+	goslab_gc_set_percent(c->h, -1);
+	goslab_gc_set_percent(oc->h, -1);
+	t = goslab_gc_type_create(c->h, "ring", GS_HEAP_PAGE, ring_ptrs,
+				  ARRAY_SIZE(ring_ptrs), ring_release);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+
+	/* The other heap has something to mark: a list from a root. */
+	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(oc->h, &root), 0);
+	tok = goslab_gc_enter(oc->h);
+	for (i = 0; i < 64; i++) {
+		n = node_new(oc, i);
+		link(n, 0, list);
+		list = n;
+	}
+	goslab_gc_store(&root, list);
+	goslab_gc_exit(oc->h, tok);
+
+	/*
+	 * Every callback runs while the other heap marks: a thread holds its
+	 * hand-stepped cycle open (not this task, which must not collect
+	 * while holding another heap's cycle).
+	 */
+	init_completion(&o.begun);
+	init_completion(&o.go);
+	init_completion(&o.done);
+	k = kthread_run(other_step_fn, &o, "gc_test_other");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	wait_for_completion(&o.begun);
+	rings_build(test, c->h, t);
+	goslab_gc_collect(c->h);
+	complete(&o.go);
+	wait_for_completion(&o.done);
+	KUNIT_EXPECT_EQ(test, o.missed, 0UL);
+	want = RING_N * RING_LEN;
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rel.released), want);
+
+	/* The other heap collects in a loop meanwhile. */
+	reinit_completion(&o.done);
+	k = kthread_run(other_collect_fn, &o, "gc_test_other");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k));
+	for (i = 0; i < RING_ROUNDS; i++) {
+		rings_build(test, c->h, t);
+		goslab_gc_collect(c->h);
+	}
+	WRITE_ONCE(o.stop, true);
+	wait_for_completion(&o.done);
+	want += RING_ROUNDS * RING_N * RING_LEN;
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&rel.released), want);
+	kunit_info(test, "%lu cycles of the other heap\n", o.cycles);
+
+	goslab_gc_get_stats(c->h, &st);
+	KUNIT_EXPECT_EQ(test, st.objects, 0ULL);
+	expect_no_misses(test, c->h);
+	goslab_gc_get_stats(oc->h, &st);
+	KUNIT_EXPECT_EQ(test, st.objects, 64ULL);
+	expect_no_misses(test, oc->h);
+	expect_clean_releases(test);
+	goslab_gc_store(&root, NULL);
+	goslab_gc_root_del(oc->h, &root);
+}
+
+/*
  * A small workload under each mode, cycles started by the pacer only: a
  * ring of root slots whose objects are replaced as the mutator goes.
  */
@@ -1515,6 +1695,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_noscan_large),
 	KUNIT_CASE(goslab_gc_test_large_tail),
 	KUNIT_CASE(goslab_gc_test_grey_overflow),
+	KUNIT_CASE(goslab_gc_test_release_store),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_stw),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_incremental),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_concurrent),

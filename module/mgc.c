@@ -212,6 +212,9 @@ static noinline void gc_barrier(void **slot, void *val)
 	struct goslab_gc_heap *h;
 	unsigned int mask;
 
+	/* A dying object's field: its old value may be freed memory. */
+	if (old && unlikely(gs_gc_in_release(slot)))
+		old = NULL;
 	if (!old && !val)
 		return;
 	h = heap_of(old ? old : val);
@@ -964,8 +967,8 @@ static unsigned long heap_free(struct goslab_gc_heap *h, bool release)
 					n++;
 					if (release && t->release &&
 					    !test_bit(idx, gs->relbits)) {
-						t->release(gs_gc_obj(gs, idx));
-						gs_gc_count(h, GS_GC_RELEASED, 1);
+						gs_gc_call_release(h, t,
+								   gs_gc_obj(gs, idx));
 						cond_resched();
 					}
 				}
@@ -1022,8 +1025,9 @@ EXPORT_SYMBOL_GPL(goslab_gc_heap_destroy);
  * @release: called once for every object of the type the collector
  *	reclaims, in process context, outside goslab's locks, before the
  *	memory is reused; it must not store the object anywhere nor follow
- *	its GC pointers (their targets may be released already).  NULL for
- *	none.
+ *	its GC pointers (their targets may be released already).  It may
+ *	clear them with goslab_gc_store(), which then ignores the values
+ *	they held.  NULL for none.
  *
  * Types live as long as their heap.
  *

@@ -362,7 +362,27 @@ bool gs_gc_grey_empty(struct goslab_gc_heap *h);
 void gs_gc_assist(struct goslab_gc_heap *h, size_t size);
 unsigned long gs_gc_checkmark(struct goslab_gc_heap *h);
 
+/**
+ * struct gs_gc_releasing - a release callback running
+ * @node: on the list of callbacks running (mgcsweep.c)
+ * @task: the task running it
+ * @obj: the dying object
+ * @size: its size
+ *
+ * Lets the write barrier know a store into the dying object's own fields,
+ * whose old values it must not follow: see gs_gc_in_release().
+ */
+struct gs_gc_releasing {
+	struct list_head node;
+	struct task_struct *task;
+	void *obj;
+	size_t size;
+};
+
 /* mgcsweep.c */
+void gs_gc_call_release(struct goslab_gc_heap *h, struct goslab_gc_type *t,
+			void *obj);
+bool gs_gc_in_release(void **slot);
 bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 		      struct list_head *dead);
 void gs_gc_free_spans(struct list_head *dead);

@@ -165,6 +165,74 @@ void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched)
 	gs_gc_free_spans(&dead);
 }
 
+/*
+ * The release callbacks running now, in any heap: a few at most (one task
+ * per heap runs them).  The write barrier looks here only while the list
+ * is not empty.
+ */
+static LIST_HEAD(gs_gc_releasing_list);
+static DEFINE_SPINLOCK(gs_gc_releasing_lock);
+
+/**
+ * gs_gc_call_release() - run the release callback of one dead object
+ * @h: its heap
+ * @t: its type, which has a callback
+ * @obj: the object, still allocated
+ *
+ * Context: process context, no goslab lock held; sleeps.
+ */
+void gs_gc_call_release(struct goslab_gc_heap *h, struct goslab_gc_type *t,
+			void *obj)
+{
+	struct gs_gc_releasing r = {
+		.task = current,
+		.obj = obj,
+		.size = t->size,
+	};
+
+	spin_lock(&gs_gc_releasing_lock);
+	list_add(&r.node, &gs_gc_releasing_list);
+	spin_unlock(&gs_gc_releasing_lock);
+	t->release(obj);
+	spin_lock(&gs_gc_releasing_lock);
+	list_del(&r.node);
+	spin_unlock(&gs_gc_releasing_lock);
+	gs_gc_count(h, GS_GC_RELEASED, 1);
+}
+
+/**
+ * gs_gc_in_release() - is @slot a field of the object whose release
+ *	callback the current task runs?
+ * @slot: where goslab_gc_store() stores
+ *
+ * A dead object's fields may hold objects released before it, whose spans
+ * may be gone: the barrier must not look their old values up.  Nor need
+ * it: nothing reachable can be reached through a dead object, so the
+ * deletion barrier has nothing to preserve there.  Only the current task's
+ * own callbacks can be found here, and they are on the list for as long
+ * as they run, so the lockless test for an empty list misses none.
+ *
+ * Return: true if it is.
+ */
+bool gs_gc_in_release(void **slot)
+{
+	struct gs_gc_releasing *r;
+	bool found = false;
+
+	if (list_empty(&gs_gc_releasing_list))
+		return false;
+	spin_lock(&gs_gc_releasing_lock);
+	list_for_each_entry(r, &gs_gc_releasing_list, node) {
+		if (r->task == current && (void *)slot >= r->obj &&
+		    (void *)slot < r->obj + r->size) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&gs_gc_releasing_lock);
+	return found;
+}
+
 /**
  * gs_gc_release_run() - run the release callbacks waiting
  * @h: the heap
@@ -174,7 +242,7 @@ void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched)
  */
 bool gs_gc_release_run(struct goslab_gc_heap *h)
 {
-	void (*release)(void *obj);
+	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
 	unsigned int idx;
 	LIST_HEAD(dead);
@@ -194,16 +262,15 @@ bool gs_gc_release_run(struct goslab_gc_heap *h)
 			continue;
 		}
 		obj = gs_gc_obj(gs, idx);
-		release = gs->type->release;
+		t = gs->type;
 		spin_unlock(&h->lock);
 
 		/*
 		 * The object is still allocated: nobody can reuse its slot,
 		 * and its span cannot go, while the callback runs.
 		 */
-		release(obj);
-		memset(obj, 0, gs->type->size);
-		gs_gc_count(h, GS_GC_RELEASED, 1);
+		gs_gc_call_release(h, t, obj);
+		memset(obj, 0, t->size);
 		gs_gc_count(h, GS_GC_FREED, 1);
 		cond_resched();
 
