@@ -243,6 +243,11 @@ static noinline void gc_barrier(void **slot, void *val)
  *	a root slot
  * @val: a GC object of the same heap, or NULL
  *
+ * A pointer into another heap is a bug the barrier does not check for (it
+ * does nothing outside marking): the store is performed, but the collector
+ * does not follow the pointer, so it keeps nothing alive, and counts it in
+ * bad_pointers wherever it meets it.
+ *
  * Go's hybrid write barrier: while the heap marks, the value being
  * overwritten is shaded (Yuasa's deletion barrier: what was reachable
  * when the mark began stays reachable for the collector) and so is @val
@@ -456,8 +461,12 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 	obj = gs_gc_obj(gs, idx);
 	/* Under the lock: a rescan (mgcmark.c) may read it from now on. */
 	gs_kasan_redzone(obj, t->size, t->elemsize);
-	if (gs_gc_marking(h->phase)) {
-		/* Allocate black: its fields are all NULL, and stay shaded. */
+	if (h->black) {
+		/*
+		 * Allocate black: its fields are all NULL, and every store
+		 * into it shades (h->black comes after the grace period that
+		 * armed the barrier everywhere: see cycle_begin()).
+		 */
 		set_bit(idx, gs->markbits);
 		atomic_long_add(t->elemsize, &h->marked_bytes);
 		gs_gc_count(h, GS_GC_ALLOC_BLACK, 1);
@@ -577,6 +586,16 @@ static void cycle_begin(struct goslab_gc_heap *h)
 	 * RCU readers (goslab_gc_store()).  After this, every store shades.
 	 */
 	synchronize_rcu_expedited();
+	/*
+	 * Only now may new objects be black: a store into one is an RCU
+	 * reader that began after the grace period, so it sees the barrier
+	 * count and the phase, on any CPU, however the storing task came by
+	 * the object (goslab_gc_load() is a plain load).  Until now new
+	 * objects were white, and are marked like older ones.
+	 */
+	spin_lock(&h->lock);
+	h->black = true;
+	spin_unlock(&h->lock);
 	gs_gc_mark_roots(h);
 }
 
@@ -682,6 +701,7 @@ static unsigned long cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 	 * from here no barrier shades and no allocation is black.
 	 */
 	set_phase(h, GS_GC_SWEEP);
+	h->black = false;
 	spin_unlock(&h->grey_lock);
 	/* Every span was swept before the mark began: all are unswept now. */
 	list_for_each_entry(t, &h->types, node) {
@@ -772,8 +792,8 @@ static bool cycle_wanted(struct goslab_gc_heap *h)
 	       READ_ONCE(h->heap_live) >= READ_ONCE(h->trigger);
 }
 
-/* Background sweep; the phase goes OFF once nothing is left to sweep. */
-static void sweep_background(struct goslab_gc_heap *h)
+/* Sweep every span; the phase goes OFF once nothing is left to sweep. */
+static void sweep_finish(struct goslab_gc_heap *h)
 {
 	gs_gc_sweep_all(h, true);
 	spin_lock(&h->lock);
@@ -783,6 +803,12 @@ static void sweep_background(struct goslab_gc_heap *h)
 		spin_unlock(&h->grey_lock);
 	}
 	spin_unlock(&h->lock);
+}
+
+/* Background sweep, then the release callbacks, outside cycle_mutex. */
+static void sweep_background(struct goslab_gc_heap *h)
+{
+	sweep_finish(h);
 	gs_gc_release_run(h);
 }
 
@@ -834,8 +860,9 @@ void goslab_gc_collect(struct goslab_gc_heap *h)
 	might_sleep();
 	mutex_lock(&h->cycle_mutex);
 	gc_cycle(h, true);
-	sweep_background(h);
+	sweep_finish(h);
 	mutex_unlock(&h->cycle_mutex);
+	/* Callbacks run outside goslab's locks: cycles go on meanwhile. */
 	gs_gc_release_wait(h);
 }
 EXPORT_SYMBOL_GPL(goslab_gc_collect);
@@ -1334,7 +1361,7 @@ unsigned long goslab_gc_step_finish(struct goslab_gc_heap *h)
 	mark_drain_all(h);
 	missed = cycle_terminate(h, false);
 	cycle_end(h, missed, term0);
-	sweep_background(h);
+	sweep_finish(h);
 	WRITE_ONCE(h->manual, false);
 	mutex_unlock(&h->cycle_mutex);
 	gs_gc_release_wait(h);

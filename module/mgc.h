@@ -16,8 +16,8 @@
  *
  *   gs_gc_mutex       the list of heaps (debugfs, module exit)
  *   heap.cycle_mutex  one collection at a time; held for a whole cycle,
- *                     including its grace periods; never taken inside a
- *                     section
+ *                     including its grace periods and the sweep, not while
+ *                     release callbacks run; never taken inside a section
  *   heap.roots_mutex  the root set; taken inside sections (root_add/del)
  *                     and by the collector when it scans roots
  *   heap.lock         spinlock: the phase (with grey_lock), the types and
@@ -182,6 +182,8 @@ enum gs_gc_counter {
  * @lock: see mgc.h
  * @phase: enum gs_gc_phase; written under both @lock and @grey_lock, read
  *	under either or with READ_ONCE()
+ * @black: new objects are black: from a grace period after the phase
+ *	became MARK until it becomes SWEEP (@lock)
  * @types: struct goslab_gc_type (@lock)
  * @release: spans with objects awaiting their callback (@lock)
  * @release_running: a task is running callbacks (@lock)
@@ -239,6 +241,7 @@ struct goslab_gc_heap {
 
 	spinlock_t lock; /* see mgc.h */
 	int phase;
+	bool black;
 	struct list_head types;
 	struct list_head release;
 	bool release_running;

@@ -16,13 +16,14 @@
  * marker's shading never straddles the switch to SWEEP; the barrier, which
  * is not counted busy, shades under the lock instead.
  *
- * The list is sized when a cycle begins to the number of objects then
- * allocated: only those can be shaded (objects allocated while marking
- * are black already), each at most once, so it never overflows.  Should
- * the memory for it be missing, a smaller list overflows: an object that
- * does not fit stays marked, the heap is flagged, and when the list runs
- * dry the marker rescans every marked object of the heap (Go's old
- * work.full overflow rescan), which pushes whatever they point to.
+ * Only objects allocated white can be shaded, each at most once per
+ * cycle.  The list is sized when a cycle begins to the objects then
+ * allocated and an eighth more, which covers the objects allocated white
+ * until black allocation begins as a rule, but not always; and the memory
+ * for it may be missing.  So it can overflow: an object that does not fit
+ * stays marked, the heap is flagged, and when the list runs dry the
+ * marker rescans every marked object of the heap (Go's old work.full
+ * overflow rescan), which pushes whatever they point to.
  */
 
 #include <linux/ktime.h>

@@ -101,8 +101,12 @@ bool goslab_debug_enabled(void);
  *    are entered and left by the same task.
  *  - Store pointers into pointer fields and root slots only with
  *    goslab_gc_store(); read them with goslab_gc_load() (a plain load).
+ *    Never store a pointer into another heap: it is stored, but not
+ *    followed (it keeps nothing alive) and counted in bad_pointers.
  *  - Never free a GC object; never call goslab_gc_collect() or
- *    goslab_gc_heap_destroy() inside a section or a release callback.
+ *    goslab_gc_heap_destroy() inside a section or a release callback, nor
+ *    with a lock held that the heap's release callbacks take (both run
+ *    them, or wait for them).  Callbacks run outside goslab's locks.
  *
  * Documentation/gc.rst has the design and the correctness argument.
  * ------------------------------------------------------------------------
@@ -174,6 +178,8 @@ static inline void *goslab_gc_load(void **slot)
  * @checkmark_ns: time spent in checkmark, world stopped
  * @rescans: grey list overflows that made the marker rescan the heap
  * @bad_pointers: stores or fields holding something not of this heap
+ *	(another heap's object, or in debug mode anything not an object),
+ *	each time the barrier or the marker meets it
  * @bad_frees: goslab_free() or goslab_cache_free() of a GC object
  * @gc_percent: the heap's GOGC in force
  * @phase: 0 off, 1 mark, 2 mark termination, 3 sweep
