@@ -1332,6 +1332,122 @@ static void goslab_gc_test_cross_heap(struct kunit *test)
 }
 
 /*
+ * Sections of two heaps nest in opposite orders while both heaps stop the
+ * world (issue #9 item 12), which the contract allows:
+ *
+ *   1. T1 enters a section of A.	2. T2 enters a section of B.
+ *   3. A's and B's collectors stop their worlds (stw mode): each waits
+ *      for the other task's outer section.
+ *   4. T1 enters B, T2 enters A: each waits for the other's stop.
+ *
+ * Nothing must wait for ever.  The stop waits on a plain wait queue, which
+ * lockdep cannot see; steps 3 and 4 are ordered by
+ * goslab_gc_test_stopped().  On a deadlock the threads stay blocked: their
+ * state and the heaps are left behind, not freed under them.
+ */
+struct nest {
+	struct goslab_gc_heap *outer, *inner;
+	struct completion in, done;
+	struct completion *go;
+};
+
+static int nest_fn(void *arg)
+{
+	struct nest *n = arg;
+	int outer, inner;
+
+	outer = goslab_gc_enter(n->outer);
+	complete(&n->in);
+	wait_for_completion(n->go);
+	inner = goslab_gc_enter(n->inner);
+	goslab_gc_exit(n->inner, inner);
+	goslab_gc_exit(n->outer, outer);
+	complete(&n->done);
+	return 0;
+}
+
+struct nest_case {
+	struct nest t1, t2;
+	struct collector ca, cb;
+	struct completion go;
+};
+
+static void goslab_gc_test_nested_stop(struct kunit *test)
+{
+	struct goslab_gc_heap *a, *b;
+	struct task_struct *k[4];
+	struct nest_case *nc;
+	unsigned long deadline;
+	bool stopped = false, done;
+	char val[32];
+	int i;
+
+	param_set(test, "gc_mode", "stw");
+	/* Fault-injection kernels: steps 3 and 4 overlap for sure. */
+	if (!gs_read_file("/sys/module/goslab/parameters/test_stw_patience_ms",
+			  val, sizeof(val)))
+		param_set(test, "test_stw_patience_ms", "3000");
+	nc = kzalloc(sizeof(*nc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nc);
+	a = goslab_gc_heap_create("kunit-nest-a");
+	b = goslab_gc_heap_create("kunit-nest-b");
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	goslab_gc_set_percent(a, -1);
+	goslab_gc_set_percent(b, -1);
+	init_completion(&nc->go);
+	nc->t1 = (struct nest){ .outer = a, .inner = b, .go = &nc->go };
+	nc->t2 = (struct nest){ .outer = b, .inner = a, .go = &nc->go };
+	init_completion(&nc->t1.in);
+	init_completion(&nc->t1.done);
+	init_completion(&nc->t2.in);
+	init_completion(&nc->t2.done);
+	nc->ca.h = a;
+	nc->cb.h = b;
+	init_completion(&nc->ca.done);
+	init_completion(&nc->cb.done);
+
+	k[0] = kthread_run(nest_fn, &nc->t1, "gc_test_nest1");
+	k[1] = kthread_run(nest_fn, &nc->t2, "gc_test_nest2");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(k[0]) || IS_ERR(k[1]));
+	wait_for_completion(&nc->t1.in);
+	wait_for_completion(&nc->t2.in);
+	k[2] = kthread_run(collector_fn, &nc->ca, "gc_test_collect_a");
+	k[3] = kthread_run(collector_fn, &nc->cb, "gc_test_collect_b");
+	if (IS_ERR(k[2]) || IS_ERR(k[3])) {
+		complete_all(&nc->go);
+		KUNIT_FAIL(test, "no collector threads");
+		return;
+	}
+	deadline = jiffies + 10 * HZ;
+	while (time_before(jiffies, deadline)) {
+		if (goslab_gc_test_stopped(a) && goslab_gc_test_stopped(b)) {
+			stopped = true;
+			break;
+		}
+		usleep_range(500, 1000);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, stopped, "the two stops never overlapped");
+	complete_all(&nc->go);
+
+	done = true;
+	for (i = 0; i < 4 && done; i++) {
+		struct completion *c[] = { &nc->t1.done, &nc->t2.done,
+					   &nc->ca.done, &nc->cb.done };
+
+		done = wait_for_completion_timeout(c[i], 30 * HZ);
+	}
+	if (!done) {
+		KUNIT_FAIL(test, "deadlock: thread %d still blocked after 30 s",
+			   i - 1);
+		return;
+	}
+	goslab_gc_heap_destroy(a);
+	goslab_gc_heap_destroy(b);
+	kfree(nc);
+}
+
+/*
  * A small workload under each mode, cycles started by the pacer only: a
  * ring of root slots whose objects are replaced as the mutator goes.
  */
@@ -1855,6 +1971,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_release_store),
 	KUNIT_CASE(goslab_gc_test_release_unlocked),
 	KUNIT_CASE(goslab_gc_test_cross_heap),
+	KUNIT_CASE_SLOW(goslab_gc_test_nested_stop),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_stw),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_incremental),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_concurrent),

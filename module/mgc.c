@@ -57,6 +57,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "mgc.h"
 
@@ -280,8 +281,10 @@ EXPORT_SYMBOL_GPL(goslab_gc_store);
  *
  * Inside a section, GC objects the task allocates or loads stay valid
  * until goslab_gc_exit(), reachable or not.  Sections may sleep; they are
- * left by the task that entered them and must not nest on one heap.  They
- * delay the end of the collector's mark, so keep them short-ish.
+ * left by the task that entered them and must not nest on one heap;
+ * sections of different heaps may nest, in any order (see
+ * gs_gc_stop_world()).  They delay the end of the collector's mark, so
+ * keep them short-ish.
  *
  * Context: process context; may sleep (while a stop-the-world collector
  * runs).
@@ -318,18 +321,84 @@ void goslab_gc_exit(struct goslab_gc_heap *h, int token)
 }
 EXPORT_SYMBOL_GPL(goslab_gc_exit);
 
+/* A stop waits this long for the sections before it backs off. */
+#define GS_GC_STW_PATIENCE_MS	100
+/* Its patience doubles at each attempt, up to this. */
+#define GS_GC_STW_PATIENCE_MAX	(10 * HZ)
+
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A test hook, on kernels built for fault injection only: a longer first
+ * patience, so that goslab_gc_test_nested_stop's two stops overlap while
+ * its threads try to nest, every time, not by luck.
+ */
+static unsigned int test_stw_patience_ms;
+module_param(test_stw_patience_ms, uint, 0644);
+MODULE_PARM_DESC(test_stw_patience_ms,
+		 "Testing only: first wait of a stop of the world before it backs off (0: 100 ms)");
+
+static unsigned long stw_patience(void)
+{
+	unsigned int ms = READ_ONCE(test_stw_patience_ms);
+
+	return msecs_to_jiffies(ms ? ms : GS_GC_STW_PATIENCE_MS);
+}
+#else
+static unsigned long stw_patience(void)
+{
+	return msecs_to_jiffies(GS_GC_STW_PATIENCE_MS);
+}
+#endif
+
+/* The stop's grace period, in a worker, so the stop can time out. */
+static void stw_grace_fn(struct work_struct *work)
+{
+	struct goslab_gc_heap *h = container_of(work, struct goslab_gc_heap,
+						stw_work);
+
+	synchronize_srcu_expedited(&h->srcu);
+	complete(&h->stw_done);
+}
+
 /**
  * gs_gc_stop_world() - hold every section of @h off
  * @h: the heap; its cycle_mutex held
  *
  * New sections wait in goslab_gc_enter(); the grace period waits for the
  * sections that began before they could see the flag.
+ *
+ * Sections of different heaps may nest, in any order: a task in a section
+ * of @h may be waiting in goslab_gc_enter() for another heap's stop, whose
+ * collector waits for a section of that heap held by a task waiting for
+ * ours.  Neither grace period could end.  So a stop that waits longer than
+ * its patience backs off: it lets sections in again, waits for its grace
+ * period to end (the nested sections now can), and tries again, twice as
+ * patient.  A stop is what lockdep cannot see (a flag and a wait queue),
+ * and this makes it unable to deadlock.  Lockdep still sees the grace
+ * period itself as waiting for @h's sections: a stop inside one of them is
+ * reported, as synchronize_srcu() would be.
  */
 void gs_gc_stop_world(struct goslab_gc_heap *h)
 {
+	unsigned long patience = stw_patience();
+
 	lockdep_assert_held(&h->cycle_mutex);
-	WRITE_ONCE(h->stw, true);
-	synchronize_srcu_expedited(&h->srcu);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	srcu_lock_sync(&h->srcu.dep_map);
+#endif
+	for (;;) {
+		WRITE_ONCE(h->stw, true);
+		/* Before the grace period: pairs with goslab_gc_enter(). */
+		smp_mb();
+		reinit_completion(&h->stw_done);
+		queue_work(system_unbound_wq, &h->stw_work);
+		if (wait_for_completion_timeout(&h->stw_done, patience))
+			return;
+		WRITE_ONCE(h->stw, false);
+		wake_up_all(&h->stw_wq);
+		wait_for_completion(&h->stw_done);
+		patience = min(2 * patience, (unsigned long)GS_GC_STW_PATIENCE_MAX);
+	}
 }
 
 /**
@@ -935,6 +1004,8 @@ struct goslab_gc_heap *goslab_gc_heap_create(const char *name)
 	if (!h->name || !h->assist_credit || heap_srcu_init(h))
 		goto fail;
 	init_waitqueue_head(&h->stw_wq);
+	INIT_WORK(&h->stw_work, stw_grace_fn);
+	init_completion(&h->stw_done);
 	mutex_init(&h->cycle_mutex);
 	spin_lock_init(&h->lock);
 	INIT_LIST_HEAD(&h->types);
@@ -1426,6 +1497,19 @@ void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n)
 	spin_unlock(&h->grey_lock);
 }
 EXPORT_SYMBOL_NS_GPL(goslab_gc_test_grey_limit, GOSLAB_GC_TEST);
+
+/**
+ * goslab_gc_test_stopped() - does a collector hold the heap's sections off?
+ * @h: the heap
+ *
+ * Return: true from the moment a stop of the world begins (sections that
+ * try to enter wait) until it ends or backs off.
+ */
+bool goslab_gc_test_stopped(struct goslab_gc_heap *h)
+{
+	return READ_ONCE(h->stw);
+}
+EXPORT_SYMBOL_NS_GPL(goslab_gc_test_stopped, GOSLAB_GC_TEST);
 
 /**
  * gs_gc_init() - module init

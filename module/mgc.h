@@ -36,12 +36,14 @@
 #define _GOSLAB_MGC_H
 
 #include <linux/bitmap.h>
+#include <linux/completion.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -178,6 +180,8 @@ enum gs_gc_counter {
  *	so a section of one heap around a collection of another is fine
  * @stw: set while the collector holds sections off; see gs_gc_stop_world()
  * @stw_wq: goslab_gc_enter() waits here while @stw
+ * @stw_work: runs the grace period of a stop (@cycle_mutex)
+ * @stw_done: that grace period has ended
  * @cycle_mutex: one cycle at a time; see mgc.h
  * @lock: see mgc.h
  * @phase: enum gs_gc_phase; written under both @lock and @grey_lock, read
@@ -236,6 +240,8 @@ struct goslab_gc_heap {
 #endif
 	bool stw;
 	wait_queue_head_t stw_wq;
+	struct work_struct stw_work;
+	struct completion stw_done;
 
 	struct mutex cycle_mutex; /* see mgc.h */
 

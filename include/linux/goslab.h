@@ -97,8 +97,9 @@ bool goslab_debug_enabled(void);
  *  - Hold a GC pointer in a local variable only inside a section
  *    (goslab_gc_enter() .. goslab_gc_exit()); outside, only through a
  *    root.  An object allocated or loaded in a section stays valid until
- *    the section ends.  Sections may sleep, must not nest on one heap, and
- *    are entered and left by the same task.
+ *    the section ends.  Sections may sleep, must not nest on one heap
+ *    (sections of different heaps may, in any order), and are entered
+ *    and left by the same task.
  *  - Store pointers into pointer fields and root slots only with
  *    goslab_gc_store(); read them with goslab_gc_load() (a plain load).
  *    Never store a pointer into another heap: it is stored, but not
@@ -242,6 +243,7 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 				     const void *obj);
 void goslab_gc_test_barrier(struct goslab_gc_heap *h, unsigned int shade);
 void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
+bool goslab_gc_test_stopped(struct goslab_gc_heap *h);
 /* ------------------------------------------------------------------------
  * End of garbage collection.
  * ------------------------------------------------------------------------
