@@ -49,4 +49,16 @@ void gs_param_override(struct kunit *test, const char *name,
 s8 gs_shadow(const void *p);
 #endif
 
+#if IS_ENABLED(CONFIG_KASAN_KUNIT_TEST)
+/*
+ * What KASAN exports for its own KUnit suite, declared in
+ * mm/kasan/kasan.h, which modules cannot include: a suite that expects
+ * KASAN reports tells KUnit so, and turns on reporting every one.
+ */
+void kasan_kunit_test_suite_start(void);
+void kasan_kunit_test_suite_end(void);
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+#endif
+
 #endif /* _GOSLAB_KUNIT_TEST_H */

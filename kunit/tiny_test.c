@@ -19,10 +19,29 @@ static void tiny_normal_mode_only(struct kunit *test)
 		kunit_skip(test, "tiny allocator is off in debug mode");
 }
 
-/* Each object is aligned to the largest power of two dividing its size, <= 8. */
+/*
+ * Each object is aligned to the largest power of two dividing its size,
+ * <= 8; under KASAN to 8, a shadow granule of its own.
+ */
+#define TINY_KASAN	IS_ENABLED(CONFIG_KASAN_GENERIC)
+
 static unsigned long tiny_align(size_t size)
 {
+	if (TINY_KASAN)
+		return 8;
 	return min(1UL << __ffs(size), 8UL);
+}
+
+/* Where the next object of @size goes after @cur bytes of a block. */
+static unsigned int tiny_next(unsigned int *cur, size_t size, bool *new_block)
+{
+	unsigned int off = ALIGN(*cur, tiny_align(size));
+
+	*new_block = off + size > TINY_BLOCK;
+	if (*new_block)
+		off = 0;
+	*cur = off + size;
+	return off;
 }
 
 /*
@@ -50,6 +69,8 @@ struct tiny_seq {
 /*
  * Offsets follow from the alignment rule; the first step always starts a
  * block.  Size 8 is not tiny: it fills an 8-byte class slot exactly.
+ * Without KASAN the table is the oracle, and tiny_next() must agree with
+ * it; under KASAN the offsets come from tiny_next().
  */
 static const struct tiny_seq tiny_seqs[] = {
 	{ { { 4, 1, 0 }, { 1, 0, 4 }, { 2, 0, 6 }, { 4, 0, 8 } } },
@@ -71,7 +92,8 @@ static const struct tiny_seq tiny_seqs[] = {
 static void goslab_test_tiny_packing(struct kunit *test)
 {
 	void *objs[TINY_SEQ_MAX], *filler;
-	unsigned int s, i;
+	unsigned int s, i, cur;
+	bool fresh;
 
 	tiny_normal_mode_only(test);
 	for (s = 0; s < ARRAY_SIZE(tiny_seqs); s++) {
@@ -87,22 +109,28 @@ static void goslab_test_tiny_packing(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, filler);
 
 		block = BLOCK_OF(filler);
+		cur = GS_TINY_MAX;
 		for (i = 0; i < TINY_SEQ_MAX && step[i].size; i++) {
 			unsigned long p = (unsigned long)objs[i];
+			unsigned int off = tiny_next(&cur, step[i].size, &fresh);
 
+			if (!TINY_KASAN) {
+				KUNIT_EXPECT_EQ(test, off, step[i].offset);
+				KUNIT_EXPECT_EQ(test, fresh, step[i].new_block);
+			}
 			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 			KUNIT_EXPECT_EQ_MSG(test, goslab_usable_size(objs[i]),
 					    step[i].size, "seq %u step %u", s, i);
 			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED(p, tiny_align(step[i].size)),
 					      "seq %u step %u: %u bytes at %p",
 					      s, i, step[i].size, objs[i]);
-			if (step[i].new_block) {
+			if (fresh) {
 				KUNIT_EXPECT_NE_MSG(test, BLOCK_OF(p), block,
 						    "seq %u step %u: expected a new block",
 						    s, i);
 				block = BLOCK_OF(p);
 			}
-			KUNIT_EXPECT_EQ_MSG(test, p, block + step[i].offset,
+			KUNIT_EXPECT_EQ_MSG(test, p, block + off,
 					    "seq %u step %u: %u bytes", s, i, step[i].size);
 			gs_stamp(objs[i], step[i].size, 8);
 		}
@@ -122,12 +150,14 @@ static void goslab_test_tiny_packing(struct kunit *test)
  */
 static void goslab_test_tiny_reuse(struct kunit *test)
 {
+	/* Two objects that fill a block: 12 + 4 bytes, or 4 + 4 under KASAN. */
+	const size_t xsize = TINY_KASAN ? 4 : 12, yoff = TINY_KASAN ? 8 : 12;
 	void *f, *x, *y, *z, *w, *v;
 
 	tiny_normal_mode_only(test);
 	preempt_disable();
 	f = tiny_fill_block();
-	x = goslab_alloc(12, GFP_ATOMIC);	/* fresh block B1 */
+	x = goslab_alloc(xsize, GFP_ATOMIC);	/* fresh block B1 */
 	y = goslab_alloc(4, GFP_ATOMIC);	/* fills B1 */
 	z = goslab_alloc(15, GFP_ATOMIC);	/* new block; B1 retired */
 	goslab_free(x);
@@ -143,7 +173,7 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_EXPECT_EQ(test, BLOCK_OF(x), (unsigned long)x);
-	KUNIT_EXPECT_PTR_EQ(test, y, x + 12);
+	KUNIT_EXPECT_PTR_EQ(test, y, x + yoff);
 	KUNIT_EXPECT_NE(test, BLOCK_OF(z), BLOCK_OF(x));
 	KUNIT_EXPECT_NE_MSG(test, BLOCK_OF(w), BLOCK_OF(x),
 			    "block reused while an object in it was live");
@@ -158,48 +188,45 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 /* __GFP_ZERO on a reused block whose bytes were all dirty. */
 static void goslab_test_tiny_zero(struct kunit *test)
 {
-	u8 *f, *x, *y, *z, *a, *b, *c, *d;
+	/* Objects that fill a block exactly, and where they go. */
+	static const size_t dsize[] = { 3, 5, 4, 4 };
+	static const unsigned int doff[] = { 0, 3, 8, 12 };
+	const unsigned int n = TINY_KASAN ? 2 : ARRAY_SIZE(dsize);
+	const size_t xsize = TINY_KASAN ? 4 : 12, yoff = TINY_KASAN ? 8 : 12;
+	u8 *f, *x, *y, *z, *d[ARRAY_SIZE(dsize)];
+	unsigned int i;
 	size_t size;
 
 	tiny_normal_mode_only(test);
 	preempt_disable();
 	f = tiny_fill_block();
-	x = goslab_alloc(12, GFP_ATOMIC);
+	x = goslab_alloc(xsize, GFP_ATOMIC);
 	y = goslab_alloc(4, GFP_ATOMIC);
 	if (x && y) {
-		memset(x, 0xff, 12);
+		memset(x, 0xff, xsize);
 		memset(y, 0xff, 4);
 	}
 	z = goslab_alloc(15, GFP_ATOMIC);
 	goslab_free(x);
 	goslab_free(y);
-	/* The dirty block comes back; the four fill it exactly. */
-	a = goslab_alloc(3, GFP_ATOMIC | __GFP_ZERO);
-	b = goslab_alloc(5, GFP_ATOMIC | __GFP_ZERO);
-	c = goslab_alloc(4, GFP_ATOMIC | __GFP_ZERO);
-	d = goslab_alloc(4, GFP_ATOMIC | __GFP_ZERO);
+	/* The dirty block comes back; 3 + 5 bytes (+ 4 + 4 but KASAN) fill it. */
+	for (i = 0; i < n; i++)
+		d[i] = goslab_alloc(dsize[i], GFP_ATOMIC | __GFP_ZERO);
 	preempt_enable();
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	KUNIT_ASSERT_NOT_NULL(test, y);
 	KUNIT_ASSERT_NOT_NULL(test, z);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	KUNIT_ASSERT_NOT_NULL(test, b);
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	KUNIT_ASSERT_NOT_NULL(test, d);
-	KUNIT_EXPECT_PTR_EQ(test, a, x);
-	KUNIT_EXPECT_PTR_EQ(test, b, x + 3);
-	KUNIT_EXPECT_PTR_EQ(test, c, x + 8);
-	KUNIT_EXPECT_PTR_EQ(test, d, x + 12);
-	KUNIT_EXPECT_NULL(test, memchr_inv(a, 0, 3));
-	KUNIT_EXPECT_NULL(test, memchr_inv(b, 0, 5));
-	KUNIT_EXPECT_NULL(test, memchr_inv(c, 0, 4));
-	KUNIT_EXPECT_NULL(test, memchr_inv(d, 0, 4));
-	goslab_free(a);
-	goslab_free(b);
-	goslab_free(c);
-	goslab_free(d);
+	KUNIT_EXPECT_PTR_EQ(test, y, x + yoff);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, d[i]);
+		KUNIT_EXPECT_PTR_EQ(test, d[i],
+				    x + (TINY_KASAN ? 8 * i : doff[i]));
+		KUNIT_EXPECT_NULL(test, memchr_inv(d[i], 0, dsize[i]));
+	}
+	for (i = 0; i < n; i++)
+		goslab_free(d[i]);
 	goslab_free(z);
 	goslab_free(f);
 

@@ -173,6 +173,7 @@ static u16 *tiny_block_init(void *block)
  * Pack @size bytes into this CPU's block.  Called with the local lock
  * held; the end mask and the KASAN shadow of the block are updated under
  * it too, so that two objects packed from one CPU never race on them.
+ * KASAN opens exactly the object: the rest of the block stays poisoned.
  */
 static void *tiny_pack(struct mcache *mc, unsigned int off, size_t size)
 {
@@ -181,14 +182,28 @@ static void *tiny_pack(struct mcache *mc, unsigned int off, size_t size)
 	mc->tinyoffset = off + size;
 	mc->tinyallocs++;
 	WRITE_ONCE(*mc->tinyend, *mc->tinyend | BIT(off + size - 1));
-	gs_kasan_unpoison(mc->tiny, mc->tinyoffset);
+	gs_kasan_unpoison(p, size);
 	__this_cpu_inc(gs_mcache.stat[GS_CPU_TINY]);
 	return p;
 }
 
+/*
+ * A tiny object's alignment: the largest power of two dividing its size,
+ * at most 8.  Under KASAN, whose shadow describes memory in 8-byte
+ * granules, always 8: each object starts a granule of its own, so that
+ * KASAN can fence it off from its neighbours and poison it when it is
+ * freed, while the block is still in use.
+ */
+static unsigned int tiny_align(size_t size)
+{
+	if (IS_ENABLED(CONFIG_KASAN_GENERIC))
+		return 8;
+	return min_t(unsigned int, size & -size, 8);
+}
+
 static void *tiny_alloc(size_t size, gfp_t gfp)
 {
-	unsigned int align = min_t(unsigned int, size & -size, 8);
+	unsigned int align = tiny_align(size);
 	struct mcache *mc;
 	unsigned long flags;
 	unsigned int off, oldn;
@@ -243,8 +258,11 @@ static size_t tiny_size(struct mspan *s, const void *p)
 
 static void tiny_free(struct mspan *s, void *p)
 {
+	size_t size = tiny_size(s, p);
+
 	if (want_init_on_free())
-		memset(p, 0, tiny_size(s, p));
+		memset(p, 0, size);
+	gs_kasan_poison(p, size);
 	tiny_put(p, 1);
 }
 
@@ -337,6 +355,8 @@ static noinline void *large_alloc(size_t size, gfp_t gfp)
 	/* Under init_on_free, heap pages are zero already, as buddy pages are. */
 	if (want_init_on_alloc(gfp) && !want_init_on_free())
 		mheap_span_clear(s, gfpflags_allow_blocking(gfp));
+	/* As kmalloc()'s large objects: KASAN fences off the page run's tail. */
+	gs_kasan_redzone(s->base, size, (size_t)s->npages << GS_PAGE_SHIFT);
 	return s->base;
 }
 
@@ -361,7 +381,8 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
  *	is ignored.
  *
  * Objects under 16 bytes but 8 are packed into shared 16-byte blocks,
- * aligned to the largest power of two that divides their size (at most 4).  Objects
+ * aligned to the largest power of two that divides their size (at most 4;
+ * 8 under KASAN, so that it sees each of them on its own).  Objects
  * up to 32 KiB get their size class; they are aligned to the largest power
  * of two dividing the class size, at most 8 KiB.  Larger objects are whole
  * 8 KiB heap pages, page aligned; beyond 4 MiB they are vmap()ed and need
@@ -469,8 +490,11 @@ size_t goslab_usable_size(const void *p)
 	}
 	if (unlikely(s->state == MSPAN_GC))
 		return gs_gc_usable_size(s, p);
-	if (s->state != MSPAN_SMALL)
-		return (size_t)s->npages << GS_PAGE_SHIFT;
+	if (s->state != MSPAN_SMALL) {
+		size = (size_t)s->npages << GS_PAGE_SHIFT;
+		gs_kasan_unpoison(s->base, size);
+		return size;
+	}
 	if (s->central->tiny)
 		return tiny_size(s, p);
 	size = s->central->objsize;

@@ -9,7 +9,7 @@
 #   GOSLAB_OUT      where logs go (default: out/check in the repo)
 #   GOSLAB_TIMEOUT  seconds each guest boot may run (default: 3000)
 #   GOSLAB_BOOTS    the guest boots to run (default: debug init_on_free
-#                   init_on_alloc); GOSLAB_PASSES, only these passes of
+#                   init_on_alloc kasan_reports); GOSLAB_PASSES, only these passes of
 #                   guest-init.sh in each; GOSLAB_CMDLINE adds to the
 #                   kernel command line, e.g. kunit.filter_glob=goslab_gc*:
 #                   quick runs while developing; CI sets none of them
@@ -102,13 +102,16 @@ boot() {
 
 # The debug kernel as booted runs everything; two more boots run the
 # KUnit set with the kernel's init_on_free and init_on_alloc on, the
-# boot options that change what goslab must zero.
-for b in ${GOSLAB_BOOTS:-debug init_on_free init_on_alloc}; do
+# boot options that change what goslab must zero; one more runs the
+# suite whose cases provoke KASAN reports, which turn lockdep off.
+for b in ${GOSLAB_BOOTS:-debug init_on_free init_on_alloc kasan_reports}; do
 	case $b in
 	debug) boot debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3 pass4}" \
 		"${GOSLAB_CMDLINE:-}" ;;
 	init_on_free | init_on_alloc)
 		boot "$b" "${GOSLAB_PASSES:-pass1}" "$b=1${GOSLAB_CMDLINE:+ $GOSLAB_CMDLINE}" ;;
+	kasan_reports)
+		boot "$b" kasan kunit.filter_glob=goslab_kasan ;;
 	*) result fail "unknown boot $b in GOSLAB_BOOTS" ;;
 	esac
 done

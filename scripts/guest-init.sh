@@ -10,7 +10,9 @@
 #          bench module's cases for correctness (no figures), and
 #          unload loads and unloads goslab under drop_caches.  PASSES
 #          (GOSLAB_PASSES on the host) may name a subset of pass1, pass2,
-#          bench, unload, pass3, pass4 for a quicker run while developing.
+#          bench, unload, pass3, pass4 for a quicker run while developing;
+#          kasan, the KUnit pass of the suite that provokes KASAN reports,
+#          runs only when named there (scripts/check.sh gives it a boot).
 #   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
 #   bench: loads goslab.ko and goslab_bench.ko and copies its result lines
 #          (scripts/bench.sh).
@@ -58,7 +60,8 @@ step() {
 	return $rc
 }
 
-# kunit_pass NAME ARGS...: one goslab.ko + goslab_kunit.ko round.
+# kunit_pass NAME ARGS...: one goslab.ko + goslab_kunit.ko round;
+# goslab_kunit.ko gets $KUNIT_ARGS.
 kunit_pass() {
 	pass=$1
 	shift
@@ -66,7 +69,9 @@ kunit_pass() {
 	ls /sys/kernel/debug/kunit >/tmp/suites.before 2>/dev/null
 	args=$*
 	if step "$pass: insmod goslab.ko${args:+ $args}" insmod /modules/goslab.ko "$@"; then
-		step "$pass: insmod goslab_kunit.ko" insmod /modules/goslab_kunit.ko &&
+		# shellcheck disable=SC2086 # a list of module parameters
+		step "$pass: insmod goslab_kunit.ko${KUNIT_ARGS:+ $KUNIT_ARGS}" \
+			insmod /modules/goslab_kunit.ko ${KUNIT_ARGS:-} &&
 			collect_ktap "$pass" &&
 			step "$pass: rmmod goslab_kunit" rmmod goslab_kunit
 		step "$pass: rmmod goslab" rmmod goslab
@@ -209,6 +214,12 @@ check)
 		# Debug mode validates every free the device makes on a user's behalf.
 		pass4) selftest_pass pass4 debug=1 ;;
 		unload) unload_pass ;;
+		# The suite whose cases provoke KASAN reports (kunit/kasan_test.c).
+		kasan)
+			KUNIT_ARGS=expect_reports=1
+			kunit_pass kasan
+			KUNIT_ARGS=
+			;;
 		esac
 	done
 	;;
