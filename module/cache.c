@@ -116,6 +116,23 @@ void *goslab_cache_alloc(struct goslab_cache *c, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_alloc);
 
+/**
+ * goslab_cache_footprint() - the memory an object of a cache pins
+ * @c: the cache
+ *
+ * What goslab keeps in use for one of @c's objects while it lives: its
+ * slot (the object size rounded up to the alignment, with room for the
+ * free-list link when the cache has a constructor) and its share of the
+ * span's tail.  At least goslab_usable_size() of the cache's objects.
+ *
+ * Return: the bytes; the same for the cache's whole life.
+ */
+size_t goslab_cache_footprint(const struct goslab_cache *c)
+{
+	return gs_slot_footprint(c->central.npages, c->central.nelems);
+}
+EXPORT_SYMBOL_GPL(goslab_cache_footprint);
+
 /* In debug mode, the object must be one of @c's, handed out. */
 static bool cache_free_ok(struct goslab_cache *c, void *p)
 {

@@ -109,7 +109,8 @@ struct gsd_cache;
  * @e: its handle
  * @p: the memory
  * @len: the length it was allocated with; user space may touch [0, @len)
- * @charge: what it costs the session's cap
+ * @charge: what it costs the session's cap: the memory it pins
+ *	(gsd_obj_charge())
  * @cache: the cache it came from, or NULL for goslab_alloc()
  *
  * All constant once the object is installed.
@@ -127,6 +128,7 @@ struct gsd_object {
  * @e: its handle
  * @c: the cache
  * @obj_size: its object size
+ * @obj_charge: what each of its objects costs the session's cap
  * @ctor: it has gsd_ctor() as constructor
  * @nr_objects: objects allocated from it and not yet freed, counting
  *	allocations under way; the cache may only be destroyed at 0
@@ -138,6 +140,7 @@ struct gsd_cache {
 	struct gsd_entry e;
 	struct goslab_cache *c;
 	u32 obj_size;
+	u64 obj_charge;
 	bool ctor;
 	u64 nr_objects;
 };
@@ -172,7 +175,8 @@ struct gsd_gc_heap {
  * @gh: its heap
  * @t: the type; it lives as long as the heap
  * @nr_ptrs: pointer fields of its objects
- * @charge: what each of its objects costs the session's cap
+ * @charge: what each of its objects costs the session's cap (as
+ *	gsd_obj_charge())
  *
  * All but @node constant once the type is installed.
  */
@@ -396,6 +400,18 @@ static void gsd_uninstall(struct gsd_session *s, u64 handle)
 }
 
 /*
+ * What an object that pins @footprint bytes of goslab's memory costs the
+ * session's cap: those bytes, not the length asked for (a 1-byte object
+ * of a cache aligned to 8 KiB pins 8 KiB, one of 32769 bytes 40 KiB),
+ * and the device's own record.  The footprint comes from goslab
+ * (goslab_alloc_footprint() and its kin), which knows its layout.
+ */
+static u64 gsd_obj_charge(size_t footprint)
+{
+	return (u64)footprint + GOSLAB_DEV_OBJ_CHARGE;
+}
+
+/*
  * Charge @bytes to the cap ahead of an allocation.  Whoever reserves gives
  * the bytes back with gsd_unreserve() unless an object keeps them.
  */
@@ -589,7 +605,7 @@ static int gsd_alloc(struct gsd_session *s, void __user *uarg)
 	if (a.flags & GOSLAB_ALLOC_ZERO)
 		gfp |= __GFP_ZERO;
 
-	charge = a.len + GOSLAB_DEV_OBJ_CHARGE;
+	charge = gsd_obj_charge(goslab_alloc_footprint(a.len));
 	mutex_lock(&s->lock);
 	ret = gsd_reserve(s, charge);
 	mutex_unlock(&s->lock);
@@ -796,6 +812,7 @@ static int gsd_cache_create(struct gsd_session *s, void __user *uarg)
 		kfree(c);
 		goto unreserve;
 	}
+	c->obj_charge = gsd_obj_charge(goslab_cache_footprint(c->c));
 
 	mutex_lock(&s->lock);
 	ret = gsd_install(s, &c->e, &cc.handle);
@@ -842,7 +859,7 @@ static int gsd_cache_alloc(struct gsd_session *s, void __user *uarg)
 		/* Zeroing would undo the constructor's work. */
 		ret = -EINVAL;
 	} else {
-		charge = (u64)c->obj_size + GOSLAB_DEV_OBJ_CHARGE;
+		charge = c->obj_charge;
 		ret = gsd_reserve(s, charge);
 		/* Pins the cache: it cannot be destroyed from under us. */
 		if (!ret)
@@ -1094,7 +1111,7 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 	gt->e.kind = GSD_GC_TYPE;
 	gt->gh = gh;
 	gt->nr_ptrs = tc.nr_ptrs;
-	gt->charge = (u64)size + GOSLAB_DEV_OBJ_CHARGE;
+	gt->charge = gsd_obj_charge(goslab_gc_type_footprint(gt->t));
 	/*
 	 * A GC type cannot be destroyed before its heap: from here it stays
 	 * on the heap's list, and charged, even if user space never learns

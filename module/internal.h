@@ -58,6 +58,17 @@ struct seq_file;
 /* Tiny blocks live in their own size class slot: Go leaves class 0 unused. */
 #define GS_TINY_CLASS	0
 
+/*
+ * The memory one object keeps in use in a span of @npages heap pages
+ * carved into @nelems objects: its slot and its share of the bytes at the
+ * span's end that fit no slot.
+ */
+static inline size_t gs_slot_footprint(unsigned int npages,
+				       unsigned int nelems)
+{
+	return DIV_ROUND_UP((size_t)npages << GS_PAGE_SHIFT, nelems);
+}
+
 enum mspan_state {
 	MSPAN_FREE,	/* pages in the heap's free runs */
 	MSPAN_SMALL,	/* carved into objects of one mcentral */

@@ -410,6 +410,42 @@ void *goslab_alloc(size_t size, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(goslab_alloc);
 
+/**
+ * goslab_alloc_footprint() - the memory an object of goslab_alloc() pins
+ * @size: bytes, as for goslab_alloc()
+ *
+ * For callers that account memory, as kmalloc_size_roundup() is for
+ * kmalloc(): what goslab keeps in use for the object while it lives.  A
+ * tiny object, its 16-byte block; a small one, its size class's slot and
+ * its share of the span's tail; a large one, its whole 8 KiB heap pages,
+ * and a huge one those and the array of its kernel pages.  At least @size
+ * and at least goslab_usable_size() of the object; the same for every
+ * call while goslab is loaded.
+ *
+ * Return: the bytes, or 0 for @size 0 or beyond what goslab_alloc() gives.
+ */
+size_t goslab_alloc_footprint(size_t size)
+{
+	struct mcentral *c;
+	size_t bytes;
+
+	if (!size || size > GS_MAX_ALLOC_SIZE)
+		return 0;
+	if (size > GOSLAB_MAX_SMALL_SIZE) {
+		bytes = round_up(size, GS_PAGE_SIZE);
+		if (bytes >> GS_PAGE_SHIFT > GS_MAX_RUN_PAGES)
+			bytes += (bytes >> PAGE_SHIFT) * sizeof(struct page *);
+		return bytes;
+	}
+	/* As alloc_under16(): debug mode gives those sizes a class. */
+	if (size < GOSLAB_TINY_SIZE && size != 8 &&
+	    !static_branch_unlikely(&gs_debug_key))
+		return GOSLAB_TINY_SIZE;
+	c = size_to_central(size);
+	return gs_slot_footprint(c->npages, c->nelems);
+}
+EXPORT_SYMBOL_GPL(goslab_alloc_footprint);
+
 /* Frees the fast path leaves alone: debug mode, tiny, large, huge, GC. */
 static noinline void free_slow(const void *p)
 {

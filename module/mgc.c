@@ -1189,6 +1189,22 @@ struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
 EXPORT_SYMBOL_GPL(goslab_gc_type_create);
 
 /**
+ * goslab_gc_type_footprint() - the memory an object of a GC type pins
+ * @t: the type
+ *
+ * What goslab keeps in use for one object of @t until the collector
+ * frees it: its size class's slot and its share of the span's tail, or
+ * whole 8 KiB heap pages for a type larger than 32 KiB.
+ *
+ * Return: the bytes; the same for the type's whole life.
+ */
+size_t goslab_gc_type_footprint(const struct goslab_gc_type *t)
+{
+	return gs_slot_footprint(t->npages, t->nelems);
+}
+EXPORT_SYMBOL_GPL(goslab_gc_type_footprint);
+
+/**
  * goslab_gc_get_stats() - read a heap's collector statistics
  * @h: the heap
  * @st: filled in; see struct goslab_gc_stats

@@ -16,6 +16,11 @@
 #define MIB		(1024ULL * 1024)
 #define PAGE		4096
 
+static inline __u64 gs_round_up(__u64 x, __u64 to)
+{
+	return (x + to - 1) / to * to;
+}
+
 /* Expect @call (an expression giving 0 or -errno) to fail with @err, cleanly. */
 #define FAILS_CLEANLY(fd, err, call)					\
 	do {								\
@@ -364,8 +369,11 @@ TEST_F(dev, cache_lifecycle)
 		ASSERT_EQ(0, gs_stats(self->fd, 0, &st));
 		EXPECT_EQ(N, st.session_objects);
 		EXPECT_EQ(1, st.session_caches);
-		EXPECT_EQ(GOSLAB_DEV_CACHE_CHARGE + N * (len + GOSLAB_DEV_OBJ_CHARGE),
-			  st.session_charged);
+		/* Each object is charged the same: at least its slot. */
+		st.session_charged -= GOSLAB_DEV_CACHE_CHARGE;
+		EXPECT_EQ(0, st.session_charged % N);
+		EXPECT_LE(N * (gs_round_up(len, shapes[i].align ? : 8) +
+			       GOSLAB_DEV_OBJ_CHARGE), st.session_charged);
 		for (k = 0; k < N; k++) {
 			gs_pattern(pat, len, k);
 			ASSERT_EQ(0, gs_read(self->fd, h[k], 0, len, got));
@@ -650,8 +658,9 @@ TEST_F(dev, stats_track_session)
 	EXPECT_LE(a.pages_in_use + 100000 / PAGE, b.pages_in_use);
 	EXPECT_EQ(1, b.session_objects);
 	EXPECT_EQ(1, b.session_caches);
-	EXPECT_EQ(100000 + GOSLAB_DEV_OBJ_CHARGE + GOSLAB_DEV_CACHE_CHARGE,
-		  b.session_charged);
+	/* A large object is charged its whole 8 KiB heap pages. */
+	EXPECT_EQ(gs_round_up(100000, 8192) + GOSLAB_DEV_OBJ_CHARGE +
+		  GOSLAB_DEV_CACHE_CHARGE, b.session_charged);
 
 	ASSERT_EQ(0, gs_free(self->fd, h));
 	ASSERT_EQ(0, gs_cache_destroy(self->fd, c));
@@ -1103,29 +1112,32 @@ TEST_F(dev, bad_data_pointer)
 	EXPECT_EQ(0, gs_free(self->fd, h));
 }
 
-/* Fill the session to its cap exactly: one byte more is ENOMEM. */
+/*
+ * Fill the session to its cap, with ever smaller objects until even the
+ * smallest charge (an 8-byte slot) does not fit: then every allocation
+ * is ENOMEM.
+ */
 TEST_F(dev, session_cap)
 {
+	static const __u64 lens[] = { 4 * MIB, 64 * 1024, 8192, 1024, 64, 8 };
 	struct goslab_ioc_stats st;
-	__u64 c, h, first = 0, left, chunk;
-	int fd2;
+	__u64 c, h, first = 0, left;
+	unsigned int i;
+	int ret, fd2;
 
 	if (self->v.session_cap > 256 * MIB)
 		SKIP(return, "session cap %llu KiB is too big to fill here",
 		     (unsigned long long)self->v.session_cap / 1024);
 	ASSERT_EQ(0, gs_cache_create(self->fd, 100, 0, 0, &c));
-	ASSERT_EQ(0, gs_stats(self->fd, 0, &st));
-	left = self->v.session_cap - st.session_charged;
-	while (left > GOSLAB_DEV_OBJ_CHARGE) {
-		chunk = left < 4 * MIB ? left : 4 * MIB;
-		ASSERT_EQ(0, gs_alloc(self->fd, chunk - GOSLAB_DEV_OBJ_CHARGE, 0, &h));
-		if (!first)
-			first = h;
-		left -= chunk;
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		while (!(ret = gs_alloc(self->fd, lens[i], 0, &h)))
+			if (!first)
+				first = h;
+		ASSERT_EQ(-ENOMEM, ret);
 	}
 	ASSERT_EQ(0, gs_stats(self->fd, 0, &st));
 	left = self->v.session_cap - st.session_charged;
-	ASSERT_GE(GOSLAB_DEV_OBJ_CHARGE, left);
+	ASSERT_GT(8 + GOSLAB_DEV_OBJ_CHARGE, left);
 
 	FAILS_CLEANLY(self->fd, ENOMEM, gs_alloc(self->fd, 1, 0, &h));
 	FAILS_CLEANLY(self->fd, ENOMEM, gs_alloc(self->fd, 1, GOSLAB_ALLOC_ZERO, &h));
@@ -1161,12 +1173,95 @@ TEST_F(dev, session_cap_param)
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, gs_version(fd2, &v));
 	EXPECT_EQ(16 * 1024, v.session_cap);
-	EXPECT_EQ(0, gs_alloc(fd2, 16 * 1024 - GOSLAB_DEV_OBJ_CHARGE, 0, &h));
-	FAILS_CLEANLY(fd2, ENOMEM, gs_alloc(fd2, 1, 0, &h));
+	/* 8192 bytes and the record; the second does not fit. */
+	EXPECT_EQ(0, gs_alloc(fd2, 8192, 0, &h));
+	FAILS_CLEANLY(fd2, ENOMEM, gs_alloc(fd2, 8192, 0, &h));
 	close(fd2);
 	/* Ours, opened before, kept its own. */
 	ASSERT_EQ(0, gs_version(self->fd, &v));
 	EXPECT_EQ(self->v.session_cap, v.session_cap);
+}
+
+/*
+ * The cap bounds the memory a session pins, not the bytes it asks for:
+ * under a 4 MiB cap, allocate objects whose slot is far larger than their
+ * length until ENOMEM, and count the pages goslab has in use for them.
+ * Each loop stops at twice the cap's worth of slots, should the cap not
+ * hold.  "About the cap": the last span of a size may be partly empty.
+ */
+TEST_F(dev, cap_counts_pinned_memory)
+{
+	static const struct {
+		const char *what;
+		__u32 obj_size, align;	/* a cache's; 0: GOSLAB_IOC_ALLOC */
+		__u32 gc_data;		/* a GC type's data bytes; 0: not GC */
+		__u64 len;
+		__u64 slot;		/* memory one object pins at least */
+	} loops[] = {
+		{ "cache of 1-byte objects aligned to 8192", 1, 8192, 0, 0, 8192 },
+		{ "cache of 2049-byte objects aligned to 2048", 2049, 2048, 0, 0, 4096 },
+		{ "8193-byte objects", 0, 0, 0, 8193, 9472 },
+		{ "32769-byte objects", 0, 0, 0, 32769, 40960 },
+		{ "GC objects of 32784 bytes", 0, 0, GOSLAB_DEV_MAX_GC_DATA, 0, 40960 },
+	};
+	const __u64 cap = 4096 * 1024;
+	struct goslab_ioc_stats a, b;
+	int fd[ARRAY_SIZE(loops)];
+	long long old = gs_read_num(GS_PARAM_CAP);
+	__u64 c = 0, h, n, limit, pinned, heap;
+	unsigned int i;
+	char was[32];
+	int ret = 0;
+
+	ASSERT_LE(0, old);
+	snprintf(was, sizeof(was), "%lld", old);
+	/* A session per loop, all opened under the small cap. */
+	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, "4096"));
+	for (i = 0; i < ARRAY_SIZE(loops); i++)
+		fd[i] = gs_open();
+	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, was));
+
+	for (i = 0; i < ARRAY_SIZE(loops); i++) {
+		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, gs_snap(fd[i], &a));
+		if (loops[i].obj_size)
+			ASSERT_EQ(0, gs_cache_create(fd[i], loops[i].obj_size,
+						     loops[i].align, 0, &c));
+		if (loops[i].gc_data) {
+			ASSERT_EQ(0, gs_gc_heap_create(fd[i], GOSLAB_GC_HEAP_MANUAL,
+						       &heap));
+			ASSERT_EQ(0, gs_gc_type_create(fd[i], heap, 0,
+						       loops[i].gc_data, &c));
+		}
+		limit = 2 * cap / loops[i].slot;
+		for (n = 0; n < limit; n++) {
+			if (loops[i].gc_data)
+				ret = gs_gc_alloc(fd[i], c, &h, NULL);
+			else if (loops[i].obj_size)
+				ret = gs_cache_alloc(fd[i], c, 0, &h);
+			else
+				ret = gs_alloc(fd[i], loops[i].len, 0, &h);
+			if (ret)
+				break;
+		}
+		ASSERT_EQ(0, gs_snap(fd[i], &b));
+		pinned = (b.pages_in_use - a.pages_in_use) * PAGE;
+		TH_LOG("%s: %llu objects pin %llu KiB, charged %llu KiB",
+		       loops[i].what, (unsigned long long)n,
+		       (unsigned long long)pinned / 1024,
+		       (unsigned long long)b.session_charged / 1024);
+		EXPECT_EQ(-ENOMEM, ret) {
+			TH_LOG("%s: no ENOMEM after %llu objects",
+			       loops[i].what, (unsigned long long)n);
+		}
+		EXPECT_GE(cap + cap / 16, pinned) {
+			TH_LOG("%s: %llu KiB pinned under a %llu KiB cap",
+			       loops[i].what, (unsigned long long)pinned / 1024,
+			       (unsigned long long)cap / 1024);
+		}
+		EXPECT_GE(cap, b.session_charged);
+		close(fd[i]);
+	}
 }
 
 TEST_F(dev, too_many_caches)

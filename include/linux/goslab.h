@@ -20,6 +20,7 @@ struct goslab_cache;
 void *goslab_alloc(size_t size, gfp_t flags);
 void goslab_free(const void *p);
 size_t goslab_usable_size(const void *p);
+size_t goslab_alloc_footprint(size_t size);
 
 /**
  * goslab_zalloc - allocate zeroed memory from goslab
@@ -49,6 +50,7 @@ int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
 			    void **p);
 void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p);
 void goslab_cache_destroy(struct goslab_cache *c);
+size_t goslab_cache_footprint(const struct goslab_cache *c);
 
 /**
  * struct goslab_stats - a snapshot of goslab's global counters
@@ -123,6 +125,7 @@ struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
 					     const unsigned int *ptr_offsets,
 					     unsigned int nr_ptrs,
 					     void (*release)(void *obj));
+size_t goslab_gc_type_footprint(const struct goslab_gc_type *t);
 void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags);
 int goslab_gc_root_add(struct goslab_gc_heap *h, void **slot);
 void goslab_gc_root_del(struct goslab_gc_heap *h, void **slot);

@@ -46,7 +46,12 @@
 #define GOSLAB_DEV_MAX_CACHE_OBJ	32768		/* bytes per cache object */
 #define GOSLAB_DEV_MAX_CACHE_ALIGN	8192		/* cache alignment */
 #define GOSLAB_DEV_MAX_CACHES		64		/* caches per session */
-/* Bookkeeping charged to the session cap besides the object's bytes. */
+/*
+ * The session cap counts the memory a session pins.  An object costs its
+ * footprint (its slot with its share of the span, or its whole 8 KiB heap
+ * pages when large; Documentation/userspace-api.rst) plus
+ * GOSLAB_DEV_OBJ_CHARGE of bookkeeping.
+ */
 #define GOSLAB_DEV_OBJ_CHARGE		64		/* per object */
 #define GOSLAB_DEV_CACHE_CHARGE		4096		/* per cache */
 /* Garbage collection (GOSLAB_FEATURE_GC). */
@@ -55,7 +60,7 @@
 #define GOSLAB_DEV_MAX_GC_DATA		32768		/* data bytes per type */
 #define GOSLAB_DEV_GC_HEAP_CHARGE	65536		/* per GC heap */
 #define GOSLAB_DEV_GC_TYPE_CHARGE	4096		/* per GC type */
-/* A GC handle costs GOSLAB_DEV_OBJ_CHARGE; a GC object its bytes and that. */
+/* A GC handle costs GOSLAB_DEV_OBJ_CHARGE; a GC object its footprint and that. */
 
 /* Bytes of an object allocated without zeroing, before it is written. */
 #define GOSLAB_DEV_FILL_BYTE		0x5a
@@ -71,7 +76,7 @@
  * @features: out: GOSLAB_FEATURE_* bits
  * @max_alloc: out: largest length for GOSLAB_IOC_ALLOC
  * @session_cap: out: bytes this session may have charged at once
- * @obj_charge: out: bytes charged per object besides its length
+ * @obj_charge: out: bytes charged per object besides its footprint
  * @cache_charge: out: bytes charged per cache
  * @max_cache_obj: out: largest object size of a cache
  * @max_cache_align: out: largest cache alignment (a power of two)
