@@ -23,27 +23,22 @@
  * unlocked, and the handle is installed under the mutex again, or the
  * reservation is given back.  The GC commands allocate their small records
  * under the mutex, which they hold across their goslab calls anyway.
+ * Locking rules: struct gsd_session.
+ *
+ * User memory is never touched with the mutex held: a fault may wait as
+ * long as user space likes (userfaultfd, FUSE), and would hold up every
+ * thread of the session.  Results are written back after the mutex is
+ * dropped, undoing the command if that fails (gsd_copy_out_or_undo());
+ * READ and WRITE copy through a bounce buffer a piece at a time (gsd_rw()).
  *
  * Copies between user space and goslab objects, against
- * CONFIG_HARDENED_USERCOPY (check_heap_object() in mm/usercopy.c):
- *
- *  - GOSLAB_IOC_READ copies straight from the object with copy_to_user().
- *    Tiny, small and large objects sit in the linear map, in order-0
- *    pages that mheap.c split off high-order blocks with split_page():
- *    virt_addr_valid() holds, and the folio is neither a slab nor large,
- *    so check_heap_object() has no bounds to enforce and lets any length
- *    through, also across the page boundaries of a multi-page span (the
- *    pages are not compound).  Huge objects are vmap()ed: is_vmalloc_addr()
- *    holds and find_vmap_area() finds the area, which covers the whole
- *    object, so any range inside the object passes "n > va_end - addr".
- *    The copy is never done with page faults disabled, which would make
- *    it skip that check.  None of this lies in kernel text.
- *  - GOSLAB_IOC_WRITE goes through a bounce buffer from kvmalloc(): a
- *    kmalloc bucket, whose usercopy window is the whole object, or a
- *    vmalloc area, checked as above.  The bounce buffer is there to make
- *    the write all or nothing; a fault half-way through would otherwise
- *    leave the object half written.
- *  - The ioctl argument structs live on the stack: the stack check.
+ * CONFIG_HARDENED_USERCOPY (check_heap_object() in mm/usercopy.c): only
+ * the bounce buffer of GOSLAB_IOC_READ and GOSLAB_IOC_WRITE, from
+ * kvmalloc(), meets copy_to_user() and copy_from_user(): a kmalloc bucket,
+ * whose usercopy window is the whole object, a large kmalloc's pages, or
+ * a vmalloc area that covers the whole buffer.  The object's bytes move
+ * to and from it with memcpy(), under the mutex that keeps the object
+ * alive.  The ioctl argument structs live on the stack: the stack check.
  */
 
 #include <linux/atomic.h>
@@ -223,7 +218,9 @@ struct gsd_gc_ref {
  * struct gsd_session - one open file of /dev/goslab
  * @lock: protects everything below but @gc_live and @gc_charged, and the
  *	objects, caches, GC heaps, types and handles that @handles leads to;
- *	held across copy_to_user() by READ, and across GC sections
+ *	held across GC sections, never across an access to user memory (a
+ *	fault may wait as long as user space likes: userfaultfd, FUSE), and
+ *	taken killably where a command starts (gsd_lock())
  * @handles: index -> struct gsd_entry in a gsd_object or gsd_cache.  The
  *	xarray locks itself too, but every lookup, store and erase is done
  *	under @lock, which is what makes a lookup and what follows atomic.
@@ -316,6 +313,18 @@ static u32 gsd_tier(const void *p)
 	default:
 		return 0;	/* a live object is never in a free span */
 	}
+}
+
+/*
+ * Take the session's mutex at the start of a command, killably: nothing
+ * holds it across a wait on user memory, but should a command wait long
+ * for it anyway, the caller can still be killed.  The paths that finish
+ * or undo what a command began take it with mutex_lock(): they must not
+ * fail, and wait only for other commands' short sections.
+ */
+static int __must_check gsd_lock(struct gsd_session *s)
+{
+	return mutex_lock_killable(&s->lock);
 }
 
 /* The entry @handle names if it is live and of @kind, else NULL. */
@@ -452,7 +461,8 @@ static int gsd_reserve_slot(struct gsd_session *s, unsigned int *nr,
 {
 	int ret = -ENOSPC;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	if (*nr < max) {
 		ret = gsd_reserve(s, bytes);
 		if (!ret)
@@ -560,6 +570,54 @@ static int gsd_version(struct gsd_session *s, void __user *uarg)
 	return gsd_copy_out(uarg, &v, sizeof(v), usize);
 }
 
+static void gsd_gc_ref_free(struct gsd_session *s, struct gsd_gc_ref *r);
+
+/*
+ * Undo a command whose results could not be written back: user space never
+ * learnt @handle, so what it names goes again.  The write-back was done
+ * without the mutex, so another thread may have used the handle already
+ * (it could only have read it from the half-written struct): whatever
+ * @handle names now is looked up afresh, and left alone if it is gone or
+ * in use (a cache with objects).  A GC type stays on its heap, charged;
+ * a GC heap is the caller's to undo.
+ */
+static void gsd_undo(struct gsd_session *s, u64 handle, enum gsd_kind kind)
+{
+	struct gsd_entry *e;
+
+	mutex_lock(&s->lock);
+	e = gsd_lookup(s, handle, kind);
+	if (e && kind == GSD_CACHE &&
+	    container_of(e, struct gsd_cache, e)->nr_objects)
+		e = NULL;
+	if (e) {
+		gsd_uninstall(s, handle);
+		if (kind == GSD_OBJECT)
+			gsd_object_free(s, container_of(e, struct gsd_object, e));
+		else if (kind == GSD_CACHE)
+			gsd_cache_free(s, container_of(e, struct gsd_cache, e));
+		else if (kind == GSD_GC_REF)
+			gsd_gc_ref_free(s, container_of(e, struct gsd_gc_ref, e));
+	}
+	mutex_unlock(&s->lock);
+}
+
+/*
+ * Write a command's results back, without the session's mutex: user
+ * memory may fault, and a fault may wait for long (userfaultfd, FUSE).
+ * If that fails, undo what created @handle, of @kind.
+ */
+static int gsd_copy_out_or_undo(struct gsd_session *s, void __user *uarg,
+				void *karg, size_t ksize, u32 usize,
+				u64 handle, enum gsd_kind kind)
+{
+	lockdep_assert_not_held(&s->lock);
+	if (!gsd_copy_out(uarg, karg, ksize, usize))
+		return 0;
+	gsd_undo(s, handle, kind);
+	return -EFAULT;
+}
+
 /*
  * The end of GOSLAB_IOC_ALLOC and GOSLAB_IOC_CACHE_ALLOC: @o holds memory
  * that @o->charge was reserved for.  Install it and tell user space its
@@ -573,17 +631,15 @@ static int gsd_object_publish(struct gsd_session *s, struct gsd_object *o,
 
 	mutex_lock(&s->lock);
 	ret = gsd_install(s, &o->e, handlep);
-	if (!ret && gsd_copy_out(uarg, karg, ksize, usize)) {
-		/* User space would never learn the handle: undo. */
-		gsd_uninstall(s, *handlep);
-		ret = -EFAULT;
-	}
 	if (ret)
 		gsd_object_release(s, o);
 	else
 		s->nr_objects++;
 	mutex_unlock(&s->lock);
-	return ret;
+	if (ret)
+		return ret;
+	return gsd_copy_out_or_undo(s, uarg, karg, ksize, usize, *handlep,
+				    GSD_OBJECT);
 }
 
 static int gsd_alloc(struct gsd_session *s, void __user *uarg)
@@ -606,7 +662,8 @@ static int gsd_alloc(struct gsd_session *s, void __user *uarg)
 		gfp |= __GFP_ZERO;
 
 	charge = gsd_obj_charge(goslab_alloc_footprint(a.len));
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	ret = gsd_reserve(s, charge);
 	mutex_unlock(&s->lock);
 	if (ret)
@@ -649,7 +706,8 @@ static int gsd_free(struct gsd_session *s, void __user *uarg)
 	if (f.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	o = gsd_lookup_object(s, f.handle);
 	if (o) {
 		gsd_uninstall(s, f.handle);
@@ -665,80 +723,98 @@ static bool gsd_range_ok(const struct gsd_object *o, u64 off, u64 len)
 	return off <= o->len && len <= o->len - off;
 }
 
-static int gsd_read(struct gsd_session *s, void __user *uarg)
+/*
+ * The checks of READ and WRITE, before a bounce buffer is allocated:
+ * @rw names an object, and its range lies inside it.
+ */
+static int gsd_rw_check(struct gsd_session *s, const struct goslab_ioc_rw *rw)
 {
-	struct goslab_ioc_rw r;
 	struct gsd_object *o;
-	u32 usize;
-	int ret;
+	int ret = 0;
 
-	ret = gsd_copy_in(&r, sizeof(r), GOSLAB_RW_SIZE_VER0, uarg, &usize);
-	if (ret)
-		return ret;
-	if (r.flags)
-		return -EINVAL;
-
-	mutex_lock(&s->lock);
-	o = gsd_lookup_object(s, r.handle);
+	if (gsd_lock(s))
+		return -EINTR;
+	o = gsd_lookup_object(s, rw->handle);
 	if (!o)
 		ret = -ENOENT;
-	else if (!gsd_range_ok(o, r.offset, r.len))
+	else if (!gsd_range_ok(o, rw->offset, rw->len))
 		ret = -EINVAL;
-	/*
-	 * Straight from the object, with the lock keeping it alive; see the
-	 * top of the file for why hardened usercopy lets this through.  A
-	 * fault here may sleep on user memory, which only holds up this
-	 * session: nothing takes the lock while holding mmap_lock.
-	 */
-	else if (copy_to_user(u64_to_user_ptr(r.buf), o->p + r.offset, r.len))
-		ret = -EFAULT;
 	mutex_unlock(&s->lock);
 	return ret;
 }
 
-static int gsd_write(struct gsd_session *s, void __user *uarg)
+/*
+ * Copy @n bytes, @done bytes into the range of @rw, between the object
+ * and @bounce: into the object for a WRITE (@write), out of it for a
+ * READ.  Under the mutex, which keeps the object alive; it may have been
+ * freed since the last piece.  Its length never changes, so the range
+ * checked at the start still fits.
+ */
+static int gsd_rw_piece(struct gsd_session *s, const struct goslab_ioc_rw *rw,
+			u64 done, size_t n, void *bounce, bool write)
 {
-	struct goslab_ioc_rw w;
 	struct gsd_object *o;
+
+	if (gsd_lock(s))
+		return -EINTR;
+	o = gsd_lookup_object(s, rw->handle);
+	if (o && write)
+		memcpy(o->p + rw->offset + done, bounce, n);
+	else if (o)
+		memcpy(bounce, o->p + rw->offset + done, n);
+	mutex_unlock(&s->lock);
+	return o ? 0 : -ENOENT;
+}
+
+/*
+ * READ and WRITE copy through a bounce buffer of at most
+ * GOSLAB_DEV_RW_PIECE bytes, a piece at a time: the user copy outside the
+ * mutex, the object copy inside.  So a fault on user memory, however
+ * long it waits, holds up only its own thread, a piece never sees the
+ * object freed under it, and the buffer's size is bounded whatever the
+ * length.  A WRITE fetches each piece before it touches the object.
+ */
+static int gsd_rw(struct gsd_session *s, void __user *uarg, bool write)
+{
+	struct goslab_ioc_rw rw;
+	void __user *ubuf;
+	size_t n, max;
 	void *bounce;
 	u32 usize;
+	u64 done;
 	int ret;
 
-	ret = gsd_copy_in(&w, sizeof(w), GOSLAB_RW_SIZE_VER0, uarg, &usize);
+	ret = gsd_copy_in(&rw, sizeof(rw), GOSLAB_RW_SIZE_VER0, uarg, &usize);
 	if (ret)
 		return ret;
-	if (w.flags)
+	if (rw.flags)
 		return -EINVAL;
 
-	/* Check before allocating a bounce buffer as large as w.len. */
-	mutex_lock(&s->lock);
-	o = gsd_lookup_object(s, w.handle);
-	if (!o)
-		ret = -ENOENT;
-	else if (!gsd_range_ok(o, w.offset, w.len))
-		ret = -EINVAL;
-	mutex_unlock(&s->lock);
-	if (ret || !w.len)
+	/* Check before allocating the bounce buffer. */
+	ret = gsd_rw_check(s, &rw);
+	if (ret || !rw.len)
 		return ret;
 
-	/* Fetch it all first, so that a fault leaves the object untouched. */
-	bounce = kvmalloc(w.len, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	max = min_t(u64, rw.len, GOSLAB_DEV_RW_PIECE);
+	bounce = kvmalloc(max, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!bounce)
 		return -ENOMEM;
-	if (copy_from_user(bounce, u64_to_user_ptr(w.buf), w.len)) {
-		ret = -EFAULT;
-		goto out;
+	ubuf = u64_to_user_ptr(rw.buf);
+	for (done = 0; done < rw.len; done += n) {
+		n = min_t(u64, rw.len - done, max);
+		if (write && copy_from_user(bounce, ubuf + done, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = gsd_rw_piece(s, &rw, done, n, bounce, write);
+		if (ret)
+			break;
+		if (!write && copy_to_user(ubuf + done, bounce, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		cond_resched();
 	}
-
-	/* Another thread may have freed the object in the meantime. */
-	mutex_lock(&s->lock);
-	o = gsd_lookup_object(s, w.handle);
-	if (!o)
-		ret = -ENOENT;
-	else
-		memcpy(o->p + w.offset, bounce, w.len);
-	mutex_unlock(&s->lock);
-out:
 	kvfree(bounce);
 	return ret;
 }
@@ -756,7 +832,8 @@ static int gsd_usable_size(struct gsd_session *s, void __user *uarg)
 	if (u.flags || u.pad)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	o = gsd_lookup_object(s, u.handle);
 	if (o) {
 		u.len = o->len;
@@ -816,14 +893,13 @@ static int gsd_cache_create(struct gsd_session *s, void __user *uarg)
 
 	mutex_lock(&s->lock);
 	ret = gsd_install(s, &c->e, &cc.handle);
-	if (!ret && gsd_copy_out(uarg, &cc, sizeof(cc), usize)) {
-		gsd_uninstall(s, cc.handle);
-		ret = -EFAULT;
-	}
 	if (ret)
 		gsd_cache_free(s, c);	/* gives the reservation back */
 	mutex_unlock(&s->lock);
-	return ret;
+	if (ret)
+		return ret;
+	return gsd_copy_out_or_undo(s, uarg, &cc, sizeof(cc), usize, cc.handle,
+				    GSD_CACHE);
 
 unreserve:
 	mutex_lock(&s->lock);
@@ -851,7 +927,8 @@ static int gsd_cache_alloc(struct gsd_session *s, void __user *uarg)
 	if (ca.flags & GOSLAB_ALLOC_ZERO)
 		gfp |= __GFP_ZERO;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	c = gsd_lookup_cache(s, ca.cache);
 	if (!c) {
 		ret = -ENOENT;
@@ -914,7 +991,8 @@ static int gsd_cache_free_obj(struct gsd_session *s, void __user *uarg)
 	if (cf.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	c = gsd_lookup_cache(s, cf.cache);
 	o = gsd_lookup_object(s, cf.handle);
 	if (!c || !o) {
@@ -942,7 +1020,8 @@ static int gsd_cache_destroy(struct gsd_session *s, void __user *uarg)
 	if (cd.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	c = gsd_lookup_cache(s, cd.cache);
 	if (!c) {
 		ret = -ENOENT;
@@ -986,7 +1065,8 @@ static int gsd_stats(struct gsd_session *s, void __user *uarg)
 	st.debug_invalid_free = g.debug_invalid_free;
 	st.debug_poison_corrupt = g.debug_poison_corrupt;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	st.session_charged = s->charged + atomic64_read(&s->gc_charged);
 	st.session_objects = s->nr_objects;
 	st.session_caches = s->nr_caches;
@@ -1049,13 +1129,22 @@ static int gsd_gc_heap_create(struct gsd_session *s, void __user *uarg)
 
 	mutex_lock(&s->lock);
 	ret = gsd_install(s, &gh->e, &hc.handle);
-	if (!ret && gsd_copy_out(uarg, &hc, sizeof(hc), usize)) {
-		gsd_uninstall(s, hc.handle);
-		ret = -EFAULT;
-	}
 	mutex_unlock(&s->lock);
-	if (!ret)
-		return 0;
+	if (!ret) {
+		/* Without the mutex: see gsd_copy_out_or_undo(). */
+		if (!gsd_copy_out(uarg, &hc, sizeof(hc), usize))
+			return 0;
+		ret = -EFAULT;
+		/* Undo, unless another thread has put types on it already. */
+		mutex_lock(&s->lock);
+		if (gsd_lookup_gc_heap(s, hc.handle) != gh ||
+		    !list_empty(&gh->types)) {
+			mutex_unlock(&s->lock);
+			return ret;
+		}
+		gsd_uninstall(s, hc.handle);
+		mutex_unlock(&s->lock);
+	}
 	/* Nothing was allocated on it: nothing to release. */
 	goslab_gc_heap_destroy(gh->h);
 	kfree(gh);
@@ -1087,7 +1176,8 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 	       tc.data_size;
 
 	/* The handle, then the cap, then the allocations. */
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	gh = gsd_lookup_gc_heap(s, tc.heap);
 	if (!gh) {
 		ret = -ENOENT;
@@ -1119,12 +1209,12 @@ static int gsd_gc_type_create(struct gsd_session *s, void __user *uarg)
 	 */
 	list_add_tail(&gt->node, &gh->types);
 	ret = gsd_install(s, &gt->e, &tc.handle);
-	if (!ret && gsd_copy_out(uarg, &tc, sizeof(tc), usize)) {
-		gsd_uninstall(s, tc.handle);
-		ret = -EFAULT;
-	}
-	gt = NULL;
-	goto unlock;
+	mutex_unlock(&s->lock);
+	kfree(offs);
+	if (ret)
+		return ret;
+	return gsd_copy_out_or_undo(s, uarg, &tc, sizeof(tc), usize, tc.handle,
+				    GSD_GC_TYPE);
 
 unreserve:
 	gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
@@ -1166,7 +1256,8 @@ static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
 		return -EINVAL;
 
 	/* The handle, then the limits, then the allocations. */
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	gt = gsd_lookup_gc_type(s, a.type);
 	if (!gt) {
 		ret = -ENOENT;
@@ -1219,14 +1310,10 @@ static int gsd_gc_alloc(struct gsd_session *s, void __user *uarg)
 	atomic64_inc(&gt->gh->nr_live);
 	gt->gh->nr_refs++;
 	a.id = id;
-	if (gsd_copy_out(uarg, &a, sizeof(a), usize)) {
-		/* The object is garbage now; a collection releases it. */
-		gsd_uninstall(s, a.handle);
-		gsd_gc_ref_free(s, r);
-		ret = -EFAULT;
-	}
 	mutex_unlock(&s->lock);
-	return ret;
+	/* If that fails the object is garbage; a collection releases it. */
+	return gsd_copy_out_or_undo(s, uarg, &a, sizeof(a), usize, a.handle,
+				    GSD_GC_REF);
 
 root_del:
 	goslab_gc_root_del(h, &r->slot);
@@ -1257,7 +1344,8 @@ static int gsd_gc_store_cmd(struct gsd_session *s, void __user *uarg)
 	if (st.flags || st.pad)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	dst = gsd_lookup_gc_ref(s, st.dst);
 	if (st.src)
 		src = gsd_lookup_gc_ref(s, st.src);
@@ -1296,7 +1384,8 @@ static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
 		return -EINVAL;
 
 	/* The handle, then the field and the cap, then the allocations. */
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	src = gsd_lookup_gc_ref(s, ld.src);
 	if (!src) {
 		ret = -ENOENT;
@@ -1346,13 +1435,12 @@ static int gsd_gc_load_cmd(struct gsd_session *s, void __user *uarg)
 		gsd_unreserve(s, GOSLAB_DEV_OBJ_CHARGE);
 		kfree(r);
 	}
-	if (gsd_copy_out(uarg, &ld, sizeof(ld), usize)) {
-		if (target) {
-			gsd_uninstall(s, ld.handle);
-			gsd_gc_ref_free(s, r);
-		}
-		ret = -EFAULT;
-	}
+	mutex_unlock(&s->lock);
+	if (!target)
+		return gsd_copy_out(uarg, &ld, sizeof(ld), usize);
+	return gsd_copy_out_or_undo(s, uarg, &ld, sizeof(ld), usize, ld.handle,
+				    GSD_GC_REF);
+
 unlock_nofree:
 	mutex_unlock(&s->lock);
 	return ret;
@@ -1376,7 +1464,8 @@ static int gsd_gc_drop(struct gsd_session *s, void __user *uarg)
 	if (d.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	r = gsd_lookup_gc_ref(s, d.handle);
 	if (r) {
 		gsd_uninstall(s, d.handle);
@@ -1399,7 +1488,8 @@ static int gsd_gc_collect(struct gsd_session *s, void __user *uarg)
 	if (c.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	gh = gsd_lookup_gc_heap(s, c.heap);
 	mutex_unlock(&s->lock);
 	if (!gh)
@@ -1421,7 +1511,8 @@ static int gsd_gc_alive(struct gsd_session *s, void __user *uarg)
 	if (a.flags || a.pad)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	if (!a.id || a.id > s->gc_serial)
 		ret = -ENOENT;
 	else
@@ -1446,7 +1537,8 @@ static int gsd_gc_stats(struct gsd_session *s, void __user *uarg)
 	if (st.flags)
 		return -EINVAL;
 
-	mutex_lock(&s->lock);
+	if (gsd_lock(s))
+		return -EINTR;
 	gh = gsd_lookup_gc_heap(s, st.heap);
 	if (gh)
 		st.handles = gh->nr_refs;
@@ -1493,6 +1585,7 @@ static void gsd_gc_release_all(struct gsd_session *s)
 		} else if (e->kind == GSD_GC_TYPE) {
 			xa_erase(&s->handles, index);	/* freed below */
 		}
+		cond_resched();
 	}
 	xa_for_each(&s->handles, index, e) {
 		if (e->kind != GSD_GC_HEAP)
@@ -1524,9 +1617,9 @@ static long gsd_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case GOSLAB_IOC_FREE:
 		return gsd_free(s, uarg);
 	case GOSLAB_IOC_WRITE:
-		return gsd_write(s, uarg);
+		return gsd_rw(s, uarg, true);
 	case GOSLAB_IOC_READ:
-		return gsd_read(s, uarg);
+		return gsd_rw(s, uarg, false);
 	case GOSLAB_IOC_USABLE_SIZE:
 		return gsd_usable_size(s, uarg);
 	case GOSLAB_IOC_CACHE_CREATE:
@@ -1595,10 +1688,13 @@ static int gsd_release(struct inode *inode, struct file *file)
 			continue;
 		xa_erase(&s->handles, index);
 		gsd_object_free(s, container_of(e, struct gsd_object, e));
+		/* A session may hold millions of objects. */
+		cond_resched();
 	}
 	xa_for_each(&s->handles, index, e) {
 		xa_erase(&s->handles, index);
 		gsd_cache_free(s, container_of(e, struct gsd_cache, e));
+		cond_resched();
 	}
 	WARN_ON_ONCE(s->charged || s->nr_objects || s->nr_caches);
 	mutex_unlock(&s->lock);

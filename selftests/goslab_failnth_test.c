@@ -281,11 +281,27 @@ static void step_check_failed(struct __test_metadata *_metadata, struct step *s)
 {
 	const struct case_ *c = s->c;
 
+	long done;
+
 	switch (c->op) {
-	case OP_FREE:
 	case OP_WRITE:
+		/*
+		 * Still there.  A failed write wrote whole pieces of
+		 * GOSLAB_DEV_RW_PIECE bytes up to where it failed, and
+		 * nothing after: nothing at all if it was one piece.
+		 */
+		ASSERT_EQ(0, gs_read(s->fd, s->obj, 0, c->len, s->buf));
+		for (done = 0; done < (long)c->len; done++)
+			if (s->buf[done] != s->pat2[done])
+				break;
+		done -= done % GOSLAB_DEV_RW_PIECE;
+		EXPECT_EQ(0, memcmp(s->pat + done, s->buf + done, c->len - done)) {
+			TH_LOG("a failed write changed bytes past %ld", done);
+		}
+		break;
+	case OP_FREE:
 	case OP_CACHE_FREE:
-		/* Still there, and a failed write wrote nothing. */
+		/* Still there, unchanged. */
 		ASSERT_EQ(0, gs_read(s->fd, s->obj, 0, c->len, s->buf));
 		EXPECT_EQ(0, memcmp(s->pat, s->buf, c->len));
 		break;

@@ -46,6 +46,8 @@
 #define GOSLAB_DEV_MAX_CACHE_OBJ	32768		/* bytes per cache object */
 #define GOSLAB_DEV_MAX_CACHE_ALIGN	8192		/* cache alignment */
 #define GOSLAB_DEV_MAX_CACHES		64		/* caches per session */
+/* GOSLAB_IOC_READ and GOSLAB_IOC_WRITE copy this many bytes at a time. */
+#define GOSLAB_DEV_RW_PIECE		65536
 /*
  * The session cap counts the memory a session pins.  An object costs its
  * footprint (its slot with its share of the span, or its whole 8 KiB heap
@@ -158,8 +160,13 @@ struct goslab_ioc_free {
  * @len: in: bytes to copy; @offset + @len must not pass the object's length
  * @buf: in: user address of @len bytes, as a __u64
  *
- * A write is all or nothing: should @buf fault, the object is unchanged.
- * A read that faults may have filled part of @buf.
+ * The bytes are copied in pieces of GOSLAB_DEV_RW_PIECE, in order, each
+ * atomic with respect to the session's other commands.  A write of up to
+ * GOSLAB_DEV_RW_PIECE bytes is all or nothing: should @buf fault, the
+ * object is unchanged; a longer one that faults leaves the pieces before
+ * the fault written.  A read that faults may have filled part of @buf.
+ * Should another thread free the object meanwhile, the copy stops there
+ * with ENOENT.
  */
 struct goslab_ioc_rw {
 	__u32 size;
