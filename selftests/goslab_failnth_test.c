@@ -33,7 +33,19 @@ enum op {
 	OP_CACHE_ALLOC,
 	OP_CACHE_FREE,
 	OP_CACHE_DESTROY,
+	/* The GC commands, each in a session of its own (struct step.gfd). */
+	OP_GC_HEAP_CREATE,
+	OP_GC_TYPE_CREATE,
+	OP_GC_ALLOC,
+	OP_GC_STORE,
+	OP_GC_LOAD,
+	OP_GC_DROP,
+	OP_GC_COLLECT,
+	OP_GC_ALIVE,
+	OP_GC_STATS,
 };
+
+#define OP_GC_FIRST	OP_GC_HEAP_CREATE
 
 static const struct case_ {
 	const char *name;
@@ -66,6 +78,18 @@ static const struct case_ {
 	{ "cache_alloc_zero", OP_CACHE_ALLOC, 3000, GOSLAB_ALLOC_ZERO },
 	{ "cache_free", OP_CACHE_FREE, 72 },
 	{ "cache_destroy", OP_CACHE_DESTROY, 72 },
+	/* For the GC commands, len is the data size of the type. */
+	{ "gc_heap_create", OP_GC_HEAP_CREATE },
+	{ "gc_heap_create_manual", OP_GC_HEAP_CREATE, 0, GOSLAB_GC_HEAP_MANUAL },
+	{ "gc_type_create", OP_GC_TYPE_CREATE, 100 },
+	{ "gc_alloc", OP_GC_ALLOC, 100 },
+	{ "gc_alloc_large", OP_GC_ALLOC, 32768 },
+	{ "gc_store", OP_GC_STORE, 100 },
+	{ "gc_load", OP_GC_LOAD, 100 },
+	{ "gc_drop", OP_GC_DROP, 100 },
+	{ "gc_collect", OP_GC_COLLECT, 100 },
+	{ "gc_alive", OP_GC_ALIVE, 100 },
+	{ "gc_stats", OP_GC_STATS, 100 },
 };
 
 #define NR_CASES	(ARRAY_SIZE(cases))
@@ -94,6 +118,13 @@ struct step {
 	__u64 obj, cache, out;
 	bool obj_live, cache_live;
 	unsigned char *pat, *pat2, *buf;
+	/*
+	 * GC commands: a session of its own, with a manual heap, a type with
+	 * one pointer field and two GC handles, r1's field 0 naming r2's
+	 * object; closing it releases them all.
+	 */
+	int gfd;
+	__u64 heap, type, r1, r2, id1;
 };
 
 FIXTURE(failnth) {
@@ -230,12 +261,23 @@ static void step_setup(struct __test_metadata *_metadata, struct step *s)
 	default:
 		break;
 	}
+	s->gfd = -1;
+	if (c->op >= OP_GC_FIRST) {
+		s->gfd = gs_open();
+		ASSERT_LE(0, s->gfd);
+		ASSERT_EQ(0, gs_gc_heap_create(s->gfd, GOSLAB_GC_HEAP_MANUAL, &s->heap));
+		ASSERT_EQ(0, gs_gc_type_create(s->gfd, s->heap, 1, c->len, &s->type));
+		ASSERT_EQ(0, gs_gc_alloc(s->gfd, s->type, &s->r1, &s->id1));
+		ASSERT_EQ(0, gs_gc_alloc(s->gfd, s->type, &s->r2, NULL));
+		ASSERT_EQ(0, gs_gc_store(s->gfd, s->r1, 0, s->r2));
+	}
 }
 
 /* The command under test: 0 or -errno. */
 static int step_call(struct step *s)
 {
 	const struct case_ *c = s->c;
+	struct goslab_ioc_gc_stats gst;
 	struct goslab_ioc_version v;
 	struct goslab_ioc_stats st;
 	struct goslab_ioc_usable u;
@@ -272,6 +314,25 @@ static int step_call(struct step *s)
 		return gs_cache_free(s->fd, s->cache, s->obj);
 	case OP_CACHE_DESTROY:
 		return gs_cache_destroy(s->fd, s->cache);
+	case OP_GC_HEAP_CREATE:
+		return gs_gc_heap_create(s->gfd, c->flags, &s->out);
+	case OP_GC_TYPE_CREATE:
+		return gs_gc_type_create(s->gfd, s->heap, 2, c->len, &s->out);
+	case OP_GC_ALLOC:
+		return gs_gc_alloc(s->gfd, s->type, &s->out, NULL);
+	case OP_GC_STORE:
+		return gs_gc_store(s->gfd, s->r2, 0, s->r1);
+	case OP_GC_LOAD:
+		return gs_gc_load(s->gfd, s->r1, 0, &s->out, NULL);
+	case OP_GC_DROP:
+		return gs_gc_drop(s->gfd, s->r2);
+	case OP_GC_COLLECT:
+		return gs_gc_collect(s->gfd, s->heap);
+	case OP_GC_ALIVE:
+		fd = gs_gc_alive(s->gfd, s->id1);
+		return fd < 0 ? fd : fd == 1 ? 0 : -EPROTO;
+	case OP_GC_STATS:
+		return gs_gc_stats(s->gfd, s->heap, &gst);
 	}
 	return -EINVAL;
 }
@@ -347,6 +408,14 @@ static void step_check_ok(struct __test_metadata *_metadata, struct step *s)
 	case OP_CACHE_DESTROY:
 		s->cache_live = false;
 		break;
+	case OP_GC_ALLOC:
+	case OP_GC_LOAD:
+		/* A new handle: droppable once. */
+		EXPECT_EQ(0, gs_gc_drop(s->gfd, s->out));
+		break;
+	case OP_GC_DROP:
+		EXPECT_EQ(-ENOENT, gs_gc_drop(s->gfd, s->r2));
+		break;
 	default:
 		break;
 	}
@@ -354,6 +423,8 @@ static void step_check_ok(struct __test_metadata *_metadata, struct step *s)
 
 static void step_teardown(struct __test_metadata *_metadata, struct step *s)
 {
+	if (s->gfd >= 0)
+		close(s->gfd);	/* releases every GC object */
 	if (s->obj_live)
 		ASSERT_EQ(0, gs_free(s->fd, s->obj));
 	if (s->cache_live)
@@ -391,7 +462,13 @@ static unsigned int run_case(struct __test_metadata *_metadata, int nth,
 				       injected ? "" : "not ");
 				_metadata->exit_code = KSFT_FAIL;
 			}
-			/* A failed command changed nothing at all. */
+			/*
+			 * A failed command changed nothing at all; but a GC
+			 * object whose handle could not be written back is
+			 * left to the collector (userspace-api.rst): collect.
+			 */
+			if (c->op >= OP_GC_FIRST)
+				EXPECT_EQ(0, gs_gc_collect(s.gfd, s.heap));
 			EXPECT_EQ(0, gs_snap(s.fd, &after));
 			if (!gs_stats_same(&ready, &after, c->name)) {
 				TH_LOG("%s: point %u: failure changed the counters",
@@ -437,7 +514,10 @@ TEST_F_TIMEOUT(failnth, every_command, 500)
 		/* Every command reaches at least one fault point. */
 		if (cases[i].op == OP_OPEN || cases[i].op == OP_ALLOC ||
 		    cases[i].op == OP_WRITE || cases[i].op == OP_CACHE_CREATE ||
-		    cases[i].op == OP_CACHE_ALLOC) {
+		    cases[i].op == OP_CACHE_ALLOC || cases[i].op == OP_READ ||
+		    cases[i].op == OP_GC_HEAP_CREATE ||
+		    cases[i].op == OP_GC_TYPE_CREATE ||
+		    cases[i].op == OP_GC_ALLOC || cases[i].op == OP_GC_LOAD) {
 			EXPECT_LT(0, pts) {
 				TH_LOG("%s: no fault point reached", cases[i].name);
 			}

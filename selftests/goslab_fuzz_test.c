@@ -39,9 +39,20 @@ static const struct {
 	{ GOSLAB_IOC_CACHE_FREE, GOSLAB_CACHE_FREE_SIZE_VER0 },
 	{ GOSLAB_IOC_CACHE_DESTROY, GOSLAB_CACHE_DESTROY_SIZE_VER0 },
 	{ GOSLAB_IOC_STATS, GOSLAB_STATS_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_HEAP_CREATE, GOSLAB_GC_HEAP_CREATE_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_TYPE_CREATE, GOSLAB_GC_TYPE_CREATE_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_ALLOC, GOSLAB_GC_ALLOC_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_STORE, GOSLAB_GC_STORE_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_LOAD, GOSLAB_GC_LOAD_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_DROP, GOSLAB_GC_DROP_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_COLLECT, GOSLAB_GC_COLLECT_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_ALIVE, GOSLAB_GC_ALIVE_SIZE_VER0 },
+	{ GOSLAB_IOC_GC_STATS, GOSLAB_GC_STATS_SIZE_VER0 },
 };
 
 #define NR_CMDS		(ARRAY_SIZE(cmds))
+/* All 20 commands, no fewer: a new one must be added above. */
+static_assert(NR_CMDS == 0x14, "cmds[] misses a command");
 
 /* What /dev/goslab may answer; Documentation/userspace-api.rst. */
 static const int allowed[] = {
@@ -57,6 +68,8 @@ struct fuzz {
 	unsigned int npool[NR_SESSIONS];
 	/* Cache objects with their cache, for CACHE_FREE. */
 	__u64 pair[NR_SESSIONS][64][2];
+	/* GC heaps, types and handles, to name the right kind more often. */
+	__u64 gc[NR_SESSIONS][3][64];
 	unsigned char *arena;	/* ARENA bytes, then a PROT_NONE page */
 	unsigned char *data;	/* for READ and WRITE */
 	unsigned long ok[NR_CMDS + 1];
@@ -103,6 +116,21 @@ static __u64 pick_handle(struct fuzz *f)
 	default:
 		return n ? f->pool[s][below(f, n)] : rnd(f);
 	}
+}
+
+enum { GC_HEAP, GC_TYPE, GC_REF };
+
+/* Mostly a GC handle of @kind this session was given, else any guess. */
+static __u64 pick_gc(struct fuzz *f, unsigned int kind)
+{
+	__u64 h = f->gc[f->cur][kind][below(f, 64)];
+
+	return h && below(f, 4) ? h : pick_handle(f);
+}
+
+static void remember_gc(struct fuzz *f, unsigned int kind, __u64 h)
+{
+	f->gc[f->cur][kind][below(f, 64)] = h;
 }
 
 static __u64 pick_len(struct fuzz *f)
@@ -229,6 +257,54 @@ static void shape(struct fuzz *f, unsigned int c, unsigned char *arg)
 		cd->cache = pick_handle(f);
 		break;
 	}
+	case GOSLAB_IOC_GC_TYPE_CREATE: {
+		struct goslab_ioc_gc_type_create *tc = (void *)arg;
+
+		tc->heap = pick_gc(f, GC_HEAP);
+		tc->nr_ptrs = below(f, 4) ? below(f, below(f, 2) ? 4 : 70) : rnd(f);
+		tc->data_size = below(f, 4) ? below(f, below(f, 2) ? 256 : 40000) :
+			rnd(f);
+		break;
+	}
+	case GOSLAB_IOC_GC_ALLOC: {
+		struct goslab_ioc_gc_alloc *a = (void *)arg;
+
+		a->type = pick_gc(f, GC_TYPE);
+		break;
+	}
+	case GOSLAB_IOC_GC_STORE: {
+		struct goslab_ioc_gc_store *st = (void *)arg;
+
+		st->dst = pick_gc(f, GC_REF);
+		st->src = below(f, 4) ? pick_gc(f, GC_REF) : 0;
+		st->field = below(f, 4) ? below(f, below(f, 2) ? 4 : 70) : rnd(f);
+		st->pad = below(f, 4) ? 0 : rnd(f);
+		break;
+	}
+	case GOSLAB_IOC_GC_LOAD: {
+		struct goslab_ioc_gc_load *ld = (void *)arg;
+
+		ld->src = pick_gc(f, GC_REF);
+		ld->field = below(f, 4) ? below(f, below(f, 2) ? 4 : 70) : rnd(f);
+		ld->pad = below(f, 4) ? 0 : rnd(f);
+		break;
+	}
+	case GOSLAB_IOC_GC_DROP:
+		((struct goslab_ioc_gc_drop *)arg)->handle = pick_gc(f, GC_REF);
+		break;
+	case GOSLAB_IOC_GC_COLLECT:
+		((struct goslab_ioc_gc_collect *)arg)->heap = pick_gc(f, GC_HEAP);
+		break;
+	case GOSLAB_IOC_GC_STATS:
+		((struct goslab_ioc_gc_stats *)arg)->heap = pick_gc(f, GC_HEAP);
+		break;
+	case GOSLAB_IOC_GC_ALIVE: {
+		struct goslab_ioc_gc_alive *al = (void *)arg;
+
+		al->id = below(f, 4) ? below(f, 16) : rnd(f);
+		al->pad = below(f, 4) ? 0 : rnd(f);
+		break;
+	}
 	}
 }
 
@@ -262,6 +338,24 @@ static void note_handles(struct fuzz *f, unsigned long cmd, unsigned char *arg)
 		pr = f->pair[f->cur][below(f, 64)];
 		pr[0] = ca->cache;
 		pr[1] = ca->handle;
+		break;
+	case GOSLAB_IOC_GC_HEAP_CREATE:
+		remember(f, ((struct goslab_ioc_gc_heap_create *)arg)->handle);
+		remember_gc(f, GC_HEAP, ((struct goslab_ioc_gc_heap_create *)arg)->handle);
+		break;
+	case GOSLAB_IOC_GC_TYPE_CREATE:
+		remember(f, ((struct goslab_ioc_gc_type_create *)arg)->handle);
+		remember_gc(f, GC_TYPE, ((struct goslab_ioc_gc_type_create *)arg)->handle);
+		break;
+	case GOSLAB_IOC_GC_ALLOC:
+		remember(f, ((struct goslab_ioc_gc_alloc *)arg)->handle);
+		remember_gc(f, GC_REF, ((struct goslab_ioc_gc_alloc *)arg)->handle);
+		break;
+	case GOSLAB_IOC_GC_LOAD:
+		if (!((struct goslab_ioc_gc_load *)arg)->handle)
+			break;
+		remember(f, ((struct goslab_ioc_gc_load *)arg)->handle);
+		remember_gc(f, GC_REF, ((struct goslab_ioc_gc_load *)arg)->handle);
 		break;
 	}
 }

@@ -386,4 +386,143 @@ TEST_F_TIMEOUT(stress, close_during_ioctls, 400)
 	EXPECT_EQ(0, self->sh.failures);
 }
 
+/*
+ * The GC commands from several threads of one session at once, on one
+ * heap whose collector also runs cycles of its own: allocations, stores
+ * and loads between objects the threads share through a table of GC
+ * handles, drops racing them, collections and queries.  A handle another
+ * thread dropped is ENOENT; nothing else may fail.  In the end the
+ * session drops every handle and a collection must release every object.
+ */
+#define GC_SLOTS	64
+
+struct gc_shared {
+	int fd;
+	__u64 heap, type;
+	__u64 slot[GC_SLOTS];	/* GC handles, swapped atomically; 0: none */
+	unsigned long iters;
+	struct shared *sh;
+};
+
+struct gc_worker {
+	struct gc_shared *g;
+	unsigned int id;
+	pthread_t thread;
+};
+
+/* Take slot @i's handle, leaving 0: whoever takes one owns it. */
+static __u64 gc_take(struct gc_shared *g, unsigned int i)
+{
+	return __atomic_exchange_n(&g->slot[i], 0, __ATOMIC_ACQ_REL);
+}
+
+/* Put @h in slot @i; drop what was there. */
+static int gc_put(struct gc_shared *g, unsigned int i, __u64 h)
+{
+	__u64 old = __atomic_exchange_n(&g->slot[i], h, __ATOMIC_ACQ_REL);
+
+	return old ? gs_gc_drop(g->fd, old) : 0;
+}
+
+static void *gc_worker_main(void *arg)
+{
+	struct gc_worker *w = arg;
+	struct gc_shared *g = w->g;
+	struct goslab_ioc_gc_stats st;
+	__u64 rng = 0x9c + w->id, h, h2, id;
+	unsigned long n;
+	int ret;
+
+	for (n = 0; n < g->iters; n++) {
+		unsigned int i = gs_rand(&rng) % GC_SLOTS;
+		unsigned int j = gs_rand(&rng) % GC_SLOTS;
+		__u32 field = gs_rand(&rng) % 2;
+
+		ret = 0;
+		switch (gs_rand(&rng) % 16) {
+		case 0 ... 4:
+			ret = gs_gc_alloc(g->fd, g->type, &h, &id);
+			if (!ret)
+				ret = gc_put(g, i, h);
+			break;
+		case 5 ... 8:
+			/* Link two shared objects; either may be gone. */
+			h = __atomic_load_n(&g->slot[i], __ATOMIC_ACQUIRE);
+			h2 = __atomic_load_n(&g->slot[j], __ATOMIC_ACQUIRE);
+			if (h && h2)
+				ret = gs_gc_store(g->fd, h, field, h2);
+			if (ret == -ENOENT)
+				ret = 0;
+			break;
+		case 9 ... 10:
+			h = __atomic_load_n(&g->slot[i], __ATOMIC_ACQUIRE);
+			h2 = 0;
+			if (h)
+				ret = gs_gc_load(g->fd, h, field, &h2, NULL);
+			if (ret == -ENOENT)
+				ret = 0;
+			else if (!ret && h2)
+				ret = gc_put(g, j, h2);
+			break;
+		case 11 ... 12:
+			h = gc_take(g, i);
+			if (h)
+				ret = gs_gc_drop(g->fd, h);
+			break;
+		case 13:
+			if (!(n % 8))
+				ret = gs_gc_collect(g->fd, g->heap);
+			break;
+		case 14:
+			ret = gs_gc_alive(g->fd, 1 + gs_rand(&rng) % 64);
+			if (ret == 1 || ret == -ENOENT)
+				ret = 0;	/* ENOENT: not given out yet */
+			break;
+		default:
+			ret = gs_gc_stats(g->fd, g->heap, &st);
+			break;
+		}
+		if (CHECK(g->sh, w->id, "gc command", ret))
+			break;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(stress, gc_threads_one_file, 400)
+{
+	struct gc_worker w[NR_THREADS];
+	struct goslab_ioc_gc_stats st;
+	struct gc_shared g = { .sh = &self->sh };
+	unsigned int i;
+
+	g.fd = gs_open();
+	ASSERT_LE(0, g.fd);
+	g.iters = self->sh.iters;
+	ASSERT_EQ(0, gs_gc_heap_create(g.fd, 0, &g.heap));
+	ASSERT_EQ(0, gs_gc_type_create(g.fd, g.heap, 2, 40, &g.type));
+	for (i = 0; i < NR_THREADS; i++) {
+		w[i] = (struct gc_worker){ .g = &g, .id = i };
+		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, gc_worker_main, &w[i]));
+	}
+	for (i = 0; i < NR_THREADS; i++)
+		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+	EXPECT_EQ(0, self->sh.failures) {
+		TH_LOG("%lu failures; first: %s", self->sh.failures, self->sh.first);
+	}
+
+	/* Nothing rooted any more: one collection releases everything. */
+	for (i = 0; i < GC_SLOTS; i++)
+		if (g.slot[i])
+			EXPECT_EQ(0, gs_gc_drop(g.fd, g.slot[i]));
+	ASSERT_EQ(0, gs_gc_collect(g.fd, g.heap));
+	ASSERT_EQ(0, gs_gc_stats(g.fd, g.heap, &st));
+	EXPECT_EQ(0, st.handles);
+	EXPECT_EQ(0, st.live_objects);
+	EXPECT_EQ(0, st.bad_pointers);
+	printf("# %llu GC objects released, %llu cycles\n",
+	       (unsigned long long)st.objects_released,
+	       (unsigned long long)st.cycles);
+	ASSERT_EQ(0, close(g.fd));
+}
+
 TEST_HARNESS_MAIN
