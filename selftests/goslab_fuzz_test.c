@@ -562,9 +562,18 @@ TEST_F_TIMEOUT(fuzz, random_ioctls, 400)
 			printf(" %s=%lu", strerrorname_np(i) ?: "?", f->err[i]);
 	printf("\n");
 	EXPECT_EQ(0, f->bad);
-	/* Reaching real objects is the point: some of each must have worked. */
+	/*
+	 * Reaching real objects is the point: some of each must have worked.
+	 * But GC_STORE, GC_LOAD and GC_DROP, which need a live GC object
+	 * (and a field its type has): random arguments hit that a handful
+	 * of times in 100000 calls, and some seeds never do (goslab_gc_test
+	 * drives them deterministically).
+	 */
 	for (i = 0; i < (int)NR_CMDS; i++)
-		EXPECT_LT(0, f->ok[i]);
+		if (cmds[i].cmd != GOSLAB_IOC_GC_STORE &&
+		    cmds[i].cmd != GOSLAB_IOC_GC_LOAD &&
+		    cmds[i].cmd != GOSLAB_IOC_GC_DROP)
+			EXPECT_LT(0, f->ok[i]);
 
 	for (i = 0; i < 4; i++) {
 		__u64 len = canary_len[i] < 256 ? canary_len[i] : 256;
