@@ -1131,21 +1131,18 @@ static int gsd_gc_heap_create(struct gsd_session *s, void __user *uarg)
 	ret = gsd_install(s, &gh->e, &hc.handle);
 	mutex_unlock(&s->lock);
 	if (!ret) {
-		/* Without the mutex: see gsd_copy_out_or_undo(). */
-		if (!gsd_copy_out(uarg, &hc, sizeof(hc), usize))
-			return 0;
-		ret = -EFAULT;
-		/* Undo, unless another thread has put types on it already. */
-		mutex_lock(&s->lock);
-		if (gsd_lookup_gc_heap(s, hc.handle) != gh ||
-		    !list_empty(&gh->types)) {
-			mutex_unlock(&s->lock);
-			return ret;
-		}
-		gsd_uninstall(s, hc.handle);
-		mutex_unlock(&s->lock);
+		/*
+		 * Written back without the mutex: see gsd_copy_out_or_undo().
+		 * Should that fail, the heap stays with the session until it
+		 * closes, as a GC type does: another thread may be using it
+		 * through its handle already, and GC_COLLECT and GC_STATS use
+		 * a heap after dropping the mutex, so it must outlive them.
+		 */
+		if (gsd_copy_out(uarg, &hc, sizeof(hc), usize))
+			return -EFAULT;
+		return 0;
 	}
-	/* Nothing was allocated on it: nothing to release. */
+	/* Not installed: nothing was allocated on it, nothing to release. */
 	goslab_gc_heap_destroy(gh->h);
 	kfree(gh);
 unreserve:
