@@ -258,11 +258,15 @@ static size_t tiny_size(struct mspan *s, const void *p)
 
 static void tiny_free(struct mspan *s, void *p)
 {
-	size_t size = tiny_size(s, p);
+	size_t size;
 
-	if (want_init_on_free())
-		memset(p, 0, size);
-	gs_kasan_poison(p, size);
+	/* Only init_on_free and KASAN need the size: read it for them alone. */
+	if (want_init_on_free() || IS_ENABLED(CONFIG_KASAN_GENERIC)) {
+		size = tiny_size(s, p);
+		if (want_init_on_free())
+			memset(p, 0, size);
+		gs_kasan_poison(p, size);
+	}
 	tiny_put(p, 1);
 }
 
