@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goslab KUnit tests: GFP_ATOMIC allocation and free from softirq (timer)
- * and hard IRQ (irq_work) context, and with interrupts off.
+ * and hard IRQ (irq_work) context, and with interrupts off; and NMI
+ * context, where allocations fail and frees are deferred.
  */
 #include <linux/completion.h>
 #include <linux/hardirq.h>
 #include <linux/irq_work.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
 #include <linux/timer.h>
@@ -149,9 +151,11 @@ static void atomic_irq_work_fn(struct irq_work *w)
 
 static void goslab_test_atomic_irq_work(struct kunit *test)
 {
-	struct atomic_ctx *c = atomic_setup(test);
+	struct atomic_ctx *c;
 	unsigned int r;
 
+	gs_skip_on_rt(test);
+	c = atomic_setup(test);
 	c->work = IRQ_WORK_INIT_HARD(atomic_irq_work_fn);
 	for (r = 0; r < ROUNDS; r++) {
 		KUNIT_ASSERT_TRUE(test, irq_work_queue(&c->work));
@@ -163,10 +167,12 @@ static void goslab_test_atomic_irq_work(struct kunit *test)
 /* Process context with interrupts off: same rules as an interrupt. */
 static void goslab_test_atomic_irqs_off(struct kunit *test)
 {
-	struct atomic_ctx *c = atomic_setup(test);
+	struct atomic_ctx *c;
 	unsigned long flags;
 	unsigned int r;
 
+	gs_skip_on_rt(test);
+	c = atomic_setup(test);
 	for (r = 0; r < ROUNDS; r++) {
 		local_irq_save(flags);
 		atomic_round(c, GFP_ATOMIC | __GFP_NOWARN);
@@ -175,9 +181,65 @@ static void goslab_test_atomic_irqs_off(struct kunit *test)
 	atomic_check(test, c, "irqs off");
 }
 
+/*
+ * NMI context, as an NMI handler sees it (in_nmi()), entered here without
+ * a real NMI, so that what goslab does there is checked deterministically:
+ * an NMI could land between the read and the write of a CPU's list head,
+ * so allocations must fail and frees must wait until the NMI is over.
+ */
+static void goslab_test_atomic_nmi(struct kunit *test)
+{
+	struct goslab_stats before, after;
+	struct goslab_cache *cache;
+	void *p, *q, *o, *got[3], *bulkp[2];
+	unsigned long flags;
+	unsigned int i;
+	int bulk;
+
+	cache = goslab_cache_create("goslab_kunit_nmi", 64, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	p = goslab_alloc(64, GFP_KERNEL);
+	o = goslab_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	gs_stats(test, &before);
+
+	local_irq_save(flags);
+	__preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
+	q = goslab_alloc(64, GFP_ATOMIC);
+	got[0] = goslab_alloc(5, GFP_ATOMIC);
+	got[1] = goslab_alloc(40000, GFP_ATOMIC);
+	got[2] = goslab_cache_alloc(cache, GFP_ATOMIC);
+	bulk = goslab_cache_alloc_bulk(cache, GFP_ATOMIC, 2, bulkp);
+	goslab_free(p);
+	goslab_cache_free(cache, o);
+	__preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
+	/* Still in the "NMI"'s wake: nothing was freed yet. */
+	goslab_get_stats(&after);
+	local_irq_restore(flags);
+
+	KUNIT_EXPECT_NULL(test, q);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_NULL_MSG(test, got[i], "allocation %u", i);
+	KUNIT_EXPECT_EQ(test, bulk, 0);
+	KUNIT_EXPECT_EQ(test, after.objects_in_use, before.objects_in_use);
+
+	/* The irq_work frees them once interrupts are on. */
+	for (i = 0; i < 100; i++) {
+		gs_stats(test, &after);
+		if (before.objects_in_use - after.objects_in_use == 2)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, before.objects_in_use - after.objects_in_use, 2);
+	gs_check_heap(test, NULL, 64, 2 * gs_class_objects(gs_size_class(64)) + 1);
+	goslab_cache_destroy(cache);
+}
+
 static struct kunit_case goslab_atomic_cases[] = {
 	KUNIT_CASE(goslab_test_atomic_timer),
 	KUNIT_CASE(goslab_test_atomic_irq_work),
+	KUNIT_CASE(goslab_test_atomic_nmi),
 	KUNIT_CASE(goslab_test_atomic_irqs_off),
 	{}
 };

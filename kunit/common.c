@@ -9,6 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/unaligned.h>
 
@@ -127,20 +128,54 @@ void gs_stats(struct kunit *test, struct goslab_stats *st)
 		   st->pages_held, st->pages_in_use, st->pages_free);
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void gs_check_heap(struct kunit *test, struct goslab_cache *c, size_t size,
+		   unsigned int n)
+{
+	void **objs = kunit_kmalloc_array(test, n, sizeof(*objs), GFP_KERNEL);
+	unsigned int i, dup = 0, bad = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = c ? goslab_cache_alloc(c, GFP_KERNEL) : goslab_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		gs_stamp(objs[i], size, 8);
+	}
+	for (i = 0; i < n; i++)
+		bad += !gs_stamp_ok(objs[i], size, 8);
+	sort(objs, n, sizeof(*objs), cmp_ptr, NULL);
+	for (i = 1; i < n; i++)
+		dup += objs[i] == objs[i - 1];
+	KUNIT_EXPECT_EQ_MSG(test, dup, 0, "size %zu: object handed out twice", size);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0, "size %zu: objects overlap", size);
+	for (i = 0; i < n; i++)
+		goslab_free(objs[i]);
+	kunit_kfree(test, objs);
+}
+
 int gs_read_file(const char *path, char *buf, size_t len)
 {
 	struct file *f;
 	loff_t pos = 0;
+	size_t got = 0;
 	ssize_t n;
 
 	f = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	n = kernel_read(f, buf, len - 1, &pos);
+	/* A seq_file may give its records a read at a time. */
+	while ((n = kernel_read(f, buf + got, len - 1 - got, &pos)) > 0)
+		got += n;
 	filp_close(f, NULL);
 	if (n < 0)
 		return n;
-	buf[n] = '\0';
+	buf[got] = '\0';
 	strim(buf);
 	return 0;
 }

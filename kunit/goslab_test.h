@@ -37,6 +37,27 @@ bool gs_stamp_ok(const void *p, size_t size, size_t stride);
 /* Stats read until pages_held == pages_in_use + pages_free holds. */
 void gs_stats(struct kunit *test, struct goslab_stats *st);
 
+/*
+ * After a misuse (a double free, a wrong-cache free), no object may be on
+ * a free list twice: @n allocations of @size (or from @c, of objects of
+ * @size) are all distinct and do not overlap.  They are freed again.
+ */
+void gs_check_heap(struct kunit *test, struct goslab_cache *c, size_t size,
+		   unsigned int n);
+
+/*
+ * On PREEMPT_RT goslab's locks sleep: as kmalloc(), it may not be called
+ * from hard interrupts or with interrupts or preemption off there.
+ */
+#define GS_RT_ATOMIC_REASON \
+	"PREEMPT_RT: goslab, as kmalloc(), is not for hard IRQ, IRQs-off or preempt-off context"
+
+static inline void gs_skip_on_rt(struct kunit *test)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, GS_RT_ATOMIC_REASON);
+}
+
 int gs_read_file(const char *path, char *buf, size_t len);
 int gs_write_file(const char *path, const char *s);
 int gs_param_get(const char *name, unsigned int *val);

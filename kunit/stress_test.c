@@ -125,7 +125,7 @@ static void stress_free(struct stress_worker *w, struct stress_obj *o, u32 r)
 	if (o->cpu != w->cpu)
 		w->cross_frees++;
 	/* Some frees with interrupts off, as from an interrupt handler. */
-	if (!(r & (7 << 27))) {
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !(r & (7 << 27))) {
 		local_irq_save(flags);
 		goslab_free(o->p);
 		local_irq_restore(flags);

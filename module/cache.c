@@ -107,10 +107,14 @@ EXPORT_SYMBOL_GPL(goslab_cache_create);
  * @c: the cache
  * @flags: GFP flags, as for goslab_alloc()
  *
+ * The contexts goslab_alloc() allows: NULL in NMI context.
+ *
  * Return: the object, or NULL.
  */
 void *goslab_cache_alloc(struct goslab_cache *c, gfp_t flags)
 {
+	if (unlikely(in_nmi()))
+		return gs_nmi_alloc();
 	gs_might_alloc(flags);
 	return gs_fast_alloc(&c->central, c->central.objsize, flags);
 }
@@ -133,15 +137,56 @@ size_t goslab_cache_footprint(const struct goslab_cache *c)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_footprint);
 
-/* In debug mode, the object must be one of @c's, handed out. */
-static bool cache_free_ok(struct goslab_cache *c, void *p)
+/*
+ * With CONFIG_SLAB_FREELIST_HARDENED, as SLUB checks kmem_cache_free(),
+ * an object freed to @c must be in one of @c's spans: a page goslab
+ * marked, whose span @c owns.  Cache objects are never vmap()ed.
+ */
+static __always_inline bool cache_owns(struct goslab_cache *c, const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct page *page;
+
+	if (!IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED))
+		return true;
+	if (unlikely(gs_is_vmalloc(addr)))
+		return false;
+	page = gs_direct_page(addr);
+	return likely(gs_page_owned(page)) &&
+	       likely(gs_page_span(page)->central == &c->central);
+}
+
+/*
+ * In debug mode, the object must be one of @c's, handed out; otherwise it
+ * failed cache_owns().  Return: whether to free it.
+ */
+static noinline bool cache_free_checked(struct goslab_cache *c, void *p)
 {
 	struct mspan *s;
 
-	if (!static_branch_unlikely(&gs_debug_key))
+	if (static_branch_unlikely(&gs_debug_key)) {
+		s = gs_debug_free(p);
+		return s && gs_debug_owner(s, &c->central, p);
+	}
+	if (cache_owns(c, p))
 		return true;
-	s = gs_debug_free(p);
-	return s && gs_debug_owner(s, &c->central, p);
+	gs_debug_report(GS_DEBUG_INVALID_FREE, p, span_of_owned(p) ?
+			"belongs to another cache" : "is not goslab memory");
+	return false;
+}
+
+static __always_inline bool cache_free_ok(struct goslab_cache *c, void *p)
+{
+	if (likely(!static_branch_unlikely(&gs_debug_key) && cache_owns(c, p)))
+		return true;
+	return cache_free_checked(c, p);
+}
+
+/* goslab_cache_free() when debug mode is on or cache_owns() failed. */
+static noinline void cache_free_slow(struct goslab_cache *c, void *p)
+{
+	if (cache_free_checked(c, p))
+		gs_fast_free(&c->central, p);
 }
 
 /**
@@ -149,12 +194,20 @@ static bool cache_free_ok(struct goslab_cache *c, void *p)
  * @c: the cache it came from
  * @p: the object; NULL is ignored
  *
- * Any context, any CPU.
+ * Any CPU, the contexts goslab_free() allows (deferred in NMI context).
+ * With CONFIG_SLAB_FREELIST_HARDENED, as for
+ * kmem_cache_free(), an object of another cache, or not goslab's at all,
+ * is refused, logged and counted (debug_invalid_free); debug mode checks
+ * that and more whatever the configuration.
  */
 void goslab_cache_free(struct goslab_cache *c, void *p)
 {
-	if (unlikely(!p) || !cache_free_ok(c, p))
+	if (unlikely(!p))
 		return;
+	if (unlikely(in_nmi()))
+		return gs_nmi_free(p);
+	if (static_branch_unlikely(&gs_debug_key) || unlikely(!cache_owns(c, p)))
+		return cache_free_slow(c, p);
 	gs_fast_free(&c->central, p);
 }
 EXPORT_SYMBOL_GPL(goslab_cache_free);
@@ -178,6 +231,10 @@ int goslab_cache_alloc_bulk(struct goslab_cache *c, gfp_t flags, size_t nr,
 	unsigned long irqflags;
 	size_t i = 0, j;
 
+	if (unlikely(in_nmi())) {
+		gs_nmi_warn();
+		return 0;
+	}
 	gs_might_alloc(flags);
 	local_lock_irqsave(&gs_mcache.lock, irqflags);
 	fl = this_cpu_ptr(cc->pcp);
@@ -222,8 +279,15 @@ void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p)
 	unsigned int n;
 	size_t i;
 
+	if (unlikely(in_nmi())) {
+		for (i = 0; i < nr; i++)
+			if (p[i])
+				gs_nmi_free(p[i]);
+		return;
+	}
 	for (i = 0; i < nr; i++) {
-		if (!cache_free_ok(c, p[i])) {
+		/* NULL entries are skipped, as kmem_cache_free_bulk() skips them. */
+		if (!p[i] || !cache_free_ok(c, p[i])) {
 			p[i] = NULL;
 			continue;
 		}
@@ -236,6 +300,12 @@ void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p)
 	for (i = 0; i < nr; i++) {
 		if (!p[i])
 			continue;
+		if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED) &&
+		    unlikely(p[i] == fl->head)) {
+			gs_debug_report(GS_DEBUG_DOUBLE_FREE, p[i],
+					"is already at the head of its CPU list");
+			continue;
+		}
 		gs_link_set(cc, p[i], fl->head);
 		fl->head = p[i];
 		fl->count++;
@@ -271,6 +341,7 @@ void goslab_cache_destroy(struct goslab_cache *c)
 
 	if (!c)
 		return;
+	gs_nmi_flush();
 	cpus_read_lock();
 	mutex_lock(&gs_caches_mutex);
 	mcache_drain_all(&c->central);

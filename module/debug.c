@@ -24,13 +24,6 @@
 
 #include "internal.h"
 
-enum gs_debug_counter {
-	GS_DEBUG_DOUBLE_FREE,
-	GS_DEBUG_INVALID_FREE,
-	GS_DEBUG_POISON_CORRUPT,
-	GS_DEBUG_COUNTER_COUNT,
-};
-
 static const char *const gs_debug_counter_names[] = {
 	[GS_DEBUG_DOUBLE_FREE]		= "double_free",
 	[GS_DEBUG_INVALID_FREE]		= "invalid_free",
@@ -109,7 +102,17 @@ void gs_kasan_redzone(const void *p, size_t size, size_t objsize)
 }
 #endif /* CONFIG_KASAN_GENERIC */
 
-static void report(enum gs_debug_counter what, const void *p, const char *how)
+/**
+ * gs_debug_report() - count and log a caller's misuse
+ * @what: the counter
+ * @p: the pointer the caller passed
+ * @how: what is wrong with it, after the pointer in the log line
+ *
+ * For debug mode's findings and for the checks that run without it.
+ *
+ * Context: any.
+ */
+void gs_debug_report(enum gs_debug_counter what, const void *p, const char *how)
 {
 	atomic_long_inc(&gs_debug_counters[what]);
 	pr_err_ratelimited("goslab: %s: %p %s\n", gs_debug_counter_names[what],
@@ -174,8 +177,8 @@ void gs_debug_alloc(struct mcentral *c, void *obj)
 		return;
 	bad = memchr_inv(obj + sizeof(void *), POISON_FREE, fill_len(c));
 	if (bad)
-		report(GS_DEBUG_POISON_CORRUPT, obj,
-		       "was written to while free");
+		gs_debug_report(GS_DEBUG_POISON_CORRUPT, obj,
+				"was written to while free");
 }
 
 #ifdef CONFIG_FAULT_INJECTION
@@ -266,13 +269,13 @@ struct mspan *gs_debug_free(const void *p)
 	mheap_unlock(flags);
 	if (!s) {
 		if (in_heap)
-			report(GS_DEBUG_DOUBLE_FREE, p, "is in free heap pages");
+			gs_debug_report(GS_DEBUG_DOUBLE_FREE, p, "is in free heap pages");
 		else
-			report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
+			gs_debug_report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
 		return NULL;
 	}
 	if (why) {
-		report(what, p, why);
+		gs_debug_report(what, p, why);
 		return NULL;
 	}
 	debug_free_test_hold();
@@ -296,7 +299,7 @@ bool gs_debug_owner(struct mspan *s, struct mcentral *c, const void *p)
 		set_bit(span_obj_index(s->central, s, p), s->allocbits);
 	else
 		WRITE_ONCE(s->freed, false);
-	report(GS_DEBUG_INVALID_FREE, p, "belongs to another cache");
+	gs_debug_report(GS_DEBUG_INVALID_FREE, p, "belongs to another cache");
 	return false;
 }
 

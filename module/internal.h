@@ -29,6 +29,7 @@
 #include <linux/cache.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
+#include <linux/kmemleak.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/local_lock.h>
@@ -81,6 +82,9 @@ struct mchunk;
 struct mcentral;
 struct gs_gc_span;
 
+/* Spans of up to this many objects keep mspan.onlist inline. */
+#define GS_ONLIST_INLINE	128
+
 /**
  * struct mspan - a run of heap pages
  * @list: on mcentral.partial or mcentral.full (mcentral.lock), or on
@@ -96,6 +100,10 @@ struct gs_gc_span;
  * @freelist: free objects still in the span (mcentral.lock)
  * @nalloc: objects handed out of the span, to CPU caches or to callers
  *	(mcentral.lock)
+ * @onlist: small spans: a bit per object, set while it is on @freelist
+ *	(mcentral.lock), so that an object coming back twice is seen
+ * @onlist_bits: @onlist of a span of up to GS_ONLIST_INLINE objects,
+ *	which would cost an allocation per span otherwise
  * @tinyref: tiny spans only: one byte per 16-byte block, four to a word,
  *	counting the block's live objects plus a bias while a CPU still
  *	packs into it (see malloc.c)
@@ -111,6 +119,8 @@ struct gs_gc_span;
  *
  * Every kernel page of a span in use points back to it through
  * page->private, which makes finding the span of a pointer O(1).
+ * kmemleak scans a span from @onlist on only (mheap.c): a pointer to an
+ * object (@base, @freelist) must stay above it.
  */
 struct mspan {
 	struct list_head list;
@@ -122,6 +132,8 @@ struct mspan {
 	struct mchunk *chunk;
 	void *freelist;
 	unsigned int nalloc;
+	unsigned long *onlist;
+	unsigned long onlist_bits[BITS_TO_LONGS(GS_ONLIST_INLINE)];
 	atomic_t *tinyref;
 	u16 *tinyend;
 	unsigned long *allocbits;
@@ -329,6 +341,7 @@ void mheap_free_span(struct mspan *s);
 void mheap_span_clear(struct mspan *s, bool can_sleep);
 struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
 void mheap_flush_huge(void);
+bool mheap_claim_free(struct mspan *s);
 unsigned long mheap_lock(void);
 void mheap_unlock(unsigned long flags);
 struct mspan *mheap_lookup(const void *p, bool *in_heap);
@@ -353,16 +366,38 @@ static __always_inline bool gs_is_vmalloc(unsigned long addr)
 	return addr >= VMALLOC_START;
 }
 
-/* The span of a direct-map address goslab handed out. */
-static __always_inline struct mspan *gs_direct_span(unsigned long addr)
+/* The page of a direct-map address. */
+static __always_inline struct page *gs_direct_page(unsigned long addr)
 {
 #ifdef CONFIG_X86_64
 	/* __pa() without its test for kernel-image addresses. */
-	struct page *page = pfn_to_page((addr - PAGE_OFFSET) >> PAGE_SHIFT);
+	return pfn_to_page((addr - PAGE_OFFSET) >> PAGE_SHIFT);
 #else
-	struct page *page = virt_to_page((void *)addr);
+	return virt_to_page((void *)addr);
 #endif
+}
 
+/*
+ * Every kernel page of a span in use carries GS_PAGE_MAGIC in page->index
+ * and its span in page->private; pages goslab does not own, or no longer
+ * does, do not.  So a pointer a caller frees is checked before its
+ * page->private is followed: a slab page's, a page-cache page's, a vmalloc
+ * page's or a plain alloc_pages() page's index is an address, a file
+ * offset, or zero, never this odd number, which points into the unused
+ * top of the address space (so kmemleak's scan of struct pages takes it
+ * for no object).  It is a marker against mistakes, not a secret against
+ * attacks, and it fits one compare with a sign-extended immediate, which
+ * is what the free fast path can afford.
+ */
+#define GS_PAGE_MAGIC	((pgoff_t)-0x1a5f0bL)	/* 0xffffffffffe5a0f5 */
+
+static __always_inline bool gs_page_owned(const struct page *page)
+{
+	return page->index == GS_PAGE_MAGIC;
+}
+
+static __always_inline struct mspan *gs_page_span(const struct page *page)
+{
 	return (struct mspan *)page_private(page);
 }
 
@@ -378,8 +413,35 @@ static __always_inline struct mspan *span_of(const void *p)
 	unsigned long addr = (unsigned long)p;
 
 	if (unlikely(gs_is_vmalloc(addr)))
-		return (struct mspan *)page_private(vmalloc_to_page(p));
-	return gs_direct_span(addr);
+		return gs_page_span(vmalloc_to_page(p));
+	return gs_page_span(gs_direct_page(addr));
+}
+
+/**
+ * span_of_owned() - the span of any pointer a caller hands goslab
+ * @p: a pointer that may not be goslab's at all
+ *
+ * Follows page->private only on pages goslab marked (GS_PAGE_MAGIC): a
+ * pointer into a kmalloc object, a stack, the kernel image, vmalloc
+ * memory or another subsystem's page gives NULL.  A pointer that is not
+ * kernel memory at all (a user address, an unmapped hole in the direct
+ * map) is not checked, as kfree() does not check it.
+ *
+ * Return: the span in use whose pages @p is in, or NULL.
+ */
+static inline struct mspan *span_of_owned(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct page *page;
+
+	if (gs_is_vmalloc(addr)) {
+		page = is_vmalloc_addr(p) ? vmalloc_to_page(p) : NULL;
+		if (!page)
+			return NULL;
+	} else {
+		page = gs_direct_page(addr);
+	}
+	return gs_page_owned(page) ? gs_page_span(page) : NULL;
 }
 
 /*
@@ -400,7 +462,15 @@ static __always_inline unsigned int span_obj_index(const struct mcentral *c,
 	return gs_span_index(p - s->base, c->divmagic);
 }
 
-/* debug.c: debug mode and KASAN poisoning */
+/* debug.c: debug mode, findings, and KASAN poisoning */
+enum gs_debug_counter {
+	GS_DEBUG_DOUBLE_FREE,
+	GS_DEBUG_INVALID_FREE,
+	GS_DEBUG_POISON_CORRUPT,
+	GS_DEBUG_COUNTER_COUNT,
+};
+
+void gs_debug_report(enum gs_debug_counter what, const void *p, const char *how);
 #ifdef CONFIG_KASAN_GENERIC
 void gs_kasan_poison(const void *p, size_t size);
 void gs_kasan_unpoison(const void *p, size_t size);
@@ -448,16 +518,25 @@ void mcache_exit(void);
  * @obj: the object
  *
  * A push onto this CPU's free list; past the high mark, a batch goes back
- * to @c.
+ * to @c.  With CONFIG_SLAB_FREELIST_HARDENED, an object already at the
+ * list's head is a double free, refused.
  */
 static __always_inline void mcache_free(struct mcentral *c, void *obj)
 {
 	struct gs_freelist __percpu *pcp = c->pcp;
 	unsigned long flags;
 	unsigned int n;
+	void *head;
 
 	local_lock_irqsave(&gs_mcache.lock, flags);
-	gs_link_set(c, obj, __this_cpu_read(pcp->head));
+	head = __this_cpu_read(pcp->head);
+	/* As SLUB's hardening: the object just freed, freed again. */
+	if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED) && unlikely(obj == head)) {
+		local_unlock_irqrestore(&gs_mcache.lock, flags);
+		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, obj,
+				       "is already at the head of its CPU list");
+	}
+	gs_link_set(c, obj, head);
 	__this_cpu_write(pcp->head, obj);
 	__this_cpu_inc(pcp->count);
 	n = __this_cpu_read(pcp->count);
@@ -468,6 +547,10 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 }
 
 /* malloc.c: the object tiers */
+void gs_nmi_warn(void);
+void *gs_nmi_alloc(void);
+void gs_nmi_flush(void);
+void gs_nmi_free(const void *p);
 void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp);
 void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp);
 void gs_free_hooks(struct mcentral *c, void *obj);
@@ -481,10 +564,13 @@ void gs_free_hooked(struct mcentral *c, void *obj);
  */
 DECLARE_STATIC_KEY_FALSE(gs_alloc_hooks_key);
 DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
-#define GS_ALLOC_HOOKS(gfp)	(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
+/* Kernels whose checkers see every object: KASAN, kmemleak. */
+#define GS_HOOKS_ALWAYS		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
+				 IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+#define GS_ALLOC_HOOKS(gfp)	(GS_HOOKS_ALWAYS ||			\
 				 static_branch_unlikely(&gs_alloc_hooks_key) || \
 				 ((gfp) & __GFP_ZERO))
-#define GS_FREE_HOOKS()		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
+#define GS_FREE_HOOKS()		(GS_HOOKS_ALWAYS ||			\
 				 static_branch_unlikely(&gs_free_hooks_key))
 
 /*
@@ -548,8 +634,7 @@ static __always_inline void *__gs_alloc(struct mcentral *c, size_t size,
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	if (hooks && unlikely(GS_ALLOC_HOOKS(gfp))) {
 		/* Only zeroing to do: inline, still no stack frame. */
-		if (!IS_ENABLED(CONFIG_KASAN_GENERIC) &&
-		    !static_branch_unlikely(&gs_debug_key))
+		if (!GS_HOOKS_ALWAYS && !static_branch_unlikely(&gs_debug_key))
 			return gs_zero(obj, c->zero_words);
 		return gs_alloc_hooks(c, obj, size, gfp);
 	}

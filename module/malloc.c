@@ -67,9 +67,21 @@
  * poison when they are reused, and validates every free against the heap;
  * it turns the tiny allocator off so every object can be checked alone.
  * Under KASAN, free objects are poisoned in the shadow whatever the mode.
+ *
+ * Without debug mode a caller's misuse must still not corrupt the heap.
+ * A freed pointer's page must carry goslab's marker before its span is
+ * looked at, so memory goslab never handed out is refused, not followed;
+ * a large object is freed only from its start, and only once.  With
+ * CONFIG_SLAB_FREELIST_HARDENED, as SLUB does, a free of the object at the
+ * head of this CPU's list and a free to the wrong goslab_cache are caught
+ * on the fast path.  What gets past those (p, q, p) is caught when the
+ * objects come back to their spans, where each span knows which of its
+ * objects it holds: a span never goes back to the heap with objects in use.
+ * Each finding is a log line and a counter of struct goslab_stats.
  */
 
 #include <linux/cpu.h>
+#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -132,16 +144,26 @@ static unsigned int tiny_index(const struct mspan *s, const void *p)
 	return (p - s->base) / GOSLAB_TINY_SIZE;
 }
 
-/* Drop @n from a block's count; at zero the block is free. */
+/*
+ * Drop @n from a block's count; at zero the block is free.  A count that
+ * would go below zero is a double free: it is refused, since the byte's
+ * borrow would come out of the neighbouring block's count.
+ */
 static void tiny_put(const void *p, unsigned int n)
 {
 	struct mspan *s = span_of(p);
-	unsigned int idx = tiny_index(s, p), shift;
-	int v;
+	unsigned int idx = tiny_index(s, p), shift = (idx % 4) * 8;
+	atomic_t *ref = &s->tinyref[idx / 4];
+	int old = atomic_read(ref);
 
-	shift = (idx % 4) * 8;
-	v = atomic_sub_return(n << shift, &s->tinyref[idx / 4]);
-	if ((v >> shift) & 0xff)
+	do {
+		if (((old >> shift) & 0xff) < n) {
+			gs_debug_report(GS_DEBUG_DOUBLE_FREE, p,
+					"takes its tiny block's count below zero");
+			return;
+		}
+	} while (!atomic_try_cmpxchg(ref, &old, old - (n << shift)));
+	if (((old >> shift) & 0xff) != n)
 		return;
 	p = s->base + idx * GOSLAB_TINY_SIZE;
 	gs_kasan_poison(p, GOSLAB_TINY_SIZE);
@@ -245,6 +267,7 @@ out:
 	/* A block fresh from its free list still holds the list's link. */
 	if (unlikely(gs_want_init(gfp)))
 		memset(p, 0, size);
+	kmemleak_alloc(p, size, 1, gfp);
 	return p;
 }
 
@@ -256,10 +279,23 @@ static size_t tiny_size(struct mspan *s, const void *p)
 	return mask ? __ffs(mask) + 1 : 0;
 }
 
+/* A tiny block's count, read racily. */
+static unsigned int tiny_count(const struct mspan *s, const void *p)
+{
+	unsigned int idx = tiny_index(s, p);
+
+	return (atomic_read(&s->tinyref[idx / 4]) >> ((idx % 4) * 8)) & 0xff;
+}
+
 static void tiny_free(struct mspan *s, void *p)
 {
 	size_t size;
 
+	/* A free that tiny_put() would refuse must not zero or poison first. */
+	if (unlikely(!tiny_count(s, p)))
+		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, p,
+				       "takes its tiny block's count below zero");
+	kmemleak_free(p);
 	/* Only init_on_free and KASAN need the size: read it for them alone. */
 	if (want_init_on_free() || IS_ENABLED(CONFIG_KASAN_GENERIC)) {
 		size = tiny_size(s, p);
@@ -279,8 +315,9 @@ static void tiny_free(struct mspan *s, void *p)
  *
  * KASAN opens the object, debug mode checks and claims it, init_on_alloc,
  * init_on_free or __GFP_ZERO zero it (under init_on_free it was zeroed
- * when freed, but for the free list's link).  A constructed object is
- * never zeroed: its constructor's work must survive.
+ * when freed, but for the free list's link), and kmemleak starts
+ * tracking it.  A constructed object is never zeroed: its constructor's
+ * work must survive.
  *
  * Return: @obj.
  */
@@ -293,6 +330,7 @@ void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp)
 		memset(obj, 0, c->objsize);
 	if (size < c->objsize)
 		gs_kasan_redzone(obj, size, c->objsize);
+	kmemleak_alloc(obj, c->objsize, 1, gfp);
 	return obj;
 }
 
@@ -322,6 +360,7 @@ void gs_free_hooks(struct mcentral *c, void *obj)
 {
 	bool dbg = static_branch_unlikely(&gs_debug_key);
 
+	kmemleak_free(obj);
 	if (want_init_on_free() || dbg) {
 		gs_kasan_unpoison(obj, c->objsize);
 		if (want_init_on_free() && !c->ctor)
@@ -339,6 +378,17 @@ void gs_free_hooks(struct mcentral *c, void *obj)
  */
 void gs_free_hooked(struct mcentral *c, void *obj)
 {
+	/*
+	 * The hooks write the object (init_on_free, debug poison, KASAN):
+	 * a double free that mcache_free() would refuse must be refused
+	 * before them, or they would wipe the link of the list's head.  Read
+	 * racily: an object at a list's head is free, whichever CPU's list
+	 * it is, so a match is never a false alarm.
+	 */
+	if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED) &&
+	    unlikely(obj == raw_cpu_read(c->pcp->head)))
+		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, obj,
+				       "is already at the head of its CPU list");
 	gs_free_hooks(c, obj);
 	mcache_free(c, obj);
 }
@@ -361,6 +411,8 @@ static noinline void *large_alloc(size_t size, gfp_t gfp)
 		mheap_span_clear(s, gfpflags_allow_blocking(gfp));
 	/* As kmalloc()'s large objects: KASAN fences off the page run's tail. */
 	gs_kasan_redzone(s->base, size, (size_t)s->npages << GS_PAGE_SHIFT);
+	/* A huge object's vm_struct points at it too: one reference more. */
+	kmemleak_alloc(s->base, size, s->state == MSPAN_HUGE ? 2 : 1, gfp);
 	return s->base;
 }
 
@@ -374,6 +426,104 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
 	return tiny_alloc(size, flags);
 }
 
+/*
+ * NMI context.  An NMI may land between a read and a write of a CPU's list
+ * head, which interrupts being off does not prevent: an allocation or a
+ * free from the NMI handler would then hand an object out twice, or lose
+ * one.  So in NMI context allocations fail, and frees wait in a few
+ * per-CPU slots for an irq_work, which frees them once the NMI is over.
+ * Slots are taken and emptied with atomic exchanges, since the NMI may
+ * land while the irq_work empties them.
+ */
+#define GS_NMI_SLOTS	16
+
+struct gs_nmi_frees {
+	void *slot[GS_NMI_SLOTS];
+	struct irq_work work;
+};
+
+static DEFINE_PER_CPU(struct gs_nmi_frees, gs_nmi_frees);
+
+/**
+ * gs_nmi_warn() - say once that goslab was called from NMI context
+ */
+void gs_nmi_warn(void)
+{
+	pr_warn_once("goslab: called from NMI context: allocations there fail, frees are deferred\n");
+}
+
+/**
+ * gs_nmi_alloc() - an allocation in NMI context
+ *
+ * Return: NULL, always.
+ */
+void *gs_nmi_alloc(void)
+{
+	gs_nmi_warn();
+	return NULL;
+}
+
+/**
+ * gs_nmi_free() - a free in NMI context, deferred to an irq_work
+ * @p: the object
+ */
+void gs_nmi_free(const void *p)
+{
+	struct gs_nmi_frees *nf = this_cpu_ptr(&gs_nmi_frees);
+	unsigned int i;
+
+	gs_nmi_warn();
+	for (i = 0; i < GS_NMI_SLOTS; i++) {
+		if (!cmpxchg(&nf->slot[i], NULL, (void *)p)) {
+			irq_work_queue(&nf->work);
+			return;
+		}
+	}
+	pr_warn_ratelimited("goslab: %u frees pending from NMI context: %p leaked\n",
+			    GS_NMI_SLOTS, p);
+}
+
+static void gs_nmi_frees_fn(struct irq_work *work)
+{
+	struct gs_nmi_frees *nf = container_of(work, struct gs_nmi_frees, work);
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < GS_NMI_SLOTS; i++) {
+		p = xchg(&nf->slot[i], NULL);
+		if (p)
+			goslab_free(p);
+	}
+}
+
+static void gs_nmi_init(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		init_irq_work(&per_cpu_ptr(&gs_nmi_frees, cpu)->work, gs_nmi_frees_fn);
+}
+
+/**
+ * gs_nmi_flush() - do the frees NMIs deferred so far, on every CPU
+ *
+ * For goslab_trim(), a cache's destruction and unload, which must see
+ * them done.
+ *
+ * Context: process context; may sleep.
+ */
+void gs_nmi_flush(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct gs_nmi_frees *nf = per_cpu_ptr(&gs_nmi_frees, cpu);
+
+		irq_work_sync(&nf->work);
+		gs_nmi_frees_fn(&nf->work);
+	}
+}
+
 /**
  * goslab_alloc() - allocate memory
  * @size: bytes wanted
@@ -383,6 +533,11 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
  *	allocates for the object follow the same reclaim context (gs_gfp()):
  *	GFP_NOFS and GFP_NOIO never enter FS or IO reclaim.  __GFP_ACCOUNT
  *	is ignored.
+ *
+ * Not from NMI context, where it fails (returns NULL) with a warning
+ * once.  On PREEMPT_RT, as kmalloc(), not from hard interrupts or with
+ * interrupts or preemption off, nor under a raw_spinlock_t: goslab's
+ * locks sleep there.
  *
  * Objects under 16 bytes but 8 are packed into shared 16-byte blocks,
  * aligned to the largest power of two that divides their size (at most 4;
@@ -398,6 +553,8 @@ void *goslab_alloc(size_t size, gfp_t flags)
 {
 	struct mcentral *c;
 
+	if (unlikely(in_nmi()))
+		return gs_nmi_alloc();
 	gs_might_alloc(flags);
 	/* Tested in the order of how common the sizes are in the kernel. */
 	if (likely(size <= GOSLAB_SMALL_SIZE_MAX)) {
@@ -450,17 +607,28 @@ size_t goslab_alloc_footprint(size_t size)
 }
 EXPORT_SYMBOL_GPL(goslab_alloc_footprint);
 
+/* A pointer whose page goslab has not marked: say what it is, refuse it. */
+static void free_unowned(const void *p)
+{
+	bool in_heap;
+
+	if (!mheap_span_of_checked(p, &in_heap) && in_heap)
+		gs_debug_report(GS_DEBUG_DOUBLE_FREE, p, "is in free heap pages");
+	else
+		gs_debug_report(GS_DEBUG_INVALID_FREE, p, "is not goslab memory");
+}
+
 /* Frees the fast path leaves alone: debug mode, tiny, large, huge, GC. */
 static noinline void free_slow(const void *p)
 {
+	bool dbg = static_branch_unlikely(&gs_debug_key);
 	struct mspan *s;
 
-	if (static_branch_unlikely(&gs_debug_key)) {
-		s = gs_debug_free(p);
-		if (!s)
-			return;
-	} else {
-		s = span_of(p);
+	s = dbg ? gs_debug_free(p) : span_of_owned(p);
+	if (!s) {
+		if (!dbg)
+			free_unowned(p);
+		return;
 	}
 	switch (s->state) {
 	case MSPAN_SMALL:
@@ -473,6 +641,14 @@ static noinline void free_slow(const void *p)
 		gs_gc_bad_free(s, p);	/* never freed explicitly */
 		break;
 	default:
+		/* Debug mode checked and claimed it under the heap lock. */
+		if (!dbg && p != s->base)
+			return gs_debug_report(GS_DEBUG_INVALID_FREE, p,
+					       "is inside a large object");
+		if (!dbg && !mheap_claim_free(s))
+			return gs_debug_report(GS_DEBUG_DOUBLE_FREE, p,
+					       "is already free");
+		kmemleak_free(p);
 		mheap_free_span(s);	/* zeroed there under init_on_free */
 	}
 }
@@ -482,21 +658,34 @@ static noinline void free_slow(const void *p)
  * @p: the memory; NULL and ZERO_SIZE_PTR are ignored
  *
  * Any context an allocation could be made in, huge objects included:
- * their unmapping is left to a work item.  Not from NMI context; on
- * PREEMPT_RT, as for kfree(), not from hard interrupts or under a
- * raw_spinlock_t, where goslab's locks cannot sleep.  @p may be freed on
- * any CPU.
+ * their unmapping is left to a work item.  In NMI context the free is
+ * deferred to an irq_work, with a warning once.  On PREEMPT_RT, as for
+ * kfree(), not from hard interrupts, with interrupts or preemption off, or
+ * under a raw_spinlock_t, where goslab's locks cannot sleep.  @p may be
+ * freed on any CPU.
+ *
+ * A pointer goslab never handed out, a pointer into a large object and a
+ * second free of a large object are refused, with a log line and a count
+ * in struct goslab_stats, debug mode or not; so is a second free of a
+ * small object when its CPU list or its span sees it (the malloc.c
+ * design notes say which do).  Debug mode catches every such free.
  */
 void goslab_free(const void *p)
 {
 	unsigned long addr = (unsigned long)p;
 	struct mcentral *c;
+	struct page *page;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
+	if (unlikely(in_nmi()))
+		return gs_nmi_free(p);
 	if (unlikely(gs_is_vmalloc(addr)) || static_branch_unlikely(&gs_debug_key))
 		return free_slow(p);
-	c = gs_direct_span(addr)->free_to;
+	page = gs_direct_page(addr);
+	if (unlikely(!gs_page_owned(page)))
+		return free_slow(p);
+	c = gs_page_span(page)->free_to;
 	if (unlikely(!c))
 		return free_slow(p);
 	gs_fast_free(c, (void *)p);
@@ -511,7 +700,8 @@ EXPORT_SYMBOL_GPL(goslab_free);
  * objects, the requested size for tiny ones, whole heap pages for large
  * ones.  Under KASAN the whole of it becomes accessible.
  *
- * Return: the usable size.
+ * Return: the usable size; 0 for memory goslab did not hand out, which
+ * is logged and counted as debug_invalid_free.
  */
 size_t goslab_usable_size(const void *p)
 {
@@ -522,11 +712,21 @@ size_t goslab_usable_size(const void *p)
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return 0;
 	if (static_branch_unlikely(&gs_debug_key)) {
+		/* The heap lock, which an NMI may have interrupted. */
+		if (in_nmi()) {
+			gs_nmi_warn();
+			return 0;
+		}
 		s = mheap_span_of_checked(p, &in_heap);
 		if (!s)
 			return 0;
 	} else {
-		s = span_of(p);
+		s = span_of_owned(p);
+		if (unlikely(!s)) {
+			gs_debug_report(GS_DEBUG_INVALID_FREE, p,
+					"is not goslab memory (usable size asked)");
+			return 0;
+		}
 	}
 	if (unlikely(s->state == MSPAN_GC))
 		return gs_gc_usable_size(s, p);
@@ -638,6 +838,7 @@ static int __init goslab_init(void)
 	if ((unsigned long)high_memory > VMALLOC_START)
 		return -ENODEV;
 	gs_link_secret = get_random_long();
+	gs_nmi_init();
 	if (debug)
 		static_branch_enable(&gs_debug_key);
 	if (debug || want_init_on_alloc(0) || want_init_on_free())
@@ -694,6 +895,7 @@ static void __exit goslab_exit(void)
 	gs_reclaim_stop();
 	gs_debugfs_exit();
 	gs_gc_exit();	/* heaps left by clients: their spans back to the heap */
+	gs_nmi_flush();	/* callers are gone: no NMI defers a free any more */
 	mcache_exit();
 	/* With every CPU drained, what is out is what callers still hold. */
 	goslab_get_stats(&live);

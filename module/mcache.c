@@ -95,15 +95,29 @@ void *mcache_refill(struct mcentral *c, gfp_t gfp)
 	return obj;
 }
 
-/* Detach the first @n objects of a list; the local lock is held. */
+/*
+ * Detach the first @n (at least 1) objects of a list; the local lock is
+ * held.  On the way, the walk checks that the list holds exactly its
+ * count of objects, the last linking to NULL: a double free that no check
+ * caught (p, q, p) makes a list a cycle, which a batch cut from it would
+ * carry into the spans while the rest stayed here.
+ *
+ * Return: the first object of the batch; NULL if the list is not sane,
+ * which is then left as it was.
+ */
 static void *detach(struct mcentral *c, struct gs_freelist *fl,
 		    unsigned int n)
 {
-	void *head = fl->head, *last = head;
+	void *head = fl->head, *last = NULL, *obj = head;
 	unsigned int i;
 
-	for (i = 1; i < n; i++)
-		last = gs_link_get(c, last);
+	for (i = 0; i < fl->count && obj; i++) {
+		if (i == n - 1)
+			last = obj;
+		obj = gs_link_get(c, obj);
+	}
+	if (obj || i != fl->count)
+		return NULL;
 	fl->head = gs_link_get(c, last);
 	fl->count -= n;
 	gs_link_set(c, last, NULL);
@@ -129,6 +143,18 @@ void mcache_flush(struct mcentral *c)
 		return;
 	}
 	head = detach(c, fl, n);
+	if (unlikely(!head)) {
+		/*
+		 * Its objects stay counted as handed out: no span of theirs
+		 * goes back to the heap, whoever still uses them.
+		 */
+		head = fl->head;
+		fl->head = NULL;
+		fl->count = 0;
+		local_unlock_irqrestore(&gs_mcache.lock, flags);
+		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, head,
+				       "heads a CPU list a double free looped: the list is dropped");
+	}
 	__this_cpu_inc(gs_mcache.stat[GS_CPU_FLUSH]);
 	__this_cpu_add(gs_mcache.stat[GS_CPU_FLUSHED], n);
 	local_unlock_irqrestore(&gs_mcache.lock, flags);

@@ -12,6 +12,13 @@
  * mark.  Each goes onto its own span's free list; a span that gets its
  * first object back becomes partial again, and a span that gets its last
  * one back returns to the heap.
+ *
+ * A batch is where a caller's double free shows when no CPU list check
+ * saw it: the span keeps a bit per object it holds, and an object that is
+ * already there, or is not one of this mcentral's objects, is refused.
+ * The rest of its batch is not followed (after a double free a CPU list
+ * can be a cycle): those objects stay counted as handed out, so their
+ * spans never go back to the heap under a caller still using them.
  */
 
 #include <linux/slab.h>
@@ -172,6 +179,10 @@ static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
 			goto fail;
 		s->tinyend = (u16 *)((u8 *)s->tinyref + c->nelems);
 	}
+	s->onlist = c->nelems <= GS_ONLIST_INLINE ? s->onlist_bits :
+		    bitmap_zalloc(c->nelems, gs_gfp(gfp));
+	if (!s->onlist)
+		goto fail;
 	if (static_branch_unlikely(&gs_debug_key)) {
 		s->allocbits = bitmap_zalloc(c->nelems, gs_gfp(gfp));
 		if (!s->allocbits)
@@ -203,6 +214,7 @@ unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head)
 		*head = s->freelist;
 		n = c->nelems - s->nalloc;
 		s->freelist = NULL;
+		bitmap_zero(s->onlist, c->nelems);
 		list_move(&s->list, &c->full);
 		goto out;
 	}
@@ -223,6 +235,38 @@ out:
 	return n;
 }
 
+/*
+ * The span @obj, coming back to @c, goes back to, with its bit in
+ * ->onlist set; or NULL, after a report, if it may not go back.
+ */
+static struct mspan *take_back(struct mcentral *c, void *obj)
+{
+	struct mspan *s;
+	unsigned int idx;
+
+	lockdep_assert_held(&c->lock);
+	/* A list a double free made a cycle may end early. */
+	if (!obj) {
+		gs_debug_report(GS_DEBUG_DOUBLE_FREE, obj, "ends a list early: a double free");
+		return NULL;
+	}
+	s = span_of_owned(obj);
+	if (!s || s->central != c) {
+		gs_debug_report(GS_DEBUG_INVALID_FREE, obj, "is not an object of its cache");
+		return NULL;
+	}
+	idx = span_obj_index(c, s, obj);
+	if (idx >= c->nelems || s->base + idx * c->elemsize != obj) {
+		gs_debug_report(GS_DEBUG_INVALID_FREE, obj, "is not the start of an object");
+		return NULL;
+	}
+	if (__test_and_set_bit(idx, s->onlist)) {
+		gs_debug_report(GS_DEBUG_DOUBLE_FREE, obj, "is already free in its span");
+		return NULL;
+	}
+	return s;
+}
+
 /**
  * mcentral_return() - take a batch of free objects back
  * @c: the mcentral
@@ -233,13 +277,16 @@ void mcentral_return(struct mcentral *c, void *head, unsigned int n)
 {
 	struct mspan *s, *tmp;
 	unsigned long flags;
+	unsigned int i;
 	LIST_HEAD(empty);
-	void *obj, *next;
+	void *obj = head, *next;
 
 	spin_lock_irqsave(&c->lock, flags);
-	for (obj = head; obj; obj = next) {
+	for (i = 0; i < n; i++, obj = next) {
+		s = take_back(c, obj);
+		if (!s)
+			break;
 		next = gs_link_get(c, obj);
-		s = span_of(obj);
 		if (!s->freelist)
 			list_move(&s->list, &c->partial);
 		gs_link_set(c, obj, s->freelist);
@@ -249,11 +296,36 @@ void mcentral_return(struct mcentral *c, void *head, unsigned int n)
 			c->nspans--;
 		}
 	}
-	c->nalloc -= n;
+	c->nalloc -= i;
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	list_for_each_entry_safe(s, tmp, &empty, list)
 		mheap_free_span(s);
+}
+
+/*
+ * The objects of @s a caller still holds (with the CPU lists drained, all
+ * that are not on the span's list) lose their memory: kmemleak must
+ * forget them, or it would find the pages' next objects overlapping.  A
+ * tiny block holds objects kmemleak knows by starts goslab does not
+ * keep: each byte of it ends whichever object covers it.
+ */
+static void forget_live(struct mcentral *c, struct mspan *s)
+{
+	unsigned int idx, i;
+	void *obj;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		return;
+	for_each_clear_bit(idx, s->onlist, c->nelems) {
+		obj = s->base + idx * c->elemsize;
+		if (!c->tiny) {
+			kmemleak_free(obj);
+			continue;
+		}
+		for (i = 0; i < c->elemsize; i++)
+			kmemleak_free_part(obj + i, c->elemsize - i);
+	}
 }
 
 /**
@@ -276,7 +348,9 @@ unsigned long mcentral_release_all(struct mcentral *c)
 	c->nspans = 0;
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	list_for_each_entry_safe(s, tmp, &all, list)
+	list_for_each_entry_safe(s, tmp, &all, list) {
+		forget_live(c, s);
 		mheap_free_span(s);
+	}
 	return live;
 }

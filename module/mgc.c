@@ -462,6 +462,13 @@ static struct gs_gc_span *span_create(struct goslab_gc_type *t, gfp_t gfp)
 	 */
 	memset(s->base, 0, (size_t)t->npages << GS_PAGE_SHIFT);
 	gs_kasan_poison(s->base, (size_t)t->npages << GS_PAGE_SHIFT);
+	/*
+	 * kmemleak scans the whole span for pointers to other memory (free
+	 * slots are zero), and never reports it: the collector, not a
+	 * caller's free, ends its objects' lives.  One kmemleak object per
+	 * span, not per object, keeps its cost off a million-object heap.
+	 */
+	kmemleak_alloc(s->base, (size_t)t->npages << GS_PAGE_SHIFT, 0, gfp);
 	/* Published with the span: the lists it goes on are under a lock. */
 	WRITE_ONCE(s->gc, gs);
 	return gs;

@@ -118,6 +118,7 @@ void gs_gc_span_destroy(struct gs_gc_span *gs)
 	struct mspan *s = gs->span;
 
 	WRITE_ONCE(s->gc, NULL);
+	kmemleak_free(s->base);
 	mheap_free_span(s);
 	kfree(gs);
 }

@@ -134,13 +134,37 @@ static unsigned long retain_pages(void)
 	return READ_ONCE(retain_kb) / (PAGE_SIZE / SZ_1K);
 }
 
+/* Point a kernel page at its span and mark it goslab's; NULL undoes it. */
+static void page_set_span(struct page *page, struct mspan *s)
+{
+	set_page_private(page, (unsigned long)s);
+	page->index = s ? GS_PAGE_MAGIC : 0;
+}
+
 static void set_span_of(void *base, unsigned long kpages, struct mspan *s)
 {
 	struct page *page = virt_to_page(base);
 	unsigned long i;
 
 	for (i = 0; i < kpages; i++)
-		set_page_private(page + i, (unsigned long)s);
+		page_set_span(page + i, s);
+}
+
+/**
+ * mheap_claim_free() - take the one free of a large or huge span
+ * @s: the span, found through a caller's pointer to its start
+ *
+ * The first page's marker goes: a second free of the object finds it
+ * gone, and is refused, however soon it comes.
+ *
+ * Return: true for the first free; false if the object was freed already.
+ */
+bool mheap_claim_free(struct mspan *s)
+{
+	struct page *page = s->state == MSPAN_HUGE ? s->pages[0] :
+			    virt_to_page(s->base);
+
+	return cmpxchg(&page->index, GS_PAGE_MAGIC, 0) == GS_PAGE_MAGIC;
 }
 
 static unsigned long chunk_addr(const struct mchunk *ch, unsigned long idx)
@@ -153,6 +177,22 @@ static bool span_contains(const struct mspan *s, unsigned long addr)
 	return addr >= (unsigned long)s->base &&
 	       addr < (unsigned long)s->base +
 		      ((unsigned long)s->npages << GS_PAGE_SHIFT);
+}
+
+/*
+ * A span struct.  kmemleak scans it only from ->onlist on, where the
+ * metadata it owns is: ->base and ->freelist point at objects, which must
+ * count as unreferenced when only goslab's own books mention them.
+ */
+static struct mspan *span_struct_alloc(gfp_t gfp)
+{
+	struct mspan *s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
+
+	if (s)
+		kmemleak_scan_area(&s->onlist,
+				   sizeof(*s) - offsetof(struct mspan, onlist),
+				   gs_gfp(gfp));
+	return s;
 }
 
 /* First fit in the existing chunks; 0 if no run of @npages is free. */
@@ -236,7 +276,14 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 		__free_pages(page, order);
 		return NULL;
 	}
+	/*
+	 * Its ->base points at the chunk's first object: kmemleak scans only
+	 * its list links, which keep its neighbours referenced.
+	 */
+	kmemleak_scan_area(&ch->list, sizeof(ch->list), gs_gfp(gfp));
 	split_page(page, order);
+	/* No page of a free run may look like a span's, whatever it held. */
+	set_span_of(page_address(page), 1UL << order, NULL);
 	ch->base = (unsigned long)page_address(page);
 	ch->npages = hpages;
 	ch->nfree = hpages;
@@ -270,7 +317,7 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	unsigned long flags, base;
 	struct mspan *s;
 
-	s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
+	s = span_struct_alloc(gfp);
 	if (!s)
 		return NULL;
 
@@ -315,7 +362,7 @@ static void huge_free_now(struct mspan *s)
 
 	vunmap(s->base);
 	for (i = 0; i < kpages; i++) {
-		set_page_private(s->pages[i], 0);
+		page_set_span(s->pages[i], NULL);
 		__free_page(s->pages[i]);
 		if (!(i % GS_RESCHED_PAGES))
 			cond_resched();
@@ -440,8 +487,10 @@ void mheap_free_span(struct mspan *s)
 		scavenger_kick();
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
+	if (s->onlist != s->onlist_bits)
+		bitmap_free(s->onlist);
 	kfree(s->tinyref);
-	kfree(s->allocbits);
+	bitmap_free(s->allocbits);
 	kmem_cache_free(mheap.span_cache, s);
 }
 
@@ -471,7 +520,7 @@ static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
 	unsigned long i, flags, kpages = (unsigned long)npages * GS_KPAGES;
 	struct mspan *s;
 
-	s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
+	s = span_struct_alloc(gfp);
 	if (!s)
 		return NULL;
 	s->pages = kvcalloc(kpages, sizeof(*s->pages), gs_gfp(gfp));
@@ -481,7 +530,7 @@ static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
 		s->pages[i] = alloc_page(gs_gfp(gfp));
 		if (!s->pages[i])
 			goto fail;
-		set_page_private(s->pages[i], (unsigned long)s);
+		page_set_span(s->pages[i], s);
 	}
 	s->base = vmap(s->pages, kpages, VM_MAP, PAGE_KERNEL);
 	if (!s->base)
@@ -500,7 +549,7 @@ static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
 
 fail:
 	for (i = 0; s->pages && i < kpages && s->pages[i]; i++) {
-		set_page_private(s->pages[i], 0);
+		page_set_span(s->pages[i], NULL);
 		__free_page(s->pages[i]);
 	}
 	kvfree(s->pages);
@@ -870,8 +919,10 @@ void mheap_exit(void)
 	struct mspan *s, *tmp;
 
 	/* What callers left: large and huge spans still in use. */
-	list_for_each_entry_safe(s, tmp, &mheap.large, list)
+	list_for_each_entry_safe(s, tmp, &mheap.large, list) {
+		kmemleak_free(s->base);
 		mheap_free_span(s);
+	}
 	destroy_workqueue(mheap.wq);	/* after the huge frees queued so far */
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);

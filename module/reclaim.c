@@ -73,6 +73,7 @@ static void shrink_test_release(void) { }
  */
 unsigned long goslab_trim(void)
 {
+	gs_nmi_flush();
 	cpus_read_lock();
 	mutex_lock(&gs_caches_mutex);
 	mcache_drain_all(NULL);

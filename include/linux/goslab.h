@@ -63,8 +63,13 @@ size_t goslab_cache_footprint(const struct goslab_cache *c);
  * @bytes_in_use: bytes of those objects, at their size class
  * @objects_cached: free objects sitting in per-CPU caches
  * @large_in_use: large objects handed out and not yet freed
- * @debug_double_free: frees of an object that was already free (debug mode)
- * @debug_invalid_free: frees of pointers goslab never handed out (debug mode)
+ * @debug_double_free: frees of an object that was already free; debug mode
+ *	sees every one, and without it goslab counts those its cheap checks
+ *	see (Documentation/design.rst, "A caller's misuse")
+ * @debug_invalid_free: pointers goslab never handed out, or not at an
+ *	object's start, passed to a free or to goslab_usable_size(); objects
+ *	freed to a cache that does not own them; as above, all of them in
+ *	debug mode
  * @debug_poison_corrupt: free objects found written to on reuse (debug mode)
  *
  * Each field is exact when goslab is quiescent; while other CPUs allocate,

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goslab KUnit tests: kmemleak sees goslab's objects.
+ *
+ * As for kmalloc(), a goslab object nobody points to is reported as a
+ * leak, and memory that only a goslab object points to is not: kmemleak
+ * knows each object goslab hands out and scans it.  The objects are made
+ * by a thread that exits before the scans, so that no stale copy of a
+ * pointer on a live stack hides a leak; kmemleak reports an object once
+ * it is five seconds old and unchanged across two scans.  kmemleak's
+ * debugfs file takes no reads or writes from the kernel: a shell does
+ * them, as a user would, the report going through a file.  The thread
+ * scrubs the stack below it before it exits, so that no stale copy there
+ * (kmemleak scans stacks, cached ones included) points at a leak.
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/umh.h>
+#include <linux/vmalloc.h>
+
+#include "goslab_test.h"
+
+#define KMEMLEAK_FILE	"/sys/kernel/debug/kmemleak"
+#define KMEMLEAK_COPY	"/tmp/goslab-kmemleak"
+#define KMEMLEAK_REPORT	SZ_1M
+/* kmemleak's MSECS_MIN_AGE, and some. */
+#define KMEMLEAK_AGE_MS	6000
+
+/* What the thread left: pointers are kept inverted, so none is seen. */
+struct kml_objs {
+	unsigned long leaked;	/* a goslab object nobody points to */
+	unsigned long huge;	/* a huge (vmap()ed) one, likewise */
+	unsigned long control;	/* a kmalloc() object nobody points to */
+	unsigned long held;	/* kmalloc(), pointed to by kml_holder only */
+	struct completion done;
+};
+
+/* Module data, which kmemleak scans: a goslab object, holding a pointer. */
+static void **kml_holder;
+
+/*
+ * Overwrite the dead stack below the caller, where spilled pointers stay:
+ * @depth frames of 512 bytes each.
+ */
+static noinline void kml_scrub(unsigned int depth)
+{
+	u8 junk[512];
+
+	memzero_explicit(junk, sizeof(junk));
+	if (depth)
+		kml_scrub(depth - 1);
+	barrier_data(junk);
+}
+
+static int kml_thread(void *arg)
+{
+	struct kml_objs *o = arg;
+	void *held;
+
+	o->leaked = ~(unsigned long)goslab_alloc(96, GFP_KERNEL);
+	o->huge = ~(unsigned long)goslab_alloc(5 << 20, GFP_KERNEL);
+	o->control = ~(unsigned long)kmalloc(40, GFP_KERNEL);
+	kml_holder = goslab_alloc(64, GFP_KERNEL | __GFP_ZERO);
+	held = kmalloc(48, GFP_KERNEL);
+	o->held = ~(unsigned long)held;
+	if (kml_holder)
+		kml_holder[1] = held;
+	held = NULL;
+	kml_scrub(8);
+	complete(&o->done);
+	return 0;
+}
+
+/* Run a shell command line, as a user would; its exit status. */
+static int run_shell(const char *line)
+{
+	char *argv[4], *envp[2];
+
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = (char *)line;
+	argv[3] = NULL;
+	envp[0] = "PATH=/bin:/sbin:/usr/bin:/usr/sbin";
+	envp[1] = NULL;
+	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+}
+
+static int kmemleak_cmd(const char *cmd)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "echo %s > " KMEMLEAK_FILE, cmd);
+	return run_shell(line);
+}
+
+/* The report, as a user reads it. */
+static int kmemleak_read(char *buf, size_t len)
+{
+	int ret = run_shell("mkdir -p /tmp && cat " KMEMLEAK_FILE " > " KMEMLEAK_COPY);
+
+	return ret ?: gs_read_file(KMEMLEAK_COPY, buf, len);
+}
+
+static bool reported(const char *report, unsigned long inverted)
+{
+	char line[48];
+
+	snprintf(line, sizeof(line), "unreferenced object 0x%lx ", ~inverted);
+	return strstr(report, line);
+}
+
+static void goslab_test_kmemleak(struct kunit *test)
+{
+	struct kml_objs *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct task_struct *t;
+	char *report;
+	int i, ret;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	report = vmalloc(KMEMLEAK_REPORT);
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	ret = kmemleak_read(report, KMEMLEAK_REPORT);
+	if (ret) {
+		vfree(report);
+		kunit_skip(test, "kmemleak is off (%d)", ret);
+	}
+	KUNIT_ASSERT_EQ(test, kmemleak_cmd("clear"), 0);
+
+	init_completion(&o->done);
+	t = kthread_run(kml_thread, o, "goslab_kmemleak");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&o->done);
+	KUNIT_ASSERT_NE(test, ~o->leaked, 0);
+	KUNIT_ASSERT_NE(test, ~o->huge, 0);
+	KUNIT_ASSERT_NE(test, ~o->control, 0);
+	KUNIT_ASSERT_NE(test, ~o->held, 0);
+	KUNIT_ASSERT_NOT_NULL(test, kml_holder);
+
+	msleep(KMEMLEAK_AGE_MS);
+	for (i = 0; i < 2; i++)
+		KUNIT_ASSERT_EQ(test, kmemleak_cmd("scan"), 0);
+	KUNIT_ASSERT_EQ(test, kmemleak_read(report, KMEMLEAK_REPORT), 0);
+
+	/* A stale copy somewhere hid even kmalloc()'s leak: no verdict. */
+	if (!reported(report, o->control)) {
+		kmemleak_cmd("clear");
+		vfree(report);
+		kunit_skip(test, "kmemleak did not report a kmalloc() leak either");
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->leaked),
+			      "a goslab object nobody points to is not reported");
+	KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->huge),
+			      "a huge goslab object nobody points to is not reported");
+	KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->held),
+			       "a kmalloc() object a goslab object points to is reported");
+	KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)~(uintptr_t)kml_holder),
+			       "a goslab object module data points to is reported");
+
+	goslab_free((void *)~o->leaked);
+	goslab_free((void *)~o->huge);
+	kfree((void *)~o->control);
+	kfree(kml_holder[1]);
+	goslab_free(kml_holder);
+	kml_holder = NULL;
+	kmemleak_cmd("clear");
+	vfree(report);
+}
+
+static struct kunit_case goslab_kmemleak_cases[] = {
+	KUNIT_CASE_SLOW(goslab_test_kmemleak),
+	{}
+};
+
+static struct kunit_suite goslab_kmemleak_suite = {
+	.name = "goslab_kmemleak",
+	.test_cases = goslab_kmemleak_cases,
+};
+
+kunit_test_suite(goslab_kmemleak_suite);
