@@ -1953,6 +1953,97 @@ static void goslab_gc_test_leak_at_unload(struct kunit *test)
 	goslab_gc_exit(h, tok);
 }
 
+/*
+ * Bounded non-preemptible work (issue #9 item 14), on a million-object
+ * heap: a root hub points at 512 hubs, each at 2048 nodes.  With a grey
+ * list of 4, the hubs and nodes overflow it, and the marker rescans the
+ * heap; then, with GOGC 5, the heap is past its goal while allocations
+ * that may not sleep (GFP_NOWAIT) pay for the mark with assists.  No
+ * stretch of scanning with a spinlock held or no point to reschedule
+ * may exceed GOSLAB_GC_STRETCH_BYTES and one object.
+ */
+#define STRETCH_HUBS	512
+#define STRETCH_FAN	2048
+
+struct hub {
+	void *ptr[STRETCH_FAN];
+};
+
+static void goslab_gc_test_bounded_stretch(struct kunit *test)
+{
+	unsigned int *offs = kunit_kcalloc(test, STRETCH_FAN, sizeof(*offs), GFP_KERNEL);
+	u64 bound = GOSLAB_GC_STRETCH_BYTES + sizeof(struct hub);
+	struct goslab_gc_type *hub_t;
+	struct goslab_gc_stats st;
+	struct hub *top, *hub;
+	struct gc_ctx *c;
+	void *root = NULL;
+	unsigned long i, j;
+	u64 cycles;
+	int tok;
+
+	KUNIT_ASSERT_NOT_NULL(test, offs);
+	param_set(test, "gc_mode", "incremental");
+	c = ctx_new(test, "kunit-stretch");
+	goslab_gc_set_percent(c->h, -1);
+	for (i = 0; i < STRETCH_FAN; i++)
+		offs[i] = i * sizeof(void *);
+	hub_t = goslab_gc_type_create(c->h, "hub", sizeof(struct hub), offs,
+				      STRETCH_FAN, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, hub_t);
+	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &root), 0);
+
+	tok = goslab_gc_enter(c->h);
+	top = goslab_gc_alloc(hub_t, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, top);
+	goslab_gc_store(&root, top);
+	for (i = 0; i < STRETCH_HUBS; i++) {
+		hub = goslab_gc_alloc(hub_t, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hub);
+		goslab_gc_store(&top->ptr[i], hub);
+		for (j = 0; j < STRETCH_FAN; j++)
+			goslab_gc_store(&hub->ptr[j], node_new(c, i * STRETCH_FAN + j));
+		cond_resched();
+	}
+	goslab_gc_exit(c->h, tok);
+
+	goslab_gc_test_grey_limit(c->h, 4);
+	goslab_gc_collect(c->h);
+	goslab_gc_get_stats(c->h, &st);
+	KUNIT_EXPECT_GT(test, st.rescans, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.objects, (u64)(1 + STRETCH_HUBS * (STRETCH_FAN + 1)));
+	KUNIT_EXPECT_LE_MSG(test, st.stretch_max, bound,
+			    "rescanning %llu objects", st.objects);
+	expect_no_misses(test, c->h);
+
+	goslab_gc_test_grey_limit(c->h, 0);
+	goslab_gc_stats_reset(c->h);
+	goslab_gc_set_percent(c->h, 5);
+	cycles = st.cycles;
+	/*
+	 * Garbage, allocated where the assist may not reschedule, in short
+	 * sections: a cycle's termination waits for open ones.
+	 */
+	for (i = 0; i < STRETCH_FAN * STRETCH_HUBS && st.cycles < cycles + 2;
+	     i += STRETCH_FAN) {
+		tok = goslab_gc_enter(c->h);
+		for (j = 0; j < STRETCH_FAN; j++)
+			if (!goslab_gc_alloc(c->node, GFP_NOWAIT | __GFP_NOWARN))
+				break;
+		goslab_gc_exit(c->h, tok);
+		goslab_gc_get_stats(c->h, &st);
+		cond_resched();
+	}
+	goslab_gc_get_stats(c->h, &st);
+	KUNIT_EXPECT_GE(test, st.cycles, cycles + 2);
+	KUNIT_EXPECT_GT(test, st.assists, 0ULL);
+	KUNIT_EXPECT_LE_MSG(test, st.stretch_max, bound, "assists past the goal");
+	expect_no_misses(test, c->h);
+
+	goslab_gc_store(&root, NULL);
+	goslab_gc_root_del(c->h, &root);
+}
+
 static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_cycles),
 	KUNIT_CASE(goslab_gc_test_reachable),
@@ -1968,6 +2059,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_noscan_large),
 	KUNIT_CASE(goslab_gc_test_large_tail),
 	KUNIT_CASE(goslab_gc_test_grey_overflow),
+	KUNIT_CASE_SLOW(goslab_gc_test_bounded_stretch),
 	KUNIT_CASE(goslab_gc_test_release_store),
 	KUNIT_CASE(goslab_gc_test_release_unlocked),
 	KUNIT_CASE(goslab_gc_test_cross_heap),

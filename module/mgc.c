@@ -500,7 +500,7 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 			 "GC allocation outside a section");
 	gs_might_alloc(flags);
 	if (unlikely(gs_gc_marking(READ_ONCE(h->phase))))
-		gs_gc_assist(h, t->elemsize);
+		gs_gc_assist(h, t->elemsize, flags);
 
 	spin_lock(&h->lock);
 	for (;;) {
@@ -654,6 +654,7 @@ static void cycle_begin(struct goslab_gc_heap *h)
 	spin_lock(&h->grey_lock);
 	h->grey_n = 0;
 	h->grey_overflow = false;
+	h->rescanning = false;
 	set_phase(h, GS_GC_MARK);
 	spin_unlock(&h->grey_lock);
 	spin_unlock(&h->lock);
@@ -1254,6 +1255,7 @@ void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st)
 	st->checkmark_missed = CNT(GS_GC_CHECKMARK_MISSED);
 	st->checkmark_ns = CNT(GS_GC_CHECKMARK_NS);
 	st->rescans = CNT(GS_GC_RESCANS);
+	st->stretch_max = CNT(GS_GC_STRETCH_MAX);
 	st->bad_pointers = CNT(GS_GC_BAD_POINTERS);
 	st->bad_frees = CNT(GS_GC_BAD_FREES);
 #undef CNT
@@ -1264,7 +1266,8 @@ EXPORT_SYMBOL_GPL(goslab_gc_get_stats);
  * goslab_gc_stats_reset() - restart the peaks of a heap's statistics
  * @h: the heap
  *
- * heap_peak, heap_alloc_peak and goal_ratio_max start again from now.
+ * heap_peak, heap_alloc_peak, goal_ratio_max and stretch_max start again
+ * from now.
  */
 void goslab_gc_stats_reset(struct goslab_gc_heap *h)
 {
@@ -1273,6 +1276,7 @@ void goslab_gc_stats_reset(struct goslab_gc_heap *h)
 	h->alloc_peak = h->heap_alloc;
 	h->ratio_max = 0;
 	spin_unlock(&h->lock);
+	atomic64_set(&h->cnt[GS_GC_STRETCH_MAX], 0);
 }
 EXPORT_SYMBOL_GPL(goslab_gc_stats_reset);
 
@@ -1313,6 +1317,7 @@ static void show_heap(struct seq_file *m, struct goslab_gc_heap *h)
 	SHOW(checkmark_missed);
 	SHOW(checkmark_ns);
 	SHOW(rescans);
+	SHOW(stretch_max);
 	SHOW(bad_pointers);
 	SHOW(bad_frees);
 #undef SHOW

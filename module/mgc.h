@@ -69,6 +69,8 @@ enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
 #define GS_GC_POP_BATCH		32
 /* Go's gcOverAssistWork: an assist does at least this much scan work. */
 #define GS_GC_ASSIST_MIN	(64UL << 10)
+/* Scan work between points where the marker may reschedule or unlock. */
+#define GS_GC_STRETCH		GOSLAB_GC_STRETCH_BYTES
 
 /**
  * struct gs_gc_span - the collector's view of a span of GC objects
@@ -81,6 +83,9 @@ enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
  * @nrel: objects awaiting their release callback (heap.lock)
  * @freeindex: no free slot below this index (heap.lock)
  * @where: which of its type's lists it is on (heap.lock)
+ * @rescan_pass: the overflow rescan pass that last reached it (heap.lock)
+ * @rescan_next: the next object that pass scans in it; @type->nelems
+ *	once the pass is done with it (heap.lock)
  * @allocbits: slot holds an object (heap.lock)
  * @relbits: the object is dead and awaits its callback (heap.lock)
  * @markbits: marked this cycle (atomic bit operations; see mgc.h)
@@ -100,6 +105,8 @@ struct gs_gc_span {
 	unsigned int nrel;
 	unsigned int freeindex;
 	unsigned int where;
+	unsigned long rescan_pass;
+	unsigned int rescan_next;
 	unsigned long *allocbits;
 	unsigned long *relbits;
 	unsigned long *markbits;
@@ -165,7 +172,8 @@ enum gs_gc_counter {
 	GS_GC_CHECKMARKS,
 	GS_GC_CHECKMARK_MISSED,
 	GS_GC_CHECKMARK_NS,
-	GS_GC_RESCANS,		/* grey list overflowed: heap rescanned */
+	GS_GC_RESCANS,		/* overflow rescan passes begun */
+	GS_GC_STRETCH_MAX,	/* most bytes scanned with no resched point */
 	GS_GC_BAD_POINTERS,	/* values that are not objects of the heap */
 	GS_GC_BAD_FREES,	/* goslab_free() of a GC object */
 	GS_GC_COUNTER_COUNT,
@@ -204,8 +212,13 @@ enum gs_gc_counter {
  * @grey_n: objects on it (@grey_lock)
  * @grey_cap: its capacity, at least @nobj when the cycle began (@grey_lock)
  * @grey_limit: tests only: cap the capacity to force overflow (@grey_lock)
- * @grey_overflow: an object was marked but did not fit (@grey_lock)
+ * @grey_overflow: an object was marked but did not fit, and no rescan
+ *	pass has run since (@grey_lock)
+ * @grey_overflows: objects that did not fit, ever (@grey_lock)
  * @grey_busy: markers holding objects taken from @grey (@grey_lock)
+ * @rescan_pass: the overflow rescan pass under way, or the last (@grey_lock)
+ * @rescan_from: @grey_overflows when that pass began (@grey_lock)
+ * @rescanning: that pass is not finished (@grey_lock)
  * @roots_mutex: protects @roots
  * @roots: the root slots, indexed by address
  * @worker: the collector thread
@@ -265,7 +278,11 @@ struct goslab_gc_heap {
 	unsigned long grey_cap;
 	unsigned long grey_limit;
 	bool grey_overflow;
+	unsigned long grey_overflows;
 	unsigned int grey_busy;
+	unsigned long rescan_pass;
+	unsigned long rescan_from;
+	bool rescanning;
 
 	struct mutex roots_mutex; /* protects roots */
 	struct xarray roots;
@@ -368,7 +385,7 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n);
 bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj);
 bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p);
 bool gs_gc_grey_empty(struct goslab_gc_heap *h);
-void gs_gc_assist(struct goslab_gc_heap *h, size_t size);
+void gs_gc_assist(struct goslab_gc_heap *h, size_t size, gfp_t gfp);
 unsigned long gs_gc_checkmark(struct goslab_gc_heap *h);
 
 /**

@@ -24,6 +24,15 @@
  * stays marked, the heap is flagged, and when the list runs dry the
  * marker rescans every marked object of the heap (Go's old work.full
  * overflow rescan), which pushes whatever they point to.
+ *
+ * No marker scans more than GS_GC_STRETCH bytes of objects (and one
+ * object) with a spinlock held or where it may not reschedule: a batch
+ * stops early to reschedule, an assist that may not sleep stops at that
+ * much work and leaves the rest of its debt to later allocations, and a
+ * rescan goes in steps, each under one hold of heap.lock, the pass
+ * remembering in each span how far it got.  A pass that an overflow
+ * overtook (an object marked after the pass had done its span) is
+ * followed by another.
  */
 
 #include <linux/ktime.h>
@@ -93,10 +102,12 @@ void gs_gc_grey_free(struct goslab_gc_heap *h)
 static void push_locked(struct goslab_gc_heap *h, void *obj)
 {
 	lockdep_assert_held(&h->grey_lock);
-	if (likely(h->grey_n < h->grey_cap))
+	if (likely(h->grey_n < h->grey_cap)) {
 		h->grey[h->grey_n++] = obj;
-	else
+	} else {
 		h->grey_overflow = true;
+		h->grey_overflows++;
+	}
 }
 
 /*
@@ -209,19 +220,27 @@ static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 }
 
 /*
- * The grey list overflowed: scan every marked object of the heap.  Called
- * counted busy, with the list empty.  Objects allocated black are zeroed
- * and opened for KASAN under heap.lock before anyone may see them, so
- * scanning them is harmless.
+ * One step of the overflow rescan pass @pass: under one hold of heap.lock,
+ * scan the marked objects of the spans the pass has not finished, until
+ * @limit bytes (at most GS_GC_STRETCH).  Called counted busy, with the list empty.
+ * Objects allocated black are zeroed and opened for KASAN under heap.lock
+ * before anyone may see them, so scanning them is harmless.  A span the
+ * pass has not reached is found again from the head of its list each
+ * step: spans move between lists while the lock is dropped.
+ *
+ * Return: bytes scanned; *@done set when no span is left to the pass.
  */
-static void rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf)
+static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
+				 struct gc_wbuf *buf, unsigned long limit,
+				 bool *done)
 {
+	unsigned long work = 0;
 	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
 	struct list_head *lists[3];
 	unsigned int i, idx;
 
-	gs_gc_count(h, GS_GC_RESCANS, 1);
+	*done = false;
 	spin_lock(&h->lock);
 	list_for_each_entry(t, &h->types, node) {
 		if (!t->nr_ptrs)
@@ -229,14 +248,32 @@ static void rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 		lists[0] = &t->partial;
 		lists[1] = &t->full;
 		lists[2] = &t->unswept;
-		for (i = 0; i < ARRAY_SIZE(lists); i++)
-			list_for_each_entry(gs, lists[i], list)
-				for_each_set_bit(idx, gs->markbits, t->nelems)
+		for (i = 0; i < ARRAY_SIZE(lists); i++) {
+			list_for_each_entry(gs, lists[i], list) {
+				if (gs->rescan_pass != pass) {
+					gs->rescan_pass = pass;
+					gs->rescan_next = 0;
+				}
+				for (idx = find_next_bit(gs->markbits, t->nelems,
+							 gs->rescan_next);
+				     idx < t->nelems;
+				     idx = find_next_bit(gs->markbits, t->nelems, idx + 1)) {
+					if (work >= limit) {
+						gs->rescan_next = idx;
+						goto out;
+					}
 					if (test_bit(idx, gs->allocbits))
-						scan_obj(h, gs_gc_obj(gs, idx), buf);
+						work += scan_obj(h, gs_gc_obj(gs, idx), buf);
+				}
+				gs->rescan_next = t->nelems;
+			}
+		}
 	}
+	*done = true;
+out:
 	spin_unlock(&h->lock);
-	wbuf_flush(h, buf);
+	gs_gc_count_max(h, GS_GC_STRETCH_MAX, work);
+	return work;
 }
 
 /* Done with a batch: push what was shaded, stop counting busy. */
@@ -256,29 +293,64 @@ static void batch_done(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 }
 
 /*
+ * The grey list is dry, nobody busy, and an overflow is pending: take a
+ * step of the rescan, starting a pass if none is under way.  The overflow
+ * is cleared when a pass ends that no overflow overtook.  Called with
+ * grey_lock held; returns with it dropped.
+ */
+static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
+			    unsigned long limit)
+	__releases(&h->grey_lock)
+{
+	unsigned long pass, work;
+	bool done;
+
+	lockdep_assert_held(&h->grey_lock);
+	if (!h->rescanning) {
+		h->rescanning = true;
+		h->rescan_pass++;
+		h->rescan_from = h->grey_overflows;
+		gs_gc_count(h, GS_GC_RESCANS, 1);
+	}
+	pass = h->rescan_pass;
+	h->grey_busy++;
+	spin_unlock(&h->grey_lock);
+
+	work = rescan_step(h, pass, buf, limit, &done);
+
+	spin_lock(&h->grey_lock);
+	if (done) {
+		h->rescanning = false;
+		if (h->grey_overflows == h->rescan_from)
+			h->grey_overflow = false;
+	}
+	spin_unlock(&h->grey_lock);
+	batch_done(h, buf);
+	return work;
+}
+
+/*
  * Take up to @max objects from the grey list into @batch, counted busy.
- * Return how many; 0 when the heap is not marking or the list is empty
- * (after an overflow rescan, if one was due).
+ * Return how many; 0 when the heap is not marking, the list is empty, or
+ * an overflow rescan step of at most @limit bytes (and one object) ran
+ * instead, its bytes in *@rescanned.
  */
 static unsigned int take(struct goslab_gc_heap *h, void **batch,
-			 unsigned int max, struct gc_wbuf *buf)
+			 unsigned int max, struct gc_wbuf *buf,
+			 unsigned long limit, unsigned long *rescanned)
 {
 	unsigned int n;
 
-	for (;;) {
-		spin_lock(&h->grey_lock);
-		if (!gs_gc_marking(h->phase)) {
-			spin_unlock(&h->grey_lock);
-			return 0;
-		}
-		n = min_t(unsigned long, h->grey_n, max);
-		if (n || !h->grey_overflow || h->grey_busy)
-			break;
-		h->grey_overflow = false;
-		h->grey_busy++;
+	*rescanned = 0;
+	spin_lock(&h->grey_lock);
+	if (!gs_gc_marking(h->phase)) {
 		spin_unlock(&h->grey_lock);
-		rescan(h, buf);
-		batch_done(h, buf);
+		return 0;
+	}
+	n = min_t(unsigned long, h->grey_n, max);
+	if (!n && h->grey_overflow && !h->grey_busy) {
+		*rescanned = rescan(h, buf, limit);
+		return 0;
 	}
 	if (n) {
 		h->grey_n -= n;
@@ -300,19 +372,35 @@ static void account(struct goslab_gc_heap *h, struct gc_wbuf *buf,
 	buf->marked = 0;
 }
 
+/* Hand the objects of a batch a marker stops short of back to the list. */
+static void give_back(struct goslab_gc_heap *h, struct gc_wbuf *buf,
+		      void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (buf->n == ARRAY_SIZE(buf->obj))
+			wbuf_flush(h, buf);
+		buf->obj[buf->n++] = objs[i];
+	}
+}
+
 /**
  * gs_gc_drain() - scan grey objects
  * @h: the heap
  * @work: stop after scanning this many bytes of objects
- * @resched: the caller may sleep: reschedule between batches
+ * @resched: the caller may sleep: reschedule every GS_GC_STRETCH bytes.
+ *	Without it, @work must not exceed GS_GC_STRETCH: the call is one
+ *	stretch without a point to reschedule.
  *
  * Return: bytes of objects scanned; less than @work when the grey list ran
- * dry or the heap stopped marking.
+ * dry or the heap stopped marking.  It may exceed @work by one object.
  */
 unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 			  bool resched)
 {
-	unsigned long done = 0, scanned = 0;
+	unsigned long done = 0, scanned = 0, stretch = 0, rescans = 0;
+	unsigned long rescanned, w;
 	void *batch[GS_GC_POP_BATCH];
 	struct gc_wbuf buf;
 	unsigned int n, i;
@@ -320,17 +408,39 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 	buf.n = 0;
 	buf.marked = 0;
 	while (done < work) {
-		n = take(h, batch, ARRAY_SIZE(batch), &buf);
-		if (!n)
-			break;
-		for (i = 0; i < n; i++)
-			done += scan_obj(h, batch[i], &buf);
-		scanned += n;
-		batch_done(h, &buf);
-		if (resched)
+		if (resched && stretch >= GS_GC_STRETCH) {
+			gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
+			stretch = 0;
 			cond_resched();
+		}
+		/* A rescan step may fill what is left of this stretch. */
+		n = take(h, batch, ARRAY_SIZE(batch), &buf,
+			 min(work - done, GS_GC_STRETCH - min(stretch, GS_GC_STRETCH - 1)),
+			 &rescanned);
+		done += rescanned;
+		rescans += rescanned;
+		stretch += rescanned;
+		if (!n && !rescanned)
+			break;
+		if (!n)
+			continue;
+		for (i = 0; i < n && done < work; i++) {
+			if (resched && stretch >= GS_GC_STRETCH) {
+				gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
+				stretch = 0;
+				cond_resched();
+			}
+			w = scan_obj(h, batch[i], &buf);
+			stretch += w;
+			done += w;
+		}
+		give_back(h, &buf, batch + i, n - i);
+		scanned += i;
+		batch_done(h, &buf);
 	}
-	account(h, &buf, scanned, done);
+	gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
+	/* Rescans are not the cycle's scan work: the pacer must not see them. */
+	account(h, &buf, scanned, done - rescans);
 	return done;
 }
 
@@ -343,13 +453,19 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
  */
 unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 {
-	unsigned long done = 0, work = 0;
+	unsigned long done = 0, work = 0, rescanned;
 	struct gc_wbuf buf;
 	void *obj;
 
 	buf.n = 0;
 	buf.marked = 0;
-	while (done < n && take(h, &obj, 1, &buf)) {
+	while (done < n) {
+		if (!take(h, &obj, 1, &buf, GS_GC_STRETCH, &rescanned)) {
+			if (!rescanned)
+				break;
+			cond_resched();
+			continue;
+		}
 		work += scan_obj(h, obj, &buf);
 		batch_done(h, &buf);
 		done++;
@@ -398,16 +514,22 @@ bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj)
  * gs_gc_assist() - pay for an allocation with marking
  * @h: the heap, marking
  * @size: bytes being allocated
+ * @gfp: the allocation's flags: whether the assist may reschedule
  *
  * As Go's gcAssistAlloc(): each byte allocated while the heap marks owes
  * the pacer's assist ratio in bytes of scan work.  Debt is kept per CPU;
  * the worker's surplus (background credit) pays first, and a CPU in debt
- * scans at least GS_GC_ASSIST_MIN bytes so that assists stay rare.
+ * scans at least GS_GC_ASSIST_MIN bytes so that assists stay rare.  An
+ * allocation that may not sleep pays at most GS_GC_STRETCH: the rest of
+ * the debt waits for the next allocation on the CPU, even past the goal,
+ * so that no allocation does the whole remaining mark where it cannot
+ * reschedule.
  */
-void gs_gc_assist(struct goslab_gc_heap *h, size_t size)
+void gs_gc_assist(struct goslab_gc_heap *h, size_t size, gfp_t gfp)
 {
+	bool can_sleep = gfpflags_allow_blocking(gfp);
 	long debt, credit, bg, steal;
-	unsigned long done;
+	unsigned long done, want;
 	ktime_t t0;
 	s64 ns;
 
@@ -427,12 +549,15 @@ void gs_gc_assist(struct goslab_gc_heap *h, size_t size)
 			return;
 	}
 	t0 = ktime_get();
-	done = gs_gc_drain(h, max_t(unsigned long, -credit, GS_GC_ASSIST_MIN),
-			   false);
+	want = max_t(unsigned long, -credit, GS_GC_ASSIST_MIN);
+	if (!can_sleep)
+		want = min(want, GS_GC_STRETCH);
+	done = gs_gc_drain(h, want, can_sleep);
 	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
-	if (done < -credit)
+	if (done < want && (!gs_gc_marking(READ_ONCE(h->phase)) ||
+			    gs_gc_grey_empty(h)))
 		/* The grey list is dry: the mark is ending, forgive the rest. */
-		done = -credit;
+		done = max_t(unsigned long, done, -credit);
 	this_cpu_add(*h->assist_credit, done);
 	gs_gc_count(h, GS_GC_ASSISTS, 1);
 	gs_gc_count(h, GS_GC_ASSIST_NS, ns);

@@ -185,7 +185,11 @@ static inline void *goslab_gc_load(void **slot)
  * @checkmarks: checkmark verifications run (gc_checkmark)
  * @checkmark_missed: reachable objects a cycle left white; always 0
  * @checkmark_ns: time spent in checkmark, world stopped
- * @rescans: grey list overflows that made the marker rescan the heap
+ * @rescans: passes over the heap's marked objects that grey list
+ *	overflows made the marker take
+ * @stretch_max: the most bytes of objects the collector scanned in one
+ *	stretch with a spinlock held or without a point to reschedule (an
+ *	assist in atomic context, a batch, an overflow rescan's step)
  * @bad_pointers: stores or fields holding something not of this heap
  *	(another heap's object, or in debug mode anything not an object),
  *	each time the barrier or the marker meets it
@@ -221,11 +225,18 @@ struct goslab_gc_stats {
 	u64 checkmark_missed;
 	u64 checkmark_ns;
 	u64 rescans;
+	u64 stretch_max;
 	u64 bad_pointers;
 	u64 bad_frees;
 	int gc_percent;
 	int phase;
 };
+
+/*
+ * The most bytes of objects the collector scans with a spinlock held or
+ * where it may not reschedule, plus one object: the latency it can add.
+ */
+#define GOSLAB_GC_STRETCH_BYTES	(64UL << 10)
 
 void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st);
 void goslab_gc_stats_reset(struct goslab_gc_heap *h);
