@@ -2,14 +2,21 @@
 # goslab: the Go runtime's allocator as an out-of-tree kernel module.
 #
 #   make [KDIR=<kernel build tree>]  build the modules (kbuild side: ./Kbuild)
-#   make check    lint, then boot the modules in a debug kernel under QEMU
-#   make demo     boot goslab.ko with the sample client and show its state
+#   make check    lint, then boot the modules in the test kernels under QEMU
+#   make check-full  the same with every boot (scripts/check.sh lists them)
+#   make demo [KERNEL=debug|prod|rt|debian-6.1|debian-6.12|debian-6.12-rt]
+#                 boot goslab.ko with the sample client and show its state
 #   make lint     W=1 + sparse, checkpatch --strict, shellcheck
 #   make kernel   build (or reuse) the debug test kernel, print its tree
 #   make deps     apt-get install what the above need
+#   make dkms-install [KERNELS="<release> ..."]  goslab.ko through DKMS
+#                 (default: the running kernel); make dkms-remove
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
+VERSION := $(shell cat VERSION)
+# Where dkms-install puts the sources DKMS builds from.
+DKMS_SRC := /usr/src/goslab-$(VERSION)
 
 all: modules
 
@@ -39,10 +46,33 @@ lint: deps
 check:
 	@scripts/check.sh
 
+check-full:
+	@GOSLAB_FULL=1 scripts/check.sh
+
 demo:
-	@scripts/demo.sh
+	@GOSLAB_KERNEL=$(KERNEL) scripts/demo.sh
 
 bench:
 	@scripts/bench.sh
 
-.PHONY: all modules clean deps kernel lint check demo bench
+# DKMS builds goslab.ko from a copy of the sources in $(DKMS_SRC), for
+# every kernel whose headers are installed, now and on kernel upgrades.
+dkms-install:
+	rm -rf "$(DKMS_SRC)"
+	mkdir -p "$(DKMS_SRC)"
+	cp -r VERSION include module "$(DKMS_SRC)/"
+	find "$(DKMS_SRC)" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
+		-o -name Module.symvers \) -type f -delete
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf >"$(DKMS_SRC)/dkms.conf"
+	dkms add goslab/$(VERSION)
+	for k in $(or $(KERNELS),$(shell uname -r)); do \
+		dkms build goslab/$(VERSION) -k $$k && \
+		dkms install goslab/$(VERSION) -k $$k || exit 1; \
+	done
+
+dkms-remove:
+	dkms remove goslab/$(VERSION) --all
+	rm -rf "$(DKMS_SRC)"
+
+.PHONY: all modules clean deps kernel lint check check-full demo bench dkms-install dkms-remove

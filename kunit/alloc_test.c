@@ -159,11 +159,11 @@ static void goslab_test_lifo(struct kunit *test)
 
 		if (!class_reachable(cls))
 			continue;
-		preempt_disable();
+		gs_cpu_pin();
 		p = goslab_alloc(csize, GFP_ATOMIC);
 		goslab_free(p);
 		q = goslab_alloc(csize, GFP_ATOMIC);
-		preempt_enable();
+		gs_cpu_unpin();
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		KUNIT_EXPECT_PTR_EQ_MSG(test, q, p, "class %u (%zu bytes)", cls, csize);
 		goslab_free(q);
@@ -190,10 +190,10 @@ static void goslab_test_zero_small(struct kunit *test)
 			KUNIT_ASSERT_NOT_NULL(test, p);
 			memset(p, 0xa5, csize);
 			if (pass == 0) {
-				preempt_disable();
+				gs_cpu_pin();
 				goslab_free(p);
 				q = goslab_alloc(csize, GFP_ATOMIC | __GFP_ZERO);
-				preempt_enable();
+				gs_cpu_unpin();
 			} else {
 				goslab_free(p);
 				q = goslab_zalloc(csize, GFP_KERNEL);
@@ -313,6 +313,8 @@ static struct kunit_case goslab_alloc_cases[] = {
 
 static struct kunit_suite goslab_alloc_suite = {
 	.name = "goslab_alloc",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_alloc_cases,
 };
 

@@ -246,6 +246,8 @@ static struct kunit_case goslab_atomic_cases[] = {
 
 static struct kunit_suite goslab_atomic_suite = {
 	.name = "goslab_atomic",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_atomic_cases,
 };
 

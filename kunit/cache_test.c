@@ -115,11 +115,11 @@ static void goslab_test_cache_ctor(struct kunit *test)
 	}
 
 	calls = atomic_read(&ctor_log.calls);
-	preempt_disable();
+	gs_cpu_pin();
 	p = goslab_cache_alloc(c, GFP_ATOMIC);
 	goslab_cache_free(c, p);
 	q = goslab_cache_alloc(c, GFP_ATOMIC);
-	preempt_enable();
+	gs_cpu_unpin();
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctor_log.calls), calls,
@@ -310,14 +310,14 @@ static void goslab_test_cache_own_spans(struct kunit *test)
 
 	c = goslab_cache_create("goslab_kunit_own", 64, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	preempt_disable();
+	gs_cpu_pin();
 	o = goslab_cache_alloc(c, GFP_ATOMIC);
 	goslab_cache_free(c, o);
 	p = goslab_alloc(64, GFP_ATOMIC);	/* not o: it is the cache's */
 	goslab_free(p);
 	q = goslab_cache_alloc(c, GFP_ATOMIC);	/* o again, not p */
 	r = goslab_alloc(64, GFP_ATOMIC);	/* p again */
-	preempt_enable();
+	gs_cpu_unpin();
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_PTR_NE(test, p, o);
@@ -364,9 +364,9 @@ static void goslab_test_cache_bulk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
 
 	/* Bulk and single calls mix; in atomic context too. */
-	preempt_disable();
+	gs_cpu_pin();
 	ret = goslab_cache_alloc_bulk(c, GFP_ATOMIC, 16, objs);
-	preempt_enable();
+	gs_cpu_unpin();
 	KUNIT_ASSERT_EQ(test, ret, 16);
 	for (i = 0; i < 16; i++)
 		goslab_cache_free(c, objs[i]);
@@ -433,6 +433,8 @@ static struct kunit_case goslab_cache_cases[] = {
 
 static struct kunit_suite goslab_cache_suite = {
 	.name = "goslab_cache",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_cache_cases,
 };
 

@@ -4,110 +4,14 @@
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
-#include <linux/hash.h>
 #include <linux/kasan.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
 
-#include "../module/sizeclasses.h"
 #include "goslab_test.h"
-
-unsigned int gs_nr_classes(void)
-{
-	return GOSLAB_NUM_SIZE_CLASSES;
-}
-
-unsigned int gs_class_size(unsigned int cls)
-{
-	return goslab_class_to_size[cls];
-}
-
-unsigned int gs_class_objects(unsigned int cls)
-{
-	return goslab_class_to_nobjs[cls];
-}
-
-unsigned int gs_size_class(size_t size)
-{
-	if (size <= GOSLAB_SMALL_SIZE_MAX)
-		return goslab_size_to_class8[DIV_ROUND_UP(size, GOSLAB_SMALL_SIZE_DIV)];
-	return goslab_size_to_class128[DIV_ROUND_UP(size - GOSLAB_SMALL_SIZE_MAX,
-						    GOSLAB_LARGE_SIZE_DIV)];
-}
-
-bool gs_debug(void)
-{
-	return goslab_debug_enabled();
-}
-
-/* What goslab_usable_size() must say for a fresh object of @size bytes. */
-size_t gs_expected_usable(size_t size)
-{
-	if (!size)
-		return 0;
-	if (size <= GS_TINY_MAX && !gs_debug())
-		return size;
-	if (size <= GS_SMALL_MAX)
-		return gs_class_size(gs_size_class(size));
-	return round_up(size, GS_HEAP_PAGE);
-}
-
-/* Largest power of two dividing the class size, capped at 8 KiB. */
-unsigned long gs_small_align(unsigned int class_size)
-{
-	return min(1UL << __ffs(class_size), GS_HEAP_PAGE);
-}
-
-static u64 gs_seed(const void *p, size_t size)
-{
-	return hash_64((unsigned long)p ^ ((u64)size << 44) ^ size, 64) | 1;
-}
-
-static u64 gs_word(u64 seed, size_t off)
-{
-	return seed ^ ((u64)off * GOLDEN_RATIO_64);
-}
-
-/*
- * Below 16 bytes every byte is stamped; above, one word per @stride and the
- * last word.  The strided words stop 16 bytes short of the end so that none
- * of them overlaps the last word.
- */
-void gs_stamp(void *p, size_t size, size_t stride)
-{
-	u64 seed = gs_seed(p, size);
-	size_t off;
-
-	if (size < 16) {
-		for (off = 0; off < size; off++)
-			((u8 *)p)[off] = seed >> (8 * (off & 7)) ^ off;
-		return;
-	}
-	for (off = 0; off + 16 <= size; off += stride)
-		put_unaligned(gs_word(seed, off), (u64 *)(p + off));
-	put_unaligned(gs_word(seed, size - 8), (u64 *)(p + size - 8));
-}
-
-bool gs_stamp_ok(const void *p, size_t size, size_t stride)
-{
-	u64 seed = gs_seed(p, size);
-	size_t off;
-
-	if (size < 16) {
-		for (off = 0; off < size; off++)
-			if (((const u8 *)p)[off] != (u8)(seed >> (8 * (off & 7)) ^ off))
-				return false;
-		return true;
-	}
-	for (off = 0; off + 16 <= size; off += stride)
-		if (get_unaligned((const u64 *)(p + off)) != gs_word(seed, off))
-			return false;
-	return get_unaligned((const u64 *)(p + size - 8)) == gs_word(seed, size - 8);
-}
 
 /*
  * The scavenger may be releasing pages while we read; a reading where the
@@ -261,3 +165,58 @@ __no_sanitize_address noinline s8 gs_shadow(const void *p)
 
 MODULE_DESCRIPTION("KUnit tests for goslab, the Go runtime's allocator");
 MODULE_LICENSE("GPL");
+
+/*
+ * Objects a suite leaves live: goslab's unload releases them, and must
+ * release only those that tests leave on purpose (scripts/analyze-guest.py
+ * holds each pass's unload line to the sum of the declarations).  And
+ * misuse goslab reports: only suites that provoke it on purpose may cause
+ * any, since its log lines are rate-limited and cannot be counted.
+ */
+static u64 gs_suite_live, gs_suite_on_purpose, gs_suite_findings;
+static bool gs_suite_reports;
+
+static u64 gs_findings(const struct goslab_stats *st)
+{
+	return st->debug_double_free + st->debug_invalid_free + st->debug_poison_corrupt;
+}
+
+void gs_leak_on_purpose(struct kunit *test, unsigned int n)
+{
+	gs_suite_on_purpose += n;
+	pr_info("goslab-kunit: %s: %u objects left live on purpose\n", test->name, n);
+}
+
+void gs_expect_reports(struct kunit *test)
+{
+	gs_suite_reports = true;
+}
+
+int gs_suite_init(struct kunit_suite *suite)
+{
+	struct goslab_stats st;
+
+	goslab_trim();
+	goslab_get_stats(&st);
+	gs_suite_live = st.objects_in_use;
+	gs_suite_findings = gs_findings(&st);
+	gs_suite_on_purpose = 0;
+	gs_suite_reports = false;
+	return 0;
+}
+
+void gs_suite_exit(struct kunit_suite *suite)
+{
+	struct goslab_stats st;
+	s64 left;
+
+	goslab_trim();
+	goslab_get_stats(&st);
+	left = st.objects_in_use - gs_suite_live;
+	if (left != gs_suite_on_purpose)
+		pr_err("goslab-kunit: LEAK: suite %s left %lld objects live, %llu on purpose\n",
+		       suite->name, left, gs_suite_on_purpose);
+	if (gs_findings(&st) != gs_suite_findings && !gs_suite_reports)
+		pr_err("goslab-kunit: MISUSE: suite %s made goslab report %llu misuses, none expected\n",
+		       suite->name, gs_findings(&st) - gs_suite_findings);
+}

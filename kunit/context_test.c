@@ -125,6 +125,8 @@ static struct kunit_case goslab_context_cases[] = {
 
 static struct kunit_suite goslab_context_suite = {
 	.name = "goslab_context",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_context_cases,
 };
 

@@ -19,6 +19,7 @@ static void debug_mode_only(struct kunit *test)
 {
 	if (!gs_debug())
 		kunit_skip(test, "debug mode only (goslab debug=1)");
+	gs_expect_reports(test);
 }
 
 static void goslab_test_debug_double_free(struct kunit *test)
@@ -256,6 +257,8 @@ static struct kunit_case goslab_debug_cases[] = {
 
 static struct kunit_suite goslab_debug_suite = {
 	.name = "goslab_debug",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_debug_cases,
 };
 

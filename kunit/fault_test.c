@@ -279,6 +279,8 @@ static struct kunit_case goslab_fault_cases[] = {
 
 static struct kunit_suite goslab_fault_suite = {
 	.name = "goslab_fault",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_fault_cases,
 };
 

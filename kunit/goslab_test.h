@@ -7,32 +7,10 @@
 
 #include <kunit/test.h>
 #include <linux/goslab.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 
-/* Tiers, from include/linux/goslab.h. */
-#define GS_TINY_MAX		15
-#define GS_SMALL_MAX		32768
-#define GS_HEAP_PAGE		8192UL
-#define GS_LARGE_NOWAIT_MAX	(4UL << 20)
-
-/* Size class table of module/sizeclasses.h; class 0 is unused. */
-unsigned int gs_nr_classes(void);
-unsigned int gs_class_size(unsigned int cls);
-unsigned int gs_class_objects(unsigned int cls);
-unsigned int gs_size_class(size_t size);
-
-bool gs_debug(void);
-size_t gs_expected_usable(size_t size);
-unsigned long gs_small_align(unsigned int class_size);
-
-/*
- * Objects carry a pattern derived from their address and size, so that an
- * object overlapping another, or moved, or written by goslab while in use,
- * shows up.  @stride is the distance between stamped words: 8 stamps every
- * byte, larger strides keep stress cheap.
- */
-void gs_stamp(void *p, size_t size, size_t stride);
-bool gs_stamp_ok(const void *p, size_t size, size_t stride);
+#include "pattern.h"
 
 /* Stats read until pages_held == pages_in_use + pages_free holds. */
 void gs_stats(struct kunit *test, struct goslab_stats *st);
@@ -46,11 +24,45 @@ void gs_check_heap(struct kunit *test, struct goslab_cache *c, size_t size,
 		   unsigned int n);
 
 /*
+ * Every suite's suite_init and suite_exit: the exit logs a "LEAK" line
+ * (a failure for scripts/analyze-guest.py) when the suite left more or
+ * fewer objects live than its cases declared with gs_leak_on_purpose(),
+ * and a "MISUSE" line when goslab counted misuse (debug_* in struct
+ * goslab_stats) in a suite none of whose cases called gs_expect_reports().
+ */
+int gs_suite_init(struct kunit_suite *suite);
+void gs_suite_exit(struct kunit_suite *suite);
+void gs_leak_on_purpose(struct kunit *test, unsigned int n);
+void gs_expect_reports(struct kunit *test);
+
+/*
  * On PREEMPT_RT goslab's locks sleep: as kmalloc(), it may not be called
  * from hard interrupts or with interrupts or preemption off there.
  */
 #define GS_RT_ATOMIC_REASON \
 	"PREEMPT_RT: goslab, as kmalloc(), is not for hard IRQ, IRQs-off or preempt-off context"
+
+/*
+ * Keep a sequence of calls on one CPU, so that its per-CPU list answers
+ * them all (LIFO reuse, tiny packing): preemption off, as under a
+ * spinlock, except on PREEMPT_RT, where goslab's locks sleep and a caller
+ * can have migration off at most.
+ */
+static inline void gs_cpu_pin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_disable();
+	else
+		preempt_disable();
+}
+
+static inline void gs_cpu_unpin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_enable();
+	else
+		preempt_enable();
+}
 
 static inline void gs_skip_on_rt(struct kunit *test)
 {

@@ -21,10 +21,50 @@
 
 #define HARDEN_LIVE	64
 
+/*
+ * A refused misuse may leave objects in use for good: a CPU list found
+ * looped is dropped whole rather than trusted.  A case that can leave
+ * some says how many at most (harden_may_leave()); its exit checks that,
+ * and declares what was left for the unload's count.
+ */
+static u64 harden_live, harden_leave_max;
+
+static void harden_may_leave(u64 n)
+{
+	harden_leave_max += n;
+}
+
+static int harden_init(struct kunit *test)
+{
+	struct goslab_stats st;
+
+	goslab_trim();
+	goslab_get_stats(&st);
+	harden_live = st.objects_in_use;
+	harden_leave_max = 0;
+	return 0;
+}
+
+static void harden_exit(struct kunit *test)
+{
+	struct goslab_stats st;
+	s64 left;
+
+	goslab_trim();
+	goslab_get_stats(&st);
+	left = st.objects_in_use - harden_live;
+	KUNIT_EXPECT_GE(test, left, 0);
+	KUNIT_EXPECT_LE_MSG(test, left, (s64)harden_leave_max,
+			    "objects left in use by refused misuse");
+	if (left > 0)
+		gs_leak_on_purpose(test, left);
+}
+
 static void harden_require(struct kunit *test)
 {
 	if (gs_debug())
 		kunit_skip(test, "checks without debug mode (goslab debug=0)");
+	gs_expect_reports(test);
 }
 
 static void harden_require_hardened(struct kunit *test)
@@ -110,6 +150,11 @@ static void double_free_pqp(struct kunit *test, struct goslab_cache *c,
 	void *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, many);
+	/*
+	 * The looped list, dropped: p, q, the @more freed after them, and
+	 * the free objects of p's span the CPU list held before.
+	 */
+	harden_may_leave(more + 2 + gs_class_objects(gs_size_class(size)));
 	goslab_trim();
 	for (i = 0; i < more; i++) {
 		many[i] = c ? goslab_cache_alloc(c, GFP_KERNEL) : goslab_alloc(size, GFP_KERNEL);
@@ -337,6 +382,10 @@ static struct kunit_case goslab_harden_cases[] = {
 
 static struct kunit_suite goslab_harden_suite = {
 	.name = "goslab_harden",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
+	.init = harden_init,
+	.exit = harden_exit,
 	.test_cases = goslab_harden_cases,
 };
 

@@ -56,6 +56,7 @@ static void kasan_probe_console(void *ignore, const char *buf, size_t len)
 
 static int goslab_kasan_suite_init(struct kunit_suite *suite)
 {
+	gs_suite_init(suite);
 	if (!expect_reports)
 		return 0;
 	/* Reports in this suite are expected; KUnit must not fail on them. */
@@ -66,6 +67,7 @@ static int goslab_kasan_suite_init(struct kunit_suite *suite)
 
 static void goslab_kasan_suite_exit(struct kunit_suite *suite)
 {
+	gs_suite_exit(suite);
 	if (!expect_reports)
 		return;
 	unregister_trace_console(kasan_probe_console, NULL);
@@ -146,10 +148,10 @@ static void goslab_test_kasan_tiny_uaf(struct kunit *test)
 {
 	u8 *p, *q;
 
-	preempt_disable();
+	gs_cpu_pin();
 	p = goslab_alloc(5, GFP_ATOMIC);
 	q = goslab_alloc(4, GFP_ATOMIC);
-	preempt_enable();
+	gs_cpu_unpin();
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	goslab_free(p);

@@ -114,26 +114,32 @@ static bool reported(const char *report, unsigned long inverted)
 	return strstr(report, line);
 }
 
-static void goslab_test_kmemleak(struct kunit *test)
+/* What one attempt allocated, freed again. */
+static void kml_release(struct kml_objs *o)
 {
-	struct kml_objs *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	goslab_free((void *)~o->leaked);
+	goslab_free((void *)~o->huge);
+	kfree((void *)~o->control);
+	if (kml_holder)
+		kfree(kml_holder[1]);
+	goslab_free(kml_holder);
+	kml_holder = NULL;
+}
+
+/*
+ * One attempt: a thread makes the objects and exits; after they have aged,
+ * two scans.  Returns whether kmemleak reported the kmalloc() control: a
+ * stale copy of its pointer somewhere (a stack, a register spilled) hides
+ * even that, and then this attempt has no verdict.
+ */
+static bool kml_attempt(struct kunit *test, struct kml_objs *o, char *report)
+{
 	struct task_struct *t;
-	char *report;
-	int i, ret;
+	int i;
 
-	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
-		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
-	KUNIT_ASSERT_NOT_NULL(test, o);
-	report = vmalloc(KMEMLEAK_REPORT);
-	KUNIT_ASSERT_NOT_NULL(test, report);
-	ret = kmemleak_read(report, KMEMLEAK_REPORT);
-	if (ret) {
-		vfree(report);
-		kunit_skip(test, "kmemleak is off (%d)", ret);
-	}
-	KUNIT_ASSERT_EQ(test, kmemleak_cmd("clear"), 0);
-
+	memset(o, 0, sizeof(*o));
 	init_completion(&o->done);
+	KUNIT_ASSERT_EQ(test, kmemleak_cmd("clear"), 0);
 	t = kthread_run(kml_thread, o, "goslab_kmemleak");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	wait_for_completion(&o->done);
@@ -147,12 +153,56 @@ static void goslab_test_kmemleak(struct kunit *test)
 	for (i = 0; i < 2; i++)
 		KUNIT_ASSERT_EQ(test, kmemleak_cmd("scan"), 0);
 	KUNIT_ASSERT_EQ(test, kmemleak_read(report, KMEMLEAK_REPORT), 0);
+	return reported(report, o->control);
+}
 
-	/* A stale copy somewhere hid even kmalloc()'s leak: no verdict. */
-	if (!reported(report, o->control)) {
+#define KML_ATTEMPTS	3
+
+static bool kml_as_expected(struct kml_objs *o, const char *report)
+{
+	return reported(report, o->leaked) && reported(report, o->huge) &&
+	       !reported(report, o->held) &&
+	       !reported(report, (unsigned long)~(uintptr_t)kml_holder);
+}
+
+static void goslab_test_kmemleak(struct kunit *test)
+{
+	struct kml_objs *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	bool verdict = false;
+	char *report;
+	int i, ret;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	report = vmalloc(KMEMLEAK_REPORT);
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	ret = kmemleak_read(report, KMEMLEAK_REPORT);
+	if (ret) {
+		vfree(report);
+		kunit_skip(test, "kmemleak is off (%d)", ret);
+	}
+
+	/*
+	 * A stale copy of a pointer hides a leak from a conservative scan
+	 * now and then; a goslab bug hides it every time.  So each attempt
+	 * that is not all as expected is repeated, up to KML_ATTEMPTS, and
+	 * the last one judged.
+	 */
+	for (i = 0; i < KML_ATTEMPTS; i++) {
+		verdict = kml_attempt(test, o, report);
+		if (verdict && kml_as_expected(o, report))
+			break;
+		if (i + 1 < KML_ATTEMPTS)
+			kml_release(o);
+	}
+	if (!verdict)
+		kml_release(o);
+	if (!verdict) {
 		kmemleak_cmd("clear");
 		vfree(report);
-		kunit_skip(test, "kmemleak did not report a kmalloc() leak either");
+		kunit_skip(test, "kmemleak did not report a kmalloc() leak either, %d times",
+			   KML_ATTEMPTS);
 	}
 	KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->leaked),
 			      "a goslab object nobody points to is not reported");
@@ -163,12 +213,7 @@ static void goslab_test_kmemleak(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)~(uintptr_t)kml_holder),
 			       "a goslab object module data points to is reported");
 
-	goslab_free((void *)~o->leaked);
-	goslab_free((void *)~o->huge);
-	kfree((void *)~o->control);
-	kfree(kml_holder[1]);
-	goslab_free(kml_holder);
-	kml_holder = NULL;
+	kml_release(o);
 	kmemleak_cmd("clear");
 	vfree(report);
 }
@@ -180,6 +225,8 @@ static struct kunit_case goslab_kmemleak_cases[] = {
 
 static struct kunit_suite goslab_kmemleak_suite = {
 	.name = "goslab_kmemleak",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_kmemleak_cases,
 };
 

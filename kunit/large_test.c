@@ -95,11 +95,11 @@ static void goslab_test_large_nowait(struct kunit *test)
 	const gfp_t gfp = GFP_NOWAIT | __GFP_NOWARN;
 	u8 *p, *q, *r;
 
-	preempt_disable();
+	gs_cpu_pin();
 	p = goslab_alloc(GS_LARGE_NOWAIT_MAX, gfp);
 	q = goslab_alloc(GS_LARGE_NOWAIT_MAX + 1, gfp);
 	r = goslab_alloc(8 << 20, GFP_ATOMIC | __GFP_NOWARN);
-	preempt_enable();
+	gs_cpu_unpin();
 	KUNIT_EXPECT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NULL(test, q);
 	KUNIT_EXPECT_NULL(test, r);
@@ -131,9 +131,9 @@ static void goslab_test_large_zero(struct kunit *test)
 			memset(p, 0xa5, usable);
 			goslab_free(p);
 			if (atomic) {
-				preempt_disable();
+				gs_cpu_pin();
 				q = goslab_alloc(size, GFP_ATOMIC | __GFP_ZERO);
-				preempt_enable();
+				gs_cpu_unpin();
 			} else {
 				q = goslab_zalloc(size, GFP_KERNEL);
 			}
@@ -156,6 +156,8 @@ static struct kunit_case goslab_large_cases[] = {
 
 static struct kunit_suite goslab_large_suite = {
 	.name = "goslab_large",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_large_cases,
 };
 

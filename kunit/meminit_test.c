@@ -153,12 +153,12 @@ static void goslab_test_meminit_free(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		memset(p, MEMINIT_GARBAGE, size);
-		preempt_disable();
+		gs_cpu_pin();
 		goslab_free(p);
 		kasan_disable_current();
 		dirty = nonzero_bytes(p + skip, size - skip);
 		kasan_enable_current();
-		preempt_enable();
+		gs_cpu_unpin();
 		KUNIT_EXPECT_EQ_MSG(test, dirty, 0, "size %zu, freed", size);
 	}
 }
@@ -172,6 +172,8 @@ static struct kunit_case goslab_meminit_cases[] = {
 
 static struct kunit_suite goslab_meminit_suite = {
 	.name = "goslab_meminit",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_meminit_cases,
 };
 

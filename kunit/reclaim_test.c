@@ -292,6 +292,8 @@ static struct kunit_case goslab_reclaim_cases[] = {
 
 static struct kunit_suite goslab_reclaim_suite = {
 	.name = "goslab_reclaim",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_reclaim_cases,
 };
 

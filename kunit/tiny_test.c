@@ -101,11 +101,11 @@ static void goslab_test_tiny_packing(struct kunit *test)
 		unsigned long block;
 
 		/* One CPU, nothing else allocating on it in between. */
-		preempt_disable();
+		gs_cpu_pin();
 		filler = tiny_fill_block();
 		for (i = 0; i < TINY_SEQ_MAX && step[i].size; i++)
 			objs[i] = goslab_alloc(step[i].size, GFP_ATOMIC);
-		preempt_enable();
+		gs_cpu_unpin();
 		KUNIT_ASSERT_NOT_NULL(test, filler);
 
 		block = BLOCK_OF(filler);
@@ -155,7 +155,7 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 	void *f, *x, *y, *z, *w, *v;
 
 	tiny_normal_mode_only(test);
-	preempt_disable();
+	gs_cpu_pin();
 	f = tiny_fill_block();
 	x = goslab_alloc(xsize, GFP_ATOMIC);	/* fresh block B1 */
 	y = goslab_alloc(4, GFP_ATOMIC);	/* fills B1 */
@@ -164,7 +164,7 @@ static void goslab_test_tiny_reuse(struct kunit *test)
 	w = goslab_alloc(12, GFP_ATOMIC);	/* new block: B1 still has y */
 	goslab_free(y);				/* B1 is free now */
 	v = goslab_alloc(15, GFP_ATOMIC);	/* new block: B1 again */
-	preempt_enable();
+	gs_cpu_unpin();
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, x);
@@ -198,7 +198,7 @@ static void goslab_test_tiny_zero(struct kunit *test)
 	size_t size;
 
 	tiny_normal_mode_only(test);
-	preempt_disable();
+	gs_cpu_pin();
 	f = tiny_fill_block();
 	x = goslab_alloc(xsize, GFP_ATOMIC);
 	y = goslab_alloc(4, GFP_ATOMIC);
@@ -212,7 +212,7 @@ static void goslab_test_tiny_zero(struct kunit *test)
 	/* The dirty block comes back; 3 + 5 bytes (+ 4 + 4 but KASAN) fill it. */
 	for (i = 0; i < n; i++)
 		d[i] = goslab_alloc(dsize[i], GFP_ATOMIC | __GFP_ZERO);
-	preempt_enable();
+	gs_cpu_unpin();
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	KUNIT_ASSERT_NOT_NULL(test, x);
@@ -232,12 +232,12 @@ static void goslab_test_tiny_zero(struct kunit *test)
 
 	/* Every tiny size, packed after dirty neighbours. */
 	for (size = 1; size <= GS_TINY_MAX; size++) {
-		preempt_disable();
+		gs_cpu_pin();
 		x = goslab_alloc(1, GFP_ATOMIC);
 		if (x)
 			*x = 0xff;
 		y = goslab_alloc(size, GFP_ATOMIC | __GFP_ZERO);
-		preempt_enable();
+		gs_cpu_unpin();
 		KUNIT_ASSERT_NOT_NULL(test, x);
 		KUNIT_ASSERT_NOT_NULL(test, y);
 		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(y, 0, size), "size %zu", size);
@@ -282,6 +282,8 @@ static struct kunit_case goslab_tiny_cases[] = {
 
 static struct kunit_suite goslab_tiny_suite = {
 	.name = "goslab_tiny",
+	.suite_init = gs_suite_init,
+	.suite_exit = gs_suite_exit,
 	.test_cases = goslab_tiny_cases,
 };
 

@@ -7,6 +7,21 @@
 #define _GOSLAB_COMPAT_H
 
 #include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mmzone.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+/*
+ * The largest order the page allocator hands out.  6.4 made MAX_ORDER
+ * inclusive (it had been one past the largest order) and 6.8 renamed it
+ * MAX_PAGE_ORDER, so 6.1's MAX_ORDER is 11 where MAX_PAGE_ORDER would be
+ * 10.  MAX_ORDER_NR_PAGES, the pages of the largest block, has meant the
+ * same all along.
+ */
+#ifndef MAX_PAGE_ORDER
+#define MAX_PAGE_ORDER	ilog2(MAX_ORDER_NR_PAGES)
+#endif
 
 /*
  * Until 6.3, GFP_ATOMIC carried __GFP_ATOMIC, which opens the page
@@ -17,5 +32,54 @@
 #else
 #define GS_GFP_ATOMIC	((__force gfp_t)0)
 #endif
+
+/*
+ * Shrinkers: 6.7 made them allocated objects (shrinker_alloc(),
+ * shrinker_register(), shrinker_free(), which waits for scans in flight
+ * through RCU), and SHRINKER_ALLOCATED came with them; before, the caller
+ * owned the struct and unregister_shrinker() waited by taking
+ * shrinker_rwsem for writing.
+ */
+static inline struct shrinker *
+gs_shrinker_create(const char *name,
+		   unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		   unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s;
+
+#ifdef SHRINKER_ALLOCATED
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#else
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#endif
+	return s;
+}
+
+/* Unregister @s and wait for any scan of it in progress; NULL is a no-op. */
+static inline void gs_shrinker_destroy(struct shrinker *s)
+{
+#ifdef SHRINKER_ALLOCATED
+	shrinker_free(s);
+#else
+	if (s) {
+		unregister_shrinker(s);
+		kfree(s);
+	}
+#endif
+}
 
 #endif /* _GOSLAB_COMPAT_H */

@@ -909,4 +909,5 @@ static void __exit goslab_exit(void)
 module_init(goslab_init);
 module_exit(goslab_exit);
 MODULE_LICENSE("GPL");
+MODULE_VERSION(GOSLAB_RELEASE);
 MODULE_DESCRIPTION("goslab: the Go runtime's memory allocator for the kernel");

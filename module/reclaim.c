@@ -128,12 +128,9 @@ static unsigned long gs_shrink_scan(struct shrinker *sh,
  */
 int gs_reclaim_start(void)
 {
-	gs_shrinker = shrinker_alloc(0, "goslab");
+	gs_shrinker = gs_shrinker_create("goslab", gs_shrink_count, gs_shrink_scan);
 	if (!gs_shrinker)
 		return -ENOMEM;
-	gs_shrinker->count_objects = gs_shrink_count;
-	gs_shrinker->scan_objects = gs_shrink_scan;
-	shrinker_register(gs_shrinker);
 	mheap_scavenger_enable(true);
 	return 0;
 }
@@ -149,6 +146,6 @@ int gs_reclaim_start(void)
 void gs_reclaim_stop(void)
 {
 	shrink_test_release();
-	shrinker_free(gs_shrinker);
+	gs_shrinker_destroy(gs_shrinker);
 	mheap_scavenger_enable(false);
 }

@@ -11,10 +11,14 @@ scripts/guest-init.sh) and appends one row per result to the rows file:
   - each pass's KUnit results, as counted by the kernel tree's
     tools/testing/kunit/kunit.py parse (never by us);
   - selftest TAP lines ("ok"/"not ok" at top level, "# SKIP");
+  - coverage (scripts/coverage.txt): every KUnit suite and selftest
+    program listed there reports all its cases, and a case that skips
+    fails unless the list allows it on this boot, with its reason;
   - every splat found in the console log, as one failure each.
 """
 
 import argparse
+import fnmatch
 import os
 import re
 import subprocess
@@ -46,6 +50,17 @@ TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 EXPECT_BEGIN = re.compile(r'goslab-expect: (KASAN) report: (.*)')
 EXPECT_END = re.compile(r'goslab-expect: end')
 EXPECTED_HEADER = {'KASAN': re.compile(r'BUG: KASAN: ')}
+# goslab's own reports of a caller's misuse (gs_debug_report(), names from
+# module/debug.c) or of its collector's findings: splats, but inside the
+# KUnit suites that provoke them ("reports" lines of scripts/coverage.txt).
+# They are rate-limited, so the KUnit suites also compare goslab's misuse
+# counters (the "MISUSE" lines below).
+GOSLAB_REPORT = re.compile(
+    r'goslab: (double_free|invalid_free|poison_corrupt): |goslab: gc checkmark: |'
+    r'is not an object of this heap|frees pending from NMI context|'
+    r'free of GC object .* ignored')
+SUITE_START = re.compile(r'# Subtest: (\S+)')
+PASS_EDGE = re.compile(r'goslab-guest: .* (begin|end) =====')
 
 
 class Results:
@@ -71,18 +86,33 @@ def load_benign(path):
     return pats
 
 
-def scan_splats(lines, benign, res):
+def scan_splats(lines, benign, res, reporting_suites=()):
     """Report each splat header, and each unexplained Call Trace.
 
     Between "goslab-expect:" lines, one report of the announced kind is the
     test's own and is counted as passed; a second one, another kind, or an
-    announced report that never came is a failure.
+    announced report that never came is a failure.  Returns whether an
+    announced report came (it taints the kernel: B).
     """
     last_header = group_end = -TRACE_WINDOW - 1
     found = 0
     expect = None   # (kind, what, seen) while a window is open
+    expected_seen = False
+    suite = None    # the KUnit suite running, from its "# Subtest:" line
     for i, raw in enumerate(lines):
         line = TIMESTAMP.sub('', raw.rstrip())
+        m = SUITE_START.search(line)
+        if m:
+            suite = m.group(1)
+        elif PASS_EDGE.search(line):
+            suite = None
+        if GOSLAB_REPORT.search(line):
+            if suite in reporting_suites:
+                continue
+            found += 1
+            res.add('fail', 1, f'goslab report outside the suites that '
+                    f'provoke them: {line[:100]}')
+            continue
         m = EXPECT_BEGIN.search(line)
         if m:
             expect = [m.group(1), m.group(2), False]
@@ -98,6 +128,7 @@ def scan_splats(lines, benign, res):
         if expect and not expect[2] and \
                 EXPECTED_HEADER[expect[0]].search(line):
             expect[2] = True
+            expected_seen = True
             last_header = group_end = i
             continue
         header = SPLAT.search(line)
@@ -120,20 +151,126 @@ def scan_splats(lines, benign, res):
         res.add('fail', 1, f'splat: {line[:100]}')
     if not found:
         res.add('pass', 1, 'no splats in the guest log')
+    return expected_seen
+
+
+class Coverage:
+    """scripts/coverage.txt: what every pass must report, and the allowed skips."""
+
+    def __init__(self, path, boot):
+        self.suites, self.selftests, self.skips = {}, {}, []
+        self.suite_boots, self.reporting = {}, set()
+        self.boot = boot
+        with open(path, encoding='utf-8') as f:
+            for n, line in enumerate(f, 1):
+                line = line.split('#', 1)[0].strip() if not \
+                    line.startswith('skip') else line.strip()
+                if not line:
+                    continue
+                word = line.split()
+                if word[0] == 'suite' and len(word) in (3, 4):
+                    self.suites[word[1]] = int(word[2])
+                    if len(word) == 4:
+                        self.suite_boots[word[1]] = word[3].split(',')
+                elif word[0] == 'reports' and len(word) >= 2:
+                    self.reporting.update(word[1:])
+                elif word[0] == 'selftest' and len(word) == 3:
+                    self.selftests[word[1]] = int(word[2])
+                elif word[0] == 'skip' and ' -- ' in line:
+                    head, reason = line.split(' -- ', 1)
+                    _, boots, passes, test = head.split()
+                    self.skips.append((boots, passes, test, reason.strip()))
+                else:
+                    raise SystemExit(f'{path}:{n}: cannot read "{line}"')
+
+    def on_boot(self, globs):
+        return any(fnmatch.fnmatchcase(self.boot, g) for g in globs)
+
+    def allowed(self, pass_name, test, reason):
+        return any(self.on_boot(b.split(',')) and
+                   fnmatch.fnmatchcase(pass_name, p) and
+                   fnmatch.fnmatchcase(test, t) and r in reason
+                   for b, p, t, r in self.skips)
+
+    def judge_skips(self, pass_name, kind, skipped, res):
+        """Each skip is a failure unless allowed; returns how many were."""
+        ok = 0
+        for test, reason in skipped:
+            if self.allowed(pass_name, test, reason):
+                ok += 1
+            else:
+                res.add('fail', 1, f'{kind} {pass_name}: {test} skipped, '
+                        f'not allowed on {self.boot}: {reason}')
+        return ok
+
+
+def kunit_cases(doc):
+    """{suite: [(case, skip reason or None)]} from a pass's KTAP document."""
+    suites, suite = {}, None
+    for line in doc:
+        text = line.strip()
+        m = re.match(r'# Subtest: (\S+)', text)
+        if m and line.startswith('    '):
+            suite = suites.setdefault(m.group(1), [])
+            continue
+        m = re.match(r'(not )?ok \d+ (\S+)(?:\s+#\s*(SKIP|TODO)\b\s*(.*))?', text)
+        if m and suite is not None and line.startswith('    ') and \
+                not line.startswith('        '):
+            suite.append((m.group(2), m.group(4) if m.group(3) else None))
+    return suites
+
+
+def check_kunit_coverage(cov, pass_name, doc, filter_glob, res):
+    """Every listed suite reported all its cases; returns the allowed skips."""
+    got = kunit_cases(doc)
+    want_glob = filter_glob.split('.', 1)[0] if filter_glob else '*'
+    for suite, n in sorted(cov.suites.items()):
+        if not fnmatch.fnmatchcase(suite, want_glob) or \
+                not cov.on_boot(cov.suite_boots.get(suite, ['*'])):
+            continue
+        cases = got.get(suite)
+        if cases is None:
+            res.add('fail', 1, f'kunit {pass_name}: suite {suite} did not report')
+        elif len(cases) != n and not (filter_glob and '.' in filter_glob):
+            res.add('fail', 1, f'kunit {pass_name}: suite {suite} reported '
+                    f'{len(cases)} cases, scripts/coverage.txt says {n}')
+    for suite in sorted(got):
+        if suite not in cov.suites or \
+                not cov.on_boot(cov.suite_boots.get(suite, ['*'])):
+            res.add('fail', 1, f'kunit {pass_name}: suite {suite} is not '
+                    f'listed for {cov.boot} in scripts/coverage.txt')
+    skipped = [(f'{s}.{c}', why) for s, cases in got.items()
+               for c, why in cases if why is not None]
+    return cov.judge_skips(pass_name, 'kunit', skipped, res)
+
+
+ON_PURPOSE = re.compile(r'goslab-kunit: (\S+): (\d+) objects left live on purpose')
+SUITE_LEAK = re.compile(r'goslab-kunit: (LEAK|MISUSE): .*')
 
 
 def check_unloads(lines, nr_rmmods, res):
-    """Each unload of goslab.ko must leave 0 pages held."""
-    seen = 0
+    """Each unload of goslab.ko must leave 0 pages held, and release only
+    the objects tests said they left live on purpose since the last one;
+    a suite that left other objects live is named by its LEAK line."""
+    seen = on_purpose = 0
     for raw in lines:
+        m = ON_PURPOSE.search(raw)
+        if m:
+            on_purpose += int(m.group(2))
+            continue
+        m = SUITE_LEAK.search(raw)
+        if m:
+            res.add('fail', 1, m.group(0))
+            continue
         m = UNLOADED.search(raw)
         if not m:
             continue
         seen += 1
-        held = int(m.group(2))
-        res.add('pass' if held == 0 else 'fail', 1,
-                f'unload {seen}: {m.group(1)} live objects released, '
-                f'{held} pages held')
+        live, held = int(m.group(1)), int(m.group(2))
+        res.add('pass' if held == 0 and live == on_purpose else 'fail', 1,
+                f'unload {seen}: {live} live objects released '
+                f'({on_purpose} left on purpose), {held} pages held')
+        on_purpose = 0
     if seen != nr_rmmods:
         res.add('fail', 1, f'{nr_rmmods} rmmod goslab ran, {seen} unload reports')
 
@@ -141,6 +278,7 @@ def check_unloads(lines, nr_rmmods, res):
 def parse_records(lines):
     """Split results.log into steps, KTAP documents and selftest outputs."""
     steps, ktap, selftests, done = [], {}, [], False
+    taint = None
     cur = None
     for line in lines:
         if line.startswith('@@ '):
@@ -155,14 +293,34 @@ def parse_records(lines):
                                   'rc': None})
             elif f[0] == 'selftest-end':
                 selftests[-1]['rc'] = int(f[3])
+                selftests[-1]['timed_out'] = f[4:] == ['timeout']
                 cur = None
             elif f[0] == 'ktap-end':
                 cur = None
+            elif f[0] == 'taint':
+                taint = int(f[1])
             elif f[0] == 'done':
                 done = True
         elif cur is not None:
             cur.append(line)
-    return steps, ktap, selftests, done
+    return steps, ktap, selftests, done, taint
+
+
+# Taint flags that mean the kernel saw something wrong (kernel/panic.c):
+# B bad page (KASAN reports set it too), D died, W warning, L soft lockup.
+BAD_TAINTS = {5: 'B (bad page)', 7: 'D (oops)', 9: 'W (warning)',
+              14: 'L (soft lockup)'}
+
+
+def check_taint(taint, expected_kasan, res):
+    """The taint flags at the end of the run show nothing went wrong."""
+    if taint is None:
+        res.add('fail', 1, 'the guest did not report its taint flags')
+        return
+    bad = [name for bit, name in BAD_TAINTS.items() if taint >> bit & 1 and
+           not (bit == 5 and expected_kasan)]
+    res.add('fail' if bad else 'pass', 1, f'taint flags {taint:#x}' +
+            (': ' + ', '.join(bad) if bad else ': no warning or bad-page taint'))
 
 
 def failed_cases(doc):
@@ -192,8 +350,8 @@ def failed_cases(doc):
     return named
 
 
-def run_kunit_parse(ksrc, name, doc, outdir, res):
-    path = os.path.join(outdir, f'{name}.ktap')
+def run_kunit_parse(ksrc, name, doc, outdir, res, cov, filter_glob):
+    path = os.path.abspath(os.path.join(outdir, f'{name}.ktap'))
     with open(path, 'w', encoding='utf-8') as f:
         f.writelines(doc)
     kunit = os.path.join(ksrc, 'tools/testing/kunit/kunit.py')
@@ -218,18 +376,25 @@ def run_kunit_parse(ksrc, name, doc, outdir, res):
         res.add('fail', 1, f'kunit {name}: {case}: {why}')
     if bad > len(named):
         res.add('fail', bad - len(named), f'kunit {name}')
-    if counts.get('skipped'):
-        res.add('skip', counts['skipped'], f'kunit {name}')
+    allowed = check_kunit_coverage(cov, name, doc, filter_glob, res)
+    if allowed:
+        res.add('skip', allowed, f'kunit {name} (allowed: scripts/coverage.txt)')
 
 
-def count_tap(st, res):
+def count_tap(st, res, cov):
     """Count a selftest's top-level TAP lines, falling back on its status."""
     ok = bad = skip = planned = 0
+    skipped = []
+    pass_name, prog = st['name'].split(': ', 1)
     for line in st['out']:
-        m = re.match(r'(not )?ok\b', line)
+        m = re.match(r'(not )?ok\b(?: \d+)?\s*([^#]*?)\s*(#.*)?$',
+                     line.rstrip('\n'))
         if m:
-            if re.search(r'#\s*(SKIP|TODO)', line, re.I):
-                skip += 1
+            d = re.match(r'#\s*(SKIP|TODO|XFAIL)\b\s*(.*)', m.group(3) or '')
+            if d and d.group(1) == 'XFAIL':
+                bad += 1            # an expected failure is still not a pass
+            elif d:
+                skipped.append((f'{prog}:{m.group(2)}', d.group(2)))
             elif m.group(1):
                 bad += 1
             else:
@@ -240,21 +405,30 @@ def count_tap(st, res):
     name, rc = f'selftest {st["name"]}', st['rc']
     print(f'--- {name} (exit status {rc}) ---')
     print(''.join(st['out']), end='')
+    skip = cov.judge_skips(pass_name, 'selftest', skipped, res)
     for status, n in (('pass', ok), ('fail', bad), ('skip', skip)):
         if n:
             res.add(status, n, name)
-    if ok + bad + skip < planned:
-        res.add('fail', planned - (ok + bad + skip),
+    want = cov.selftests.get(prog)
+    if want is None:
+        res.add('fail', 1, f'{name}: not in scripts/coverage.txt')
+    elif ok + bad + len(skipped) != want:
+        res.add('fail', 1, f'{name}: {ok + bad + len(skipped)} results, '
+                f'scripts/coverage.txt says {want}')
+    if ok + bad + len(skipped) < planned:
+        res.add('fail', planned - (ok + bad + len(skipped)),
                 f'{name}: results missing from its plan')
-    # 4 is kselftest's "skip"; 124 is timeout(1) giving up on it.
+    # 4 is kselftest's "skip"; the guest says when it killed a program
+    # (and all its processes) at its time limit.
     if rc is None:
         res.add('fail', 1, f'{name}: did not finish')
-    elif rc == 124:
-        res.add('fail', 1, f'{name}: timed out')
+    elif st.get('timed_out'):
+        res.add('fail', 1, f'{name}: timed out (killed, rc {rc})')
     elif rc not in (0, 4) and not bad:
         res.add('fail', 1, f'{name}: exited with status {rc}')
-    elif ok + bad + skip == 0:
-        res.add('skip' if rc == 4 else 'pass', 1, name)
+    elif ok + bad + len(skipped) == 0:
+        res.add('fail' if rc == 4 else 'pass', 1,
+                name + (': skipped as a whole' if rc == 4 else ''))
 
 
 def main():
@@ -270,8 +444,18 @@ def main():
                     help='the KUnit passes the guest was asked to run')
     ap.add_argument('--label', default='',
                     help='prefix for the names of this boot\'s results')
+    ap.add_argument('--boot', default='debug',
+                    help='the boot\'s name, for the allowed skips')
+    ap.add_argument('--coverage', default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), 'coverage.txt'),
+                    help='scripts/coverage.txt: what must report')
+    ap.add_argument('--cmdline', default='',
+                    help='the guest kernel\'s extra command line')
     a = ap.parse_args()
     res = Results(a.rows, a.label)
+    cov = Coverage(a.coverage, a.boot)
+    m = re.search(r'kunit\.filter_glob=(\S+)', a.cmdline)
+    filter_glob = m.group(1) if m else ''
 
     def read(name):
         path = os.path.join(a.outdir, name)
@@ -281,7 +465,7 @@ def main():
             return f.readlines()
 
     console, records = read('console.log'), read('results.log')
-    steps, ktap, selftests, done = parse_records(records)
+    steps, ktap, selftests, done, taint = parse_records(records)
 
     if a.timed_out:
         res.add('fail', 1, f'guest did not power off within {a.timed_out}s')
@@ -299,16 +483,27 @@ def main():
             if name not in ('pass1', 'pass2', 'kasan'):     # KUnit passes
                 continue
             if name in ktap:
-                run_kunit_parse(a.ksrc, name, ktap[name], a.outdir, res)
+                run_kunit_parse(a.ksrc, name, ktap[name], a.outdir, res,
+                                cov, filter_glob)
             else:
                 res.add('fail', 1, f'kunit {name}: no KTAP came back')
         for st in selftests:
-            count_tap(st, res)
+            count_tap(st, res, cov)
+        for name in a.passes.split():
+            if name not in ('pass3', 'pass4'):              # selftest passes
+                continue
+            ran = {st['name'].split(': ', 1)[1] for st in selftests
+                   if st['name'].startswith(name + ': ')}
+            for prog in sorted(set(cov.selftests) - ran):
+                res.add('fail', 1, f'selftest {name}: {prog} did not run')
 
     check_unloads(console, sum(1 for rc, what in steps
                                if rc == 0 and 'rmmod goslab' in what and
                                'rmmod goslab_' not in what), res)
-    scan_splats(console, load_benign(a.benign) if a.benign else [], res)
+    expected_kasan = scan_splats(console, load_benign(a.benign)
+                                 if a.benign else [], res, cov.reporting)
+    if done:
+        check_taint(taint, expected_kasan, res)
 
 
 if __name__ == '__main__':

@@ -23,52 +23,18 @@ set -euo pipefail
 out=${GOSLAB_OUT:-$GOSLAB_ROOT/out/bench}
 boots=${GOSLAB_BENCH_BOOTS:-shipped noinit wall}
 limit=${GOSLAB_TIMEOUT:-900}
-hdrpkg=linux-headers-6.12-amd64
 
 "$GOSLAB_ROOT/scripts/deps.sh"
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-if ! dpkg-query -W -f='${Status}' "$hdrpkg" 2>/dev/null | grep -q 'ok installed'; then
-	log "installing $hdrpkg"
-	$sudo apt-get update -q >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
-		--no-install-recommends "$hdrpkg" >&2
-fi
-
-# The versioned package the meta-package points at, e.g.
-# linux-headers-6.12.117+deb12-amd64 (= 6.12.117-1~deb12u1).
-dep=$(dpkg-query -W -f='${Depends}' "$hdrpkg" | tr ',' '\n' |
-	grep -m1 -o 'linux-headers-[^ ]*-amd64 (= [^)]*)') ||
-	die "cannot tell which kernel $hdrpkg is for"
-krel=${dep#linux-headers-}
-krel=${krel%% *}
-kver=${dep##*= }
-kver=${kver%)}
-kdir=/usr/src/linux-headers-$krel
-
-imgdir=$GOSLAB_CACHE/debian-$krel
-vmlinuz=$imgdir/boot/vmlinuz-$krel
-if [ ! -f "$vmlinuz" ]; then
-	log "fetching linux-image-$krel $kver"
-	tmp=$(mktemp -d "$GOSLAB_CACHE/debian.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -q "linux-image-$krel=$kver" >&2)
-	# dpkg -x, but only ./boot: the image's modules are of no use here.
-	dpkg-deb --fsys-tarfile "$tmp"/linux-image-*.deb | tar -x -C "$tmp" ./boot
-	rm -rf "$imgdir"
-	mkdir -p "$imgdir"
-	mv "$tmp/boot" "$imgdir/"
-fi
+{ read -r kdir && read -r vmlinuz; } < <("$GOSLAB_ROOT/scripts/debian-kernel.sh" 6.12) ||
+	die "no Debian 6.12 kernel"
+krel=${vmlinuz##*/vmlinuz-}
 
 # Build a copy of the sources: the work tree's objects belong to the
 # debug kernel (make check), these to Debian's.
-log "building goslab.ko and goslab_bench.ko against $kdir"
 rm -rf "$out"
-mkdir -p "$out/src" "$out/modules"
-cp -r "$GOSLAB_ROOT"/{include,module,bench} "$out/src/"
-echo 'obj-m += module/ bench/' >"$out/src/Kbuild"
-make -s -C "$kdir" M="$out/src" -j"$(nproc)" >&2
-cp "$out/src/module/goslab.ko" "$out/src/bench/goslab_bench.ko" "$out/modules/"
+mkdir -p "$out"
+"$GOSLAB_ROOT/scripts/build-modules.sh" "$kdir" "$out" "$GOSLAB_ROOT" module bench ||
+	[ $? -eq 2 ] || die "building the modules against $kdir failed"
 "$GOSLAB_ROOT/scripts/mkinitramfs.sh" "$out/initramfs.cpio" bench "$out/modules"
 
 tables=()

@@ -1,10 +1,12 @@
 #!/bin/bash
-# Build the goslab test kernel from Debian's linux-source-6.12, or reuse the
+# Build a goslab test kernel from Debian's linux-source-6.12, or reuse the
 # cached build.  Prints the build directory (usable as KDIR) on stdout; all
 # chatter goes to stderr.
 #
-# The kernel is `make tinyconfig` + scripts/debug.config, built out of tree
-# (O=) under $GOSLAB_CACHE/kernel-<debian-version>-<fragment-sha>/.  Builds
+# usage: build-kernel.sh [debug|prod|rt]   (default debug; see common.sh)
+#
+# The kernel is `make tinyconfig` + its fragments, built out of tree (O=)
+# under $GOSLAB_CACHE/kernel-<debian-version>-<fragments-sha>/.  Builds
 # happen in a temporary directory that is renamed only on success, so an
 # interrupted build never looks like a cached one.
 set -euo pipefail
@@ -16,11 +18,14 @@ mkdir -p "$GOSLAB_CACHE/src"
 exec 9>"$GOSLAB_CACHE/.kernel.lock"
 flock 9
 
+name=${1:-debug}
+mapfile -t frags < <(kernel_fragments "$name")
+[ ${#frags[@]} -gt 0 ] || exit 1
 src=$(ksrc_dir)
-kdir=$(kernel_dir)
+kdir=$(kernel_dir "$name")
 
 if [ -f "$kdir/arch/x86/boot/bzImage" ]; then
-	log "test kernel: $kdir (cached)"
+	log "$name test kernel: $kdir (cached)"
 	echo "$kdir"
 	exit 0
 fi
@@ -44,36 +49,46 @@ tmp=$kdir.tmp.$$
 mkdir "$tmp"
 kmake() { make -C "$src" O="$tmp" "$@" >>"$tmp/build.log" 2>&1; }
 
-log "configuring test kernel (tinyconfig + ${KFRAGMENT#"$GOSLAB_ROOT"/})"
+log "configuring $name test kernel (tinyconfig + ${frags[*]##*/})"
 kmake tinyconfig
-"$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" "$KFRAGMENT" \
+"$src/scripts/kconfig/merge_config.sh" -m -O "$tmp" "$tmp/.config" "${frags[@]}" \
 	>>"$tmp/build.log" 2>&1
 kmake olddefconfig
 
 # Kconfig drops options whose dependencies are unmet without a word;
-# insist that every line of the fragment made it into .config.
-lost=()
+# insist that every option the fragments set, as the last of them sets
+# it, made it into .config.
+declare -A want=()
 while IFS= read -r line; do
 	case $line in
-	CONFIG_*=*)
-		grep -qxF "$line" "$tmp/.config" ||
-			lost+=("$line (have: $(grep -E "^(# )?${line%%=*}[= ]" "$tmp/.config" || echo unset))")
-		;;
+	CONFIG_*=*) want[${line%%=*}]=$line ;;
 	"# CONFIG_"*" is not set")
 		opt=${line#\# }
-		opt=${opt%% *}
+		want[${opt%% *}]=$line
+		;;
+	esac
+done < <(cat "${frags[@]}")
+lost=()
+for opt in "${!want[@]}"; do
+	line=${want[$opt]}
+	case $line in
+	CONFIG_*)
+		grep -qxF "$line" "$tmp/.config" ||
+			lost+=("$line (have: $(grep -E "^(# )?${opt}[= ]" "$tmp/.config" || echo unset))")
+		;;
+	*)
 		! grep -q "^$opt=" "$tmp/.config" ||
 			lost+=("$line (have: $(grep "^$opt=" "$tmp/.config"))")
 		;;
 	esac
-done <"$KFRAGMENT"
+done
 if [ ${#lost[@]} -gt 0 ]; then
-	log "these options from ${KFRAGMENT#"$GOSLAB_ROOT"/} did not stick:"
+	log "these options from ${frags[*]##*/} did not stick:"
 	printf '  %s\n' "${lost[@]}" >&2
 	exit 1
 fi
 
-log "building test kernel with -j$(nproc) (a few minutes; log: $tmp/build.log)"
+log "building $name test kernel with -j$(nproc) (a few minutes; log: $tmp/build.log)"
 start=$SECONDS
 if ! kmake -j"$(nproc)"; then
 	tail -n 40 "$tmp/build.log" >&2
@@ -81,5 +96,5 @@ if ! kmake -j"$(nproc)"; then
 fi
 mv "$tmp" "$kdir"
 tmp=
-log "test kernel built in $((SECONDS - start))s: $kdir"
+log "$name test kernel built in $((SECONDS - start))s: $kdir"
 echo "$kdir"

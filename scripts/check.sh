@@ -1,15 +1,16 @@
 #!/bin/bash
-# make check: install what is missing, build (or reuse) the debug test
-# kernel, lint and build the modules, boot them under QEMU and turn all of
-# it into test results.  Ends with one line "N passed, N failed, N skipped"
+# make check: install what is missing, build (or reuse) the test kernels,
+# lint and build the modules, boot them under QEMU and turn all of it into
+# test results.  Ends with one line "N passed, N failed, N skipped"
 # and exits 1 if anything failed.
 #
 # Knobs (environment):
 #   GOSLAB_MODSRC   external module tree to test (default: this repo)
 #   GOSLAB_OUT      where logs go (default: out/check in the repo)
 #   GOSLAB_TIMEOUT  seconds each guest boot may run (default: 3000)
-#   GOSLAB_BOOTS    the guest boots to run (default: debug init_on_free
-#                   init_on_alloc kasan_reports); GOSLAB_PASSES, only these passes of
+#   GOSLAB_FULL     set (make check-full): run every boot, not only
+#                   make check's (the list is at the end of this file)
+#   GOSLAB_BOOTS    the guest boots to run instead; GOSLAB_PASSES, only these passes of
 #                   guest-init.sh in each; GOSLAB_CMDLINE adds to the
 #                   kernel command line, e.g. kunit.filter_glob=goslab_gc*:
 #                   quick runs while developing; CI sets none of them
@@ -72,21 +73,49 @@ if [ ! -f "$out/modules/goslab.ko" ]; then
 	finish
 fi
 
-# boot NAME PASSES [CMDLINE]: one guest boot of the test kernel running
-# the guest-init.sh passes PASSES; logs in $out (the main boot) or
+# Each test kernel other than the debug one gets its own build of the
+# modules (kernel_modules), made once, before its first boot.
+declare -A kimage=([debug]=$kdir/arch/x86/boot/bzImage) kmods=([debug]=$out/modules)
+kernel_modules() {
+	local name=$1 dir image rc=0
+	[ -z "${kimage[$name]:-}" ] || return 0
+	case $name in
+	debian-*)
+		{ read -r dir && read -r image; } < <("$scripts/debian-kernel.sh" "${name#debian-}") ||
+			{ result fail "$name: kernel headers and image"; return 1; }
+		;;
+	*)
+		dir=$("$scripts/build-kernel.sh" "$name") ||
+			{ result fail "$name: test kernel build"; return 1; }
+		image=$dir/arch/x86/boot/bzImage
+		;;
+	esac
+	"$scripts/build-modules.sh" "$dir" "$out/$name" "$modsrc" || rc=$?
+	case $rc in
+	0) result pass "$name: modules build (W=1)" ;;
+	2) result fail "$name: modules build (W=1): warnings" ;;
+	*) result fail "$name: modules build (W=1)"; return 1 ;;
+	esac
+	kimage[$name]=$image
+	kmods[$name]=$out/$name/modules
+}
+
+# boot NAME KERNEL PASSES [CMDLINE]: one guest boot of test kernel KERNEL
+# running the guest-init.sh passes PASSES; logs in $out (the main boot) or
 # $out/NAME, results named "NAME: ..." but for the main boot.
 boot() {
-	local name=$1 passes=$2 cmdline=${3:-} dir=$out label=
+	local name=$1 kernel=$2 passes=$3 cmdline=${4:-} dir=$out label=
 	if [ "$name" != debug ]; then
 		dir=$out/$name
 		label="$name: "
 	fi
+	kernel_modules "$kernel" || return 0
 	mkdir -p "$dir"
-	echo "=== guest $name (QEMU TCG, up to ${limit}s; log: $dir/console.log)"
+	echo "=== guest $name ($kernel kernel, QEMU TCG, up to ${limit}s; log: $dir/console.log)"
 	GOSLAB_PASSES=$passes "$scripts/mkinitramfs.sh" "$dir/initramfs.cpio" check \
-		"$out/modules" "$out/selftests"
+		"${kmods[$kernel]}" "$out/selftests"
 	local start=$SECONDS rc=0 timed_out=0
-	GOSLAB_CMDLINE=$cmdline "$scripts/run-guest.sh" "$kdir/arch/x86/boot/bzImage" \
+	GOSLAB_CMDLINE=$cmdline "$scripts/run-guest.sh" "${kimage[$kernel]}" \
 		"$dir/initramfs.cpio" "$dir" "$limit" || rc=$?
 	echo "guest $name ran for $((SECONDS - start))s"
 	case $rc in
@@ -96,22 +125,48 @@ boot() {
 	esac
 	python3 "$scripts/analyze-guest.py" --mode check --outdir "$dir" --ksrc "$ksrc" \
 		--rows "$rows" --timed-out "$timed_out" --benign "$scripts/splat-benign.txt" \
-		--passes "$passes" --label "$label" ||
+		--passes "$passes" --label "$label" --boot "$name" \
+		--coverage "$scripts/coverage.txt" --cmdline "$cmdline" ||
 		result fail "${label}guest log analysis"
 }
 
-# The debug kernel as booted runs everything; two more boots run the
-# KUnit set with the kernel's init_on_free and init_on_alloc on, the
-# boot options that change what goslab must zero; one more runs the
-# suite whose cases provoke KASAN reports, which turn lockdep off.
-for b in ${GOSLAB_BOOTS:-debug init_on_free init_on_alloc kasan_reports}; do
+# The boots, by name:
+#   debug          the debug kernel as booted runs everything
+#   kasan_reports  the suite whose cases provoke KASAN reports, which turn
+#                  lockdep off: a boot of its own
+#   init_on_free, init_on_alloc
+#                  the debug kernel's KUnit set with those boot options on
+#   prod           the production-like kernel as booted (init_on_alloc on:
+#                  goslab's gs_zero() path): KUnit set and selftests
+#   prod_noinit    its KUnit set with init_on_alloc=0: goslab's hook-free paths
+#   prod_init_on_free  its KUnit set with init_on_free=1
+#   rt             the PREEMPT_RT kernel: KUnit set (and the selftests in
+#                  make check-full)
+#   debian-6.1, debian-6.12-rt, debian-6.12
+#                  Debian 12's own kernels, as users have them (no KUnit):
+#                  the selftests and the stress module goslab_stress.ko
+#   dkms           not a boot: dkms add/build/install/remove against Debian's
+#                  6.1 and 6.12 headers (scripts/dkms-test.sh)
+# make check runs CHECK_BOOTS; make check-full (GOSLAB_FULL=1) all of them.
+CHECK_BOOTS="debug kasan_reports prod prod_noinit prod_init_on_free rt debian-6.1 debian-6.12-rt dkms"
+FULL_BOOTS="$CHECK_BOOTS init_on_free init_on_alloc debian-6.12"
+boots=$CHECK_BOOTS
+[ -z "${GOSLAB_FULL:-}" ] || boots=$FULL_BOOTS
+for b in ${GOSLAB_BOOTS:-$boots}; do
+	extra=${GOSLAB_CMDLINE:-}
 	case $b in
-	debug) boot debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3 pass4}" \
-		"${GOSLAB_CMDLINE:-}" ;;
+	debug) boot debug debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3 pass4}" "$extra" ;;
+	kasan_reports) boot "$b" debug kasan kunit.filter_glob=goslab_kasan ;;
 	init_on_free | init_on_alloc)
-		boot "$b" "${GOSLAB_PASSES:-pass1}" "$b=1${GOSLAB_CMDLINE:+ $GOSLAB_CMDLINE}" ;;
-	kasan_reports)
-		boot "$b" kasan kunit.filter_glob=goslab_kasan ;;
+		boot "$b" debug "${GOSLAB_PASSES:-pass1}" "$b=1${extra:+ $extra}" ;;
+	prod) boot "$b" "$b" "${GOSLAB_PASSES:-pass1 pass3}" "$extra" ;;
+	rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1${GOSLAB_FULL:+ pass3}}" "$extra" ;;
+	prod_noinit)
+		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_alloc=0${extra:+ $extra}" ;;
+	prod_init_on_free)
+		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_free=1${extra:+ $extra}" ;;
+	debian-*) boot "$b" "$b" "${GOSLAB_PASSES:-stress pass3}" "$extra" ;;
+	dkms) echo "=== dkms"; "$scripts/dkms-test.sh" "$modsrc" "$rows" ;;
 	*) result fail "unknown boot $b in GOSLAB_BOOTS" ;;
 	esac
 done

@@ -13,8 +13,20 @@ GOSLAB_CACHE=${GOSLAB_CACHE:-$HOME/.cache/goslab}
 KSRC_PKG=linux-source-6.12
 KSRC_TARBALL=/usr/src/$KSRC_PKG.tar.xz
 
-# Config fragment for the test kernel (on top of tinyconfig).
-KFRAGMENT=$GOSLAB_ROOT/scripts/debug.config
+# The test kernels, each `make tinyconfig` plus config fragments applied
+# in order (a later line overrides an earlier one for the same option):
+#   debug  KASAN, kmemleak, lockdep, full preemption: scripts/debug.config
+#   prod   what distributions ship (no KASAN; init_on_alloc, KFENCE, memcg,
+#          NUMA) but with KUnit and lockdep: debug.config + prod.config
+#   rt     PREEMPT_RT with KASAN and lockdep: debug.config + rt.config
+kernel_fragments() {
+	case $1 in
+	debug) printf '%s\n' "$GOSLAB_ROOT/scripts/debug.config" ;;
+	prod | rt) printf '%s\n' "$GOSLAB_ROOT/scripts/debug.config" \
+		"$GOSLAB_ROOT/scripts/$1.config" ;;
+	*) die "no test kernel called '$1' (debug, prod, rt)" ;;
+	esac
+}
 
 log() { printf 'goslab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -28,10 +40,13 @@ ksrc_version() {
 # Extracted source tree for that version.
 ksrc_dir() { printf '%s/src/%s-%s\n' "$GOSLAB_CACHE" "$KSRC_PKG" "$(ksrc_version)"; }
 
-# Build tree of the test kernel: keyed by source version and fragment
-# contents, so editing debug.config or upgrading the package rebuilds it.
+# Build tree of test kernel NAME: keyed by source version and the
+# fragments' contents, so editing a fragment or upgrading the package
+# rebuilds it.  (The debug kernel's key is the sum of debug.config alone.)
 kernel_dir() {
-	local sum
-	sum=$(sha256sum "$KFRAGMENT" | cut -c1-12)
+	local sum frags
+	mapfile -t frags < <(kernel_fragments "$1")
+	[ ${#frags[@]} -gt 0 ] || exit 1
+	sum=$(cat "${frags[@]}" | sha256sum | cut -c1-12)
 	printf '%s/kernel-%s-%s\n' "$GOSLAB_CACHE" "$(ksrc_version)" "$sum"
 }

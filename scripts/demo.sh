@@ -1,9 +1,12 @@
 #!/bin/bash
-# make demo: build the test kernel and the modules, boot them under QEMU,
-# load goslab.ko and the sample client goslab_demo.ko, show what goslab
-# exposes in debugfs, unload both, and print that part of the guest log.
+# make demo: build a test kernel (or fetch one of Debian's own) and the
+# modules, boot them under QEMU, load goslab.ko and the sample client
+# goslab_demo.ko, show what goslab exposes in debugfs, unload both, and
+# print that part of the guest log.
 #
-# Knobs (environment): GOSLAB_MODSRC, GOSLAB_OUT (default: out/demo),
+# Knobs (environment): GOSLAB_KERNEL (make demo KERNEL=...): debug (the
+# default), prod, rt, or Debian 12's own debian-6.1, debian-6.12,
+# debian-6.12-rt; GOSLAB_MODSRC, GOSLAB_OUT (default: out/demo),
 # GOSLAB_TIMEOUT (default: 900 seconds), as for scripts/check.sh.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -14,15 +17,27 @@ out=${GOSLAB_OUT:-$GOSLAB_ROOT/out/demo}
 limit=${GOSLAB_TIMEOUT:-900}
 scripts=$GOSLAB_ROOT/scripts
 
-"$scripts/deps.sh"
-kdir=$("$scripts/build-kernel.sh")
+kernel=${GOSLAB_KERNEL:-debug}
 
-log "building the modules against the test kernel"
-make -s -C "$kdir" M="$modsrc"
+"$scripts/deps.sh"
 rm -rf "$out"
-mkdir -p "$out/modules"
-find "$modsrc" -path "$modsrc/out" -prune -o -name '*.ko' -type f \
-	-exec cp -t "$out/modules" {} +
+mkdir -p "$out"
+case $kernel in
+debian-*)
+	{ read -r kdir && read -r image; } < <("$scripts/debian-kernel.sh" "${kernel#debian-}") ||
+		die "no Debian kernel $kernel"
+	ksrc=$(ksrc_dir)
+	;;
+*)
+	kdir=$("$scripts/build-kernel.sh" "$kernel")
+	image=$kdir/arch/x86/boot/bzImage
+	ksrc=$(readlink -f "$kdir/source")
+	;;
+esac
+
+log "building the modules against the $kernel kernel"
+"$scripts/build-modules.sh" "$kdir" "$out" "$modsrc" module samples || [ $? -eq 2 ] ||
+	die "building the modules against $kdir failed"
 for ko in goslab.ko goslab_demo.ko; do
 	[ -f "$out/modules/$ko" ] || die "$ko was not built"
 done
@@ -30,7 +45,7 @@ done
 "$scripts/mkinitramfs.sh" "$out/initramfs.cpio" demo "$out/modules"
 log "booting the guest (QEMU TCG; log: $out/console.log)"
 rc=0
-"$scripts/run-guest.sh" "$kdir/arch/x86/boot/bzImage" "$out/initramfs.cpio" \
+"$scripts/run-guest.sh" "$image" "$out/initramfs.cpio" \
 	"$out" "$limit" || rc=$?
 
 echo
@@ -40,7 +55,7 @@ echo
 timed_out=0
 [ "$rc" -ne 124 ] || timed_out=$limit
 python3 "$scripts/analyze-guest.py" --mode demo --outdir "$out" \
-	--ksrc "$(readlink -f "$kdir/source")" --rows "$out/results.tsv" \
+	--ksrc "$ksrc" --rows "$out/results.tsv" \
 	--timed-out "$timed_out" --benign "$scripts/splat-benign.txt"
 echo "guest log: $out/console.log"
 ! grep -q '^fail' "$out/results.tsv"

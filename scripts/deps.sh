@@ -10,6 +10,7 @@ pkgs=(
 	linux-source-6.12				# the test kernel's source
 	sparse shellcheck				# make lint
 	busybox-static cpio qemu-system-x86		# the guest
+	dkms						# make check's DKMS test
 )
 
 missing=()

@@ -23,6 +23,7 @@ FIXTURE(shrinker) {
 	long long retain_kb;
 	struct goslab_ioc_stats base;
 	unsigned long taint;
+	bool armed;		/* setup changed retain_kb: teardown restores it */
 };
 
 FIXTURE_SETUP(shrinker)
@@ -33,7 +34,13 @@ FIXTURE_SETUP(shrinker)
 	if (self->fd < 0 && errno == ENOENT)
 		SKIP(return, GS_DEV " missing: is goslab.ko loaded?");
 	ASSERT_LE(0, self->fd);
-	/* The test kernel has CONFIG_SHRINKER_DEBUG: its absence fails. */
+	/*
+	 * Distribution kernels have no CONFIG_SHRINKER_DEBUG; the test
+	 * kernels do, and scripts/coverage.txt allows this skip only on
+	 * Debian's own.
+	 */
+	if (access("/sys/kernel/debug/shrinker", F_OK))
+		SKIP(return, "no /sys/kernel/debug/shrinker: CONFIG_SHRINKER_DEBUG is off");
 	ASSERT_EQ(0, glob("/sys/kernel/debug/shrinker/goslab-*", 0, NULL, &g));
 	ASSERT_EQ(1, g.gl_pathc);
 	snprintf(self->count, sizeof(self->count), "%s/count", g.gl_pathv[0]);
@@ -45,12 +52,15 @@ FIXTURE_SETUP(shrinker)
 	self->retain_kb = gs_read_num(PARAMS "retain_kb");
 	ASSERT_LE(0, self->retain_kb);
 	ASSERT_EQ(0, gs_write_str(PARAMS "retain_kb", "4194304"));
+	self->armed = true;
 }
 
 FIXTURE_TEARDOWN(shrinker)
 {
 	char buf[32];
 
+	if (!self->armed)	/* setup skipped, or failed before its change */
+		return;
 	snprintf(buf, sizeof(buf), "%lld", self->retain_kb);
 	EXPECT_EQ(0, gs_write_str(PARAMS "retain_kb", buf));
 	gs_check_closed(_metadata, self->fd, &self->base, self->taint,

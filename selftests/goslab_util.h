@@ -7,6 +7,15 @@
 #ifndef GOSLAB_UTIL_H
 #define GOSLAB_UTIL_H
 
+/*
+ * The harness's 30 s a test is a hang detector.  The test kernels (KASAN,
+ * lockdep, PREEMPT_RT, under TCG) run some tests many times slower than a
+ * real machine, so allow ten times that; the guest still kills a whole
+ * program after 600 s (scripts/guest-init.sh).
+ */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT	300
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>

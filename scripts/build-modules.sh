@@ -1,0 +1,39 @@
+#!/bin/bash
+# Build goslab's modules for a kernel other than the one the work tree's
+# objects belong to, in a copy of the sources, with W=1.
+#
+# usage: build-modules.sh KDIR OUTDIR [MODSRC [SUBDIR...]]
+#   KDIR     kernel build tree (a test kernel or /usr/src/linux-headers-*)
+#   OUTDIR   gets src/ (the copy and its build log) and modules/ (the .ko)
+#   MODSRC   the module tree to copy (default: this repository)
+#   SUBDIR   which of module kunit samples bench stress to build (default: all;
+#            kunit/ builds nothing on a kernel without CONFIG_KUNIT)
+# Exits 1 if the build fails, 2 if it succeeds with a warning (printed).
+set -uo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+[ $# -ge 2 ] || die "usage: $0 KDIR OUTDIR [MODSRC [SUBDIR...]]"
+kdir=$1 outdir=$2 modsrc=${3:-$GOSLAB_ROOT}
+shift $(($# < 3 ? $# : 3))
+subdirs=("$@")
+[ ${#subdirs[@]} -gt 0 ] || subdirs=(module kunit samples bench stress)
+
+rm -rf "$outdir/src" "$outdir/modules"
+mkdir -p "$outdir/src" "$outdir/modules"
+cp -r "$modsrc/include" "$modsrc/VERSION" "$outdir/src/"
+for d in "${subdirs[@]}"; do
+	cp -r "$modsrc/$d" "$outdir/src/"
+done
+printf 'obj-m += %s\n' "${subdirs[*]/%//}" >"$outdir/src/Kbuild"
+find "$outdir/src" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
+
+buildlog=$outdir/src/build.log
+log "building ${subdirs[*]} against $kdir (log: $buildlog)"
+if ! make -C "$kdir" M="$outdir/src" W=1 -j"$(nproc)" >"$buildlog" 2>&1; then
+	tail -n 40 "$buildlog" >&2
+	exit 1
+fi
+find "$outdir/src" -name '*.ko' -exec cp -t "$outdir/modules" {} +
+# gcc says "warning:"/"error:"; modpost says "WARNING:".
+! grep -E 'warning:|error:|WARNING:' "$buildlog" >&2 || exit 2
