@@ -176,7 +176,7 @@ MODULE_LICENSE("GPL");
 static u64 gs_suite_live, gs_suite_on_purpose, gs_suite_findings;
 static bool gs_suite_reports;
 
-static u64 gs_findings(const struct goslab_stats *st)
+u64 gs_findings(const struct goslab_stats *st)
 {
 	return st->debug_double_free + st->debug_invalid_free + st->debug_poison_corrupt;
 }

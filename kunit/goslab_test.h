@@ -34,6 +34,8 @@ int gs_suite_init(struct kunit_suite *suite);
 void gs_suite_exit(struct kunit_suite *suite);
 void gs_leak_on_purpose(struct kunit *test, unsigned int n);
 void gs_expect_reports(struct kunit *test);
+/* Misuse goslab counted: the debug_* fields of struct goslab_stats. */
+u64 gs_findings(const struct goslab_stats *st);
 
 /*
  * On PREEMPT_RT goslab's locks sleep: as kmalloc(), it may not be called

@@ -74,11 +74,6 @@ static void harden_require_hardened(struct kunit *test)
 		kunit_skip(test, "needs CONFIG_SLAB_FREELIST_HARDENED");
 }
 
-static u64 findings(const struct goslab_stats *st)
-{
-	return st->debug_double_free + st->debug_invalid_free;
-}
-
 /* Objects of @size a caller holds throughout, stamped. */
 static void **live_alloc(struct kunit *test, size_t size)
 {
@@ -263,7 +258,7 @@ static void large_misuse(struct kunit *test, size_t size)
 	goslab_free(p);
 	gs_stats(test, &after);
 	/* The heap may have given the pages back: then p is not goslab's. */
-	KUNIT_EXPECT_EQ_MSG(test, findings(&after) - findings(&before), 3 + 2,
+	KUNIT_EXPECT_EQ_MSG(test, gs_findings(&after) - gs_findings(&before), 3 + 2,
 			    "size %zu", size);
 	KUNIT_EXPECT_EQ_MSG(test, before.large_in_use - after.large_in_use, 1,
 			    "size %zu", size);

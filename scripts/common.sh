@@ -28,6 +28,10 @@ kernel_fragments() {
 	esac
 }
 
+# Prefix for what needs root (apt-get, dkms, /lib/modules).
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
 log() { printf 'goslab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

@@ -18,12 +18,10 @@ case ${1:-} in
 *) die "usage: $0 6.1|6.12|6.12-rt" ;;
 esac
 
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
 if ! dpkg-query -W -f='${Status}' "$meta" 2>/dev/null | grep -q 'ok installed'; then
 	log "installing $meta"
-	$sudo apt-get update -q >&2
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+	$SUDO apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
 		--no-install-recommends "$meta" >&2
 fi
 

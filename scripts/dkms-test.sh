@@ -16,8 +16,6 @@ result() {
 	printf '%s %s\n' "${1^^}" "$2"
 }
 
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
 version=$(cat "$modsrc/VERSION")
 if dkms status goslab 2>/dev/null | grep -q .; then
 	result fail "dkms: goslab is already in DKMS; run make dkms-remove first"
@@ -40,7 +38,7 @@ for flavour in 6.1 6.12; do
 	[ -e "/lib/modules/$k/modules.dep" ] || bare+=("$k")
 done
 
-if $sudo make -C "$modsrc" -s dkms-install KERNELS="${kernels[*]}" >&2; then
+if $SUDO make -C "$modsrc" -s dkms-install KERNELS="${kernels[*]}" >&2; then
 	result pass "dkms: add, build, install goslab/$version for ${kernels[*]}"
 	for k in "${kernels[@]}"; do
 		info=$(modinfo -k "$k" goslab 2>&1)
@@ -57,7 +55,7 @@ else
 	result fail "dkms: add, build, install goslab/$version for ${kernels[*]}"
 fi
 
-$sudo make -C "$modsrc" -s dkms-remove >&2
+$SUDO make -C "$modsrc" -s dkms-remove >&2
 left=$(dkms status goslab 2>&1; ls /lib/modules/*/updates/dkms/goslab.ko* 2>/dev/null)
 if [ -z "$left" ] && [ ! -e "/usr/src/goslab-$version" ]; then
 	result pass "dkms: remove leaves nothing behind"
@@ -65,7 +63,7 @@ else
 	printf '%s\n' "$left" >&2
 	result fail "dkms: remove leaves nothing behind"
 fi
-[ ${#keys[@]} -eq 0 ] || $sudo rm -f "${keys[@]}"
+[ ${#keys[@]} -eq 0 ] || $SUDO rm -f "${keys[@]}"
 for k in "${bare[@]}"; do
-	$sudo rm -f "/lib/modules/$k/modules."*
+	$SUDO rm -f "/lib/modules/$k/modules."*
 done
