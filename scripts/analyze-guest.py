@@ -324,12 +324,12 @@ def check_taint(taint, expected_kasan, res):
 
 
 def failed_cases(doc):
-    """Name each failed KUnit case as suite.case, with its first diagnostic.
+    """Name each failed KUnit case as suite.case, with its diagnostic.
 
     A case's diagnostics are the lines between the previous result line of
     its suite and its own "not ok" line; CI shows only the tail of the
-    output, so the name and the first "EXPECTATION FAILED" line are what
-    must survive there.
+    output, so the name, the first "EXPECTATION FAILED" line and the few
+    lines that say what was expected and seen are what must survive there.
     """
     named, suite, diag = [], '?', []
     for line in doc:
@@ -343,9 +343,11 @@ def failed_cases(doc):
             diag.append(text)
             continue
         if m.group(1):
-            why = next((d for d in diag if 'FAILED' in d), diag[0] if diag
-                       else 'no diagnostic')
-            named.append((f'{suite}.{m.group(2)}', why.lstrip('# ')))
+            first = next((i for i, d in enumerate(diag) if 'FAILED' in d), 0)
+            why = ' | '.join(d.lstrip('# ').replace('\t', ' ')
+                             for d in diag[first:first + 4]
+                             if d.lstrip('# ')) or 'no diagnostic'
+            named.append((f'{suite}.{m.group(2)}', why))
         diag = []
     return named
 
