@@ -159,9 +159,9 @@ static void goslab_test_debug_invalid_free(struct kunit *test)
 }
 
 /*
- * Two frees of one huge object, back to back, most likely before the
- * first one's unmapping ran (it is claimed under the heap lock either
- * way).  The second free is reported; the object is unmapped once.
+ * Two frees of one huge object, back to back, before the first one's
+ * unmapping runs (goslab.test_huge_free_hold holds it off).  The second
+ * free is reported; the object is unmapped once.
  */
 static void goslab_test_debug_huge_double_free(struct kunit *test)
 {
@@ -173,8 +173,10 @@ static void goslab_test_debug_huge_double_free(struct kunit *test)
 	gs_stats(test, &before);
 	p = goslab_alloc(6 << 20, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	gs_param_override(test, "test_huge_free_hold", 1);
 	goslab_free(p);
 	goslab_free(p);
+	KUNIT_EXPECT_EQ(test, gs_param_set("test_huge_free_hold", 0), 0);
 	goslab_trim();
 	gs_stats(test, &after);
 	KUNIT_EXPECT_EQ(test, after.debug_double_free - before.debug_double_free, 1);

@@ -51,14 +51,26 @@ noinline __no_sanitize_address void gs_link_raw_set(void *slot, void *val)
 	*(void **)slot = val;
 }
 
+/*
+ * Without CONFIG_KASAN_VMALLOC, KASAN keeps no shadow of its own for the
+ * vmalloc area: one read-only page stands for all of it.  Huge objects
+ * (vmap()ed) go unchecked then, as all vmalloc memory does.
+ */
+static bool shadow_tracked(const void *p)
+{
+	return IS_ENABLED(CONFIG_KASAN_VMALLOC) || !is_vmalloc_addr(p);
+}
+
 static __no_sanitize_address void shadow_fill(const void *p, size_t size,
 					      u8 value)
 {
-	u8 *shadow = kasan_mem_to_shadow(p);
-	size_t i;
-
-	for (i = 0; i < size >> KASAN_SHADOW_SCALE_SHIFT; i++)
-		WRITE_ONCE(shadow[i], value);
+	if (!shadow_tracked(p))
+		return;
+	/*
+	 * The uninstrumented memset, as KASAN's own poisoning: a huge object
+	 * freed with interrupts off may have megabytes of shadow.
+	 */
+	__memset(kasan_mem_to_shadow(p), value, size >> KASAN_SHADOW_SCALE_SHIFT);
 }
 
 /**
@@ -81,7 +93,7 @@ __no_sanitize_address void gs_kasan_unpoison(const void *p, size_t size)
 	size_t tail = size & (GS_KASAN_GRANULE - 1);
 
 	shadow_fill(p, size - tail, 0);
-	if (tail)
+	if (tail && shadow_tracked(p))
 		WRITE_ONCE(*(u8 *)kasan_mem_to_shadow(p + size - tail), tail);
 }
 

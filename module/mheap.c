@@ -29,6 +29,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -354,6 +355,50 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	return s;
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * A test hook, on kernels built for fault injection only.  While
+ * test_huge_free_hold is 1, the work that unmaps freed huge objects waits
+ * (10 s at most) before it starts: KUnit looks at a freed huge object
+ * before its unmapping every time, not by luck.
+ */
+static unsigned int test_huge_free_hold;
+static DECLARE_WAIT_QUEUE_HEAD(huge_free_test_wq);
+
+static int huge_free_hold_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	wake_up_all(&huge_free_test_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops huge_free_hold_ops = {
+	.set = huge_free_hold_set,
+	.get = param_get_uint,
+};
+module_param_cb(test_huge_free_hold, &huge_free_hold_ops,
+		&test_huge_free_hold, 0644);
+MODULE_PARM_DESC(test_huge_free_hold,
+		 "Testing only: 1 holds off the unmapping of freed huge objects (10 s at most)");
+
+static void huge_free_test_hold(void)
+{
+	wait_event_timeout(huge_free_test_wq, !READ_ONCE(test_huge_free_hold),
+			   10 * HZ);
+}
+
+/* Unloading: nothing holds the work any more. */
+static void huge_free_test_release(void)
+{
+	WRITE_ONCE(test_huge_free_hold, 0);
+	wake_up_all(&huge_free_test_wq);
+}
+#else
+static void huge_free_test_hold(void) { }
+static void huge_free_test_release(void) { }
+#endif
+
 /* Unmap a freed huge span and free its pages; runs in the heap's wq. */
 static void huge_free_now(struct mspan *s)
 {
@@ -379,21 +424,28 @@ static void huge_free_now(struct mspan *s)
 
 static void huge_free_deferred(struct work_struct *work)
 {
-	struct llist_node *n, *next;
+	struct llist_node *n, *next, *list;
 
-	llist_for_each_safe(n, next, llist_del_all(&mheap.huge_deferred))
+	/*
+	 * The hold comes after the take: a span freed after the hold was set
+	 * (llist_add() and llist_del_all() are full barriers) is held.
+	 */
+	list = llist_del_all(&mheap.huge_deferred);
+	huge_free_test_hold();
+	llist_for_each_safe(n, next, list)
 		huge_free_now(llist_entry(n, struct mspan, free_node));
 }
 
 /*
  * A huge span leaves the large list at once, for the dying list, where
  * debug mode finds a second free of it; a work item unmaps it and frees
- * its pages.
+ * its pages.  KASAN sees it freed at once too, not once the work has run.
  */
 static void huge_free(struct mspan *s)
 {
 	unsigned long flags, kpages = (unsigned long)s->npages * GS_KPAGES;
 
+	gs_kasan_poison(s->base, (size_t)s->npages << GS_PAGE_SHIFT);
 	spin_lock_irqsave(&mheap.lock, flags);
 	list_move(&s->list, &mheap.huge_dying);
 	mheap.nlarge--;
@@ -923,6 +975,7 @@ void mheap_exit(void)
 		kmemleak_free(s->base);
 		mheap_free_span(s);
 	}
+	huge_free_test_release();
 	destroy_workqueue(mheap.wq);	/* after the huge frees queued so far */
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);
