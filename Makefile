@@ -9,7 +9,9 @@
 #   make lint     W=1 + sparse, checkpatch --strict, shellcheck
 #   make kernel   build (or reuse) the debug test kernel, print its tree
 #   make deps     apt-get install what the above need
-#   make dkms-install [KERNELS="<release> ..."]  goslab.ko through DKMS
+#   make install [KDIR=...] [DESTDIR=...]  after make: goslab.ko, its headers
+#                 and its Module.symvers for modules that use it; make uninstall
+#   make dkms-install [KERNELS="<release> ..."]  the same through DKMS
 #                 (default: the running kernel); make dkms-remove
 #   make clean
 
@@ -58,21 +60,37 @@ bench:
 # DKMS builds goslab.ko from a copy of the sources in $(DKMS_SRC), for
 # every kernel whose headers are installed, now and on kernel upgrades.
 dkms-install:
+	@! ls /lib/modules/*/updates/goslab.ko 2>/dev/null || \
+		{ echo "goslab is installed by make install: make uninstall first" >&2; exit 1; }
+	@[ ! -e /usr/src/goslab ] || [ -L /usr/src/goslab ] || \
+		{ echo "/usr/src/goslab is not a link to goslab's headers" >&2; exit 1; }
 	rm -rf "$(DKMS_SRC)"
 	mkdir -p "$(DKMS_SRC)"
-	cp -r VERSION include module "$(DKMS_SRC)/"
+	cp -r VERSION include module scripts/dkms-symvers.sh "$(DKMS_SRC)/"
 	find "$(DKMS_SRC)" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name modules.order \
 		-o -name Module.symvers \) -type f -delete
 	sed 's/@VERSION@/$(VERSION)/' dkms.conf >"$(DKMS_SRC)/dkms.conf"
 	dkms add goslab/$(VERSION)
+	ln -sfn goslab-$(VERSION) /usr/src/goslab
 	for k in $(or $(KERNELS),$(shell uname -r)); do \
 		dkms build goslab/$(VERSION) -k $$k && \
 		dkms install goslab/$(VERSION) -k $$k || exit 1; \
 	done
 
 dkms-remove:
-	dkms remove goslab/$(VERSION) --all
+	-dkms remove goslab/$(VERSION) --all
 	rm -rf "$(DKMS_SRC)"
+	[ -e /usr/src/goslab ] || rm -f /usr/src/goslab
 
-.PHONY: all modules clean deps kernel lint check check-full demo bench dkms-install dkms-remove
+# After make [KDIR=...]: goslab.ko for that kernel, with its headers and
+# Module.symvers for client modules (scripts/install.sh says where);
+# DESTDIR= stages it.  uninstall takes the same KDIR (or KRELEASE=).
+install:
+	@DESTDIR="$(DESTDIR)" scripts/install.sh install "$(KDIR)"
+
+uninstall:
+	@DESTDIR="$(DESTDIR)" KRELEASE="$(KRELEASE)" scripts/install.sh uninstall "$(KDIR)"
+
+.PHONY: all modules clean deps kernel lint check check-full demo bench dkms-install dkms-remove \
+	install uninstall

@@ -3,7 +3,7 @@
 # cached build.  Prints the build directory (usable as KDIR) on stdout; all
 # chatter goes to stderr.
 #
-# usage: build-kernel.sh [debug|prod|rt]   (default debug; see common.sh)
+# usage: build-kernel.sh [debug|prod|rt|novmalloc]   (default debug; see common.sh)
 #
 # The kernel is `make tinyconfig` + its fragments, built out of tree (O=)
 # under $GOSLAB_CACHE/kernel-<debian-version>-<fragments-sha>/.  Builds

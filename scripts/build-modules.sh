@@ -7,7 +7,10 @@
 #   OUTDIR   gets src/ (the copy and its build log) and modules/ (the .ko)
 #   MODSRC   the module tree to copy (default: this repository)
 #   SUBDIR   which of module kunit samples bench stress to build (default: all;
-#            kunit/ builds nothing on a kernel without CONFIG_KUNIT)
+#            kunit/ builds nothing on a kernel without CONFIG_KUNIT).  samples/
+#            is a client of goslab: it builds as Documentation/usage.rst says
+#            module authors build theirs, against this build installed
+#            (scripts/install.sh) into OUTDIR/stage.
 # Exits 1 if the build fails, 2 if it succeeds with a warning (printed).
 set -uo pipefail
 # shellcheck source=scripts/common.sh
@@ -19,18 +22,29 @@ shift $(($# < 3 ? $# : 3))
 subdirs=("$@")
 [ ${#subdirs[@]} -gt 0 ] || subdirs=(module kunit samples bench stress)
 
-rm -rf "$outdir/src" "$outdir/modules"
+rm -rf "$outdir/src" "$outdir/modules" "$outdir/stage"
 mkdir -p "$outdir/src" "$outdir/modules"
 cp -r "$modsrc/include" "$modsrc/VERSION" "$outdir/src/"
 for d in "${subdirs[@]}"; do
 	cp -r "$modsrc/$d" "$outdir/src/"
 done
-printf 'obj-m += %s\n' "${subdirs[*]/%//}" >"$outdir/src/Kbuild"
+tree=()
+for d in "${subdirs[@]}"; do
+	[ "$d" = samples ] || tree+=("$d/")
+done
+printf 'obj-m += %s\n' "${tree[*]}" >"$outdir/src/Kbuild"
 find "$outdir/src" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
 
 buildlog=$outdir/src/build.log
 log "building ${subdirs[*]} against $kdir (log: $buildlog)"
 if ! make -C "$kdir" M="$outdir/src" W=1 -j"$(nproc)" >"$buildlog" 2>&1; then
+	tail -n 40 "$buildlog" >&2
+	exit 1
+fi
+if [ ${#tree[@]} -ne ${#subdirs[@]} ] &&
+	! { DESTDIR=$outdir/stage "$GOSLAB_ROOT/scripts/install.sh" install "$kdir" "$outdir/src" &&
+		make -C "$kdir" M="$outdir/src/samples" GOSLAB="$outdir/stage/usr/src/goslab" W=1; } \
+		>>"$buildlog" 2>&1; then
 	tail -n 40 "$buildlog" >&2
 	exit 1
 fi

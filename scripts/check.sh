@@ -28,11 +28,6 @@ mkdir -p "$out/modules" "$out/selftests"
 rows=$out/results.tsv
 : >"$rows"
 
-result() {
-	printf '%s\t1\t%s\n' "$1" "$2" >>"$rows"
-	printf '%s %s\n' "${1^^}" "$2"
-}
-
 # Sum the rows, print the closing line and exit 1 if anything failed.
 finish() {
 	awk -F'\t' '{ n[$1] += $2 }
@@ -130,43 +125,52 @@ boot() {
 		result fail "${label}guest log analysis"
 }
 
-# The boots, by name:
-#   debug          the debug kernel as booted runs everything
+# The boots, by name ("full:" marks what only make check-full runs):
+#   debug          the debug kernel as booted: both KUnit passes, the
+#                  bench smoke test, the unload checks, the selftests
+#                  (full: the selftests again against debug=1)
 #   kasan_reports  the suite whose cases provoke KASAN reports, which turn
 #                  lockdep off: a boot of its own
-#   init_on_free, init_on_alloc
+#   init_on_free, init_on_alloc (full)
 #                  the debug kernel's KUnit set with those boot options on
 #   prod           the production-like kernel as booted (init_on_alloc on:
-#                  goslab's gs_zero() path): KUnit set and selftests
-#   prod_noinit    its KUnit set with init_on_alloc=0: goslab's hook-free paths
-#   prod_init_on_free  its KUnit set with init_on_free=1
-#   rt             the PREEMPT_RT kernel: KUnit set (and the selftests in
-#                  make check-full)
-#   debian-6.1, debian-6.12-rt, debian-6.12
+#                  goslab's gs_zero() path): KUnit set (full: selftests)
+#   prod_noinit (full)  its KUnit set with init_on_alloc=0: the hook-free paths
+#   prod_init_on_free (full)  its KUnit set with init_on_free=1
+#   rt             the PREEMPT_RT kernel: KUnit set (full: selftests)
+#   novmalloc (full)  the debug kernel without KASAN_VMALLOC, as KASAN
+#                  kernels are by default (and so without VMAP_STACK): KUnit set
+#   debian-6.1, debian-6.12-rt, debian-6.12 (full)
 #                  Debian 12's own kernels, as users have them (no KUnit):
 #                  the selftests and the stress module goslab_stress.ko
-#   dkms           not a boot: dkms add/build/install/remove against Debian's
-#                  6.1 and 6.12 headers (scripts/dkms-test.sh)
-# make check runs CHECK_BOOTS; make check-full (GOSLAB_FULL=1) all of them.
-CHECK_BOOTS="debug kasan_reports prod prod_noinit prod_init_on_free rt debian-6.1 debian-6.12-rt dkms"
-FULL_BOOTS="$CHECK_BOOTS init_on_free init_on_alloc debian-6.12"
+#   install        not a boot: make install and DKMS against Debian's 6.1
+#                  and 6.12 headers, a client module built against each,
+#                  and their removal (scripts/install-test.sh)
+#   bench_repeat (full)  Debian's 6.12 under make bench's icount, booted
+#                  again and again (scripts/bench-repeat.sh)
+# make check runs CHECK_BOOTS, inside CI's time; make check-full
+# (GOSLAB_FULL=1) all of them.
+CHECK_BOOTS="debug kasan_reports prod rt debian-6.1 debian-6.12-rt install"
+FULL_BOOTS="$CHECK_BOOTS prod_noinit prod_init_on_free init_on_free init_on_alloc novmalloc debian-6.12 bench_repeat"
 boots=$CHECK_BOOTS
 [ -z "${GOSLAB_FULL:-}" ] || boots=$FULL_BOOTS
+full_pass3=${GOSLAB_FULL:+ pass3}
 for b in ${GOSLAB_BOOTS:-$boots}; do
 	extra=${GOSLAB_CMDLINE:-}
 	case $b in
-	debug) boot debug debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3 pass4}" "$extra" ;;
+	debug) boot debug debug "${GOSLAB_PASSES:-pass1 pass2 bench unload pass3${GOSLAB_FULL:+ pass4}}" "$extra" ;;
 	kasan_reports) boot "$b" debug kasan kunit.filter_glob=goslab_kasan ;;
 	init_on_free | init_on_alloc)
 		boot "$b" debug "${GOSLAB_PASSES:-pass1}" "$b=1${extra:+ $extra}" ;;
-	prod) boot "$b" "$b" "${GOSLAB_PASSES:-pass1 pass3}" "$extra" ;;
-	rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1${GOSLAB_FULL:+ pass3}}" "$extra" ;;
+	prod | rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "$extra" ;;
+	novmalloc) boot "$b" "$b" "${GOSLAB_PASSES:-pass1}" "$extra" ;;
 	prod_noinit)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_alloc=0${extra:+ $extra}" ;;
 	prod_init_on_free)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_free=1${extra:+ $extra}" ;;
 	debian-*) boot "$b" "$b" "${GOSLAB_PASSES:-stress pass3}" "$extra" ;;
-	dkms) echo "=== dkms"; "$scripts/dkms-test.sh" "$modsrc" "$rows" ;;
+	install) echo "=== install"; "$scripts/install-test.sh" "$modsrc" "$rows" ;;
+	bench_repeat) echo "=== bench_repeat"; "$scripts/bench-repeat.sh" "$modsrc" "$rows" "$out/bench_repeat" ;;
 	*) result fail "unknown boot $b in GOSLAB_BOOTS" ;;
 	esac
 done

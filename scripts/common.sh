@@ -19,18 +19,28 @@ KSRC_TARBALL=/usr/src/$KSRC_PKG.tar.xz
 #   prod   what distributions ship (no KASAN; init_on_alloc, KFENCE, memcg,
 #          NUMA) but with KUnit and lockdep: debug.config + prod.config
 #   rt     PREEMPT_RT with KASAN and lockdep: debug.config + rt.config
+#   novmalloc  the debug kernel without KASAN_VMALLOC: + novmalloc.config
 kernel_fragments() {
 	case $1 in
 	debug) printf '%s\n' "$GOSLAB_ROOT/scripts/debug.config" ;;
-	prod | rt) printf '%s\n' "$GOSLAB_ROOT/scripts/debug.config" \
+	prod | rt | novmalloc) printf '%s\n' "$GOSLAB_ROOT/scripts/debug.config" \
 		"$GOSLAB_ROOT/scripts/$1.config" ;;
-	*) die "no test kernel called '$1' (debug, prod, rt)" ;;
+	*) die "no test kernel called '$1' (debug, prod, rt, novmalloc)" ;;
 	esac
 }
 
 # Prefix for what needs root (apt-get, dkms, /lib/modules).
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+# result pass|fail|skip NAME: one test result, printed and appended as a
+# "STATUS<TAB>1<TAB>NAME" row to the file $rows (make check sums them);
+# a failure sets $failed to 1.
+result() {
+	printf '%s\t1\t%s\n' "$1" "$2" >>"${rows:-/dev/null}"
+	printf '%s %s\n' "${1^^}" "$2"
+	[ "$1" != fail ] || failed=1
+}
 
 log() { printf 'goslab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -15,11 +15,6 @@ set -uo pipefail
 [ $# -ge 1 ] || die "usage: $0 KDIR [MODSRC [ROWS]]"
 kdir=$1 modsrc=${2:-$GOSLAB_ROOT} rows=${3:-/dev/null}
 failed=0
-result() {
-	printf '%s\t1\t%s\n' "$1" "$2" >>"$rows"
-	printf '%s %s\n' "${1^^}" "$2"
-	[ "$1" != fail ] || failed=1
-}
 
 # W=1 warnings appear only when a file is compiled, so start clean.  The
 # objects built here are ordinary ones (W= and C= change no code), and
@@ -28,7 +23,15 @@ log "building $modsrc with W=1 C=1 against $kdir"
 buildlog=$(mktemp)
 trap 'rm -f "$buildlog"' EXIT
 make -s -C "$kdir" M="$modsrc" clean >/dev/null 2>&1
-if make -C "$kdir" M="$modsrc" W=1 C=1 >"$buildlog" 2>&1; then
+make -s -C "$kdir" M="$modsrc/samples" clean >/dev/null 2>&1
+# samples/ is a client: built against this build of goslab, installed
+# into a staging root as make install would (Documentation/usage.rst).
+stage=$(mktemp -d)
+trap 'rm -f "$buildlog"; rm -rf "$stage"' EXIT
+if { make -C "$kdir" M="$modsrc" W=1 C=1 -j"$(nproc)" &&
+	DESTDIR=$stage "$GOSLAB_ROOT/scripts/install.sh" install "$kdir" "$modsrc" &&
+	make -C "$kdir" M="$modsrc/samples" GOSLAB="$stage/usr/src/goslab" W=1 C=1; } \
+	>"$buildlog" 2>&1; then
 	result pass "lint: modules build"
 	# gcc and sparse say "warning:"/"error:"; modpost says "WARNING:".
 	if grep -E 'warning:|error:|WARNING:' "$buildlog"; then
@@ -49,7 +52,7 @@ mapfile -t files < <(cd "$modsrc" && find . \( -name .git -o -name out \) -prune
 # One checkpatch per file, as many at once as there are CPUs; each writes
 # its findings to a file of its own, shown in file order afterwards.
 cpdir=$(mktemp -d)
-trap 'rm -f "$buildlog"; rm -rf "$cpdir"' EXIT
+trap 'rm -f "$buildlog"; rm -rf "$stage" "$cpdir"' EXIT
 # shellcheck disable=SC2016 # expanded by the inner sh
 printf '%s\0' "${files[@]}" | (cd "$modsrc" && xargs -0 -P "$(nproc)" -I{} sh -c \
 	'f=$1; o=$2/$(printf %s "$f" | tr / _); "$3" --strict --no-tree --quiet --show-types -f "$f" >"$o.log" 2>&1; echo $? >"$o.rc"' \
