@@ -259,11 +259,9 @@ static void check_shadow(struct kunit *test, size_t size)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	vmapped = is_vmalloc_addr(p);
-	if (vmapped && !IS_ENABLED(CONFIG_KASAN_VMALLOC)) {
-		/* KASAN keeps no shadow for the vmalloc area then. */
-		goslab_free(p);
-		return;
-	}
+	/* Without KASAN_VMALLOC, KASAN keeps no shadow for the vmalloc area. */
+	if (vmapped && !IS_ENABLED(CONFIG_KASAN_VMALLOC))
+		goto out;
 	/*
 	 * The bytes asked for, before goslab_usable_size() opens the rest;
 	 * of large objects, the first and the last granule of each page.
@@ -287,8 +285,7 @@ static void check_shadow(struct kunit *test, size_t size)
 	if (vmapped && gs_param_get("test_huge_free_hold", &hold)) {
 		kunit_info(test, "size %zu: no test_huge_free_hold (CONFIG_FAULT_INJECTION) to look at it freed\n",
 			   size);
-		goslab_free(p);
-		return;
+		goto out;
 	}
 	if (vmapped)
 		gs_param_override(test, "test_huge_free_hold", 1);
@@ -297,6 +294,9 @@ static void check_shadow(struct kunit *test, size_t size)
 			    "size %zu: freed object not poisoned", size);
 	if (vmapped)
 		KUNIT_EXPECT_EQ(test, gs_param_set("test_huge_free_hold", 0), 0);
+	return;
+out:
+	goslab_free(p);
 }
 #endif
 

@@ -78,7 +78,7 @@ variant() {
 		dir=$out/$name/$i
 		rc=0
 		GOSLAB_CMDLINE="$cmdline bench_args=\"$args\"" \
-			GOSLAB_QEMU_ARGS="-icount shift=0,sleep=off" \
+			GOSLAB_QEMU_ARGS=$GOSLAB_ICOUNT \
 			"$GOSLAB_ROOT/scripts/run-guest.sh" "$vmlinuz" \
 			"$out/$build/initramfs.cpio" "$dir" "$limit" || rc=$?
 		python3 "$GOSLAB_ROOT/scripts/analyze-guest.py" --mode demo \

@@ -39,7 +39,7 @@ mkdir -p "$out"
 
 tables=()
 for boot in $boots; do
-	icount="-icount shift=0,sleep=off"
+	icount=$GOSLAB_ICOUNT
 	args="unit=insns"
 	cmdline=
 	case $boot in

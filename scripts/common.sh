@@ -29,6 +29,10 @@ kernel_fragments() {
 	esac
 }
 
+# QEMU's options for make bench's boots: the guest clock counts executed
+# instructions (scripts/bench.sh, scripts/bench-repeat.sh).
+GOSLAB_ICOUNT="-icount shift=0,sleep=off"
+
 # Prefix for what needs root (apt-get, dkms, /lib/modules).
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
