@@ -11,7 +11,11 @@
  * debugfs file takes no reads or writes from the kernel: a shell does
  * them, as a user would, the report going through a file.  The thread
  * scrubs the stack below it before it exits, so that no stale copy there
- * (kmemleak scans stacks, cached ones included) points at a leak.
+ * (kmemleak scans stacks, cached ones included) points at a leak.  An
+ * attempt's objects live until the case ends: freed, their addresses would
+ * come back to the next attempt, and the free left a copy of each on this
+ * case's stack, which kmemleak scans whole, dead part included; the case
+ * scrubs its stack after the frees, for the next boot pass's sake.
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -36,6 +40,7 @@ struct kml_objs {
 	unsigned long huge;	/* a huge (vmap()ed) one, likewise */
 	unsigned long control;	/* a kmalloc() object nobody points to */
 	unsigned long held;	/* kmalloc(), pointed to by kml_holder only */
+	unsigned long holder;	/* kml_holder, as this attempt set it */
 	struct completion done;
 };
 
@@ -65,6 +70,7 @@ static int kml_thread(void *arg)
 	o->huge = ~(unsigned long)goslab_alloc(5 << 20, GFP_KERNEL);
 	o->control = ~(unsigned long)kmalloc(40, GFP_KERNEL);
 	kml_holder = goslab_alloc(64, GFP_KERNEL | __GFP_ZERO);
+	o->holder = ~(unsigned long)kml_holder;
 	held = kmalloc(48, GFP_KERNEL);
 	o->held = ~(unsigned long)held;
 	if (kml_holder)
@@ -117,13 +123,14 @@ static bool reported(const char *report, unsigned long inverted)
 /* What one attempt allocated, freed again. */
 static void kml_release(struct kml_objs *o)
 {
+	void **holder = (void **)~o->holder;
+
 	goslab_free((void *)~o->leaked);
 	goslab_free((void *)~o->huge);
 	kfree((void *)~o->control);
-	if (kml_holder)
-		kfree(kml_holder[1]);
-	goslab_free(kml_holder);
-	kml_holder = NULL;
+	if (holder)
+		kfree(holder[1]);
+	goslab_free(holder);
 }
 
 /*
@@ -137,17 +144,15 @@ static bool kml_attempt(struct kunit *test, struct kml_objs *o, char *report)
 	struct task_struct *t;
 	int i;
 
-	memset(o, 0, sizeof(*o));
 	init_completion(&o->done);
 	KUNIT_ASSERT_EQ(test, kmemleak_cmd("clear"), 0);
 	t = kthread_run(kml_thread, o, "goslab_kmemleak");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	wait_for_completion(&o->done);
-	KUNIT_ASSERT_NE(test, ~o->leaked, 0);
-	KUNIT_ASSERT_NE(test, ~o->huge, 0);
-	KUNIT_ASSERT_NE(test, ~o->control, 0);
-	KUNIT_ASSERT_NE(test, ~o->held, 0);
-	KUNIT_ASSERT_NOT_NULL(test, kml_holder);
+	/* Compared inverted: a pointer computed here could stay on the stack. */
+	KUNIT_ASSERT_TRUE_MSG(test, o->leaked != ~0UL && o->huge != ~0UL &&
+			      o->control != ~0UL && o->held != ~0UL &&
+			      o->holder != ~0UL, "an allocation failed");
 
 	msleep(KMEMLEAK_AGE_MS);
 	for (i = 0; i < 2; i++)
@@ -158,23 +163,30 @@ static bool kml_attempt(struct kunit *test, struct kml_objs *o, char *report)
 
 #define KML_ATTEMPTS	3
 
-static bool kml_as_expected(struct kml_objs *o, const char *report)
+static bool kml_as_expected(struct kunit *test, struct kml_objs *o,
+			    const char *report)
 {
-	return reported(report, o->leaked) && reported(report, o->huge) &&
-	       !reported(report, o->held) &&
-	       !reported(report, (unsigned long)~(uintptr_t)kml_holder);
+	bool leaked = reported(report, o->leaked);
+	bool huge = reported(report, o->huge);
+	bool held = reported(report, o->held);
+	bool holder = reported(report, o->holder);
+
+	kunit_info(test, "reported: leaked %d, huge %d, held %d, holder %d",
+		   leaked, huge, held, holder);
+	return leaked && huge && !held && !holder;
 }
 
 static void goslab_test_kmemleak(struct kunit *test)
 {
-	struct kml_objs *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct kml_objs *objs, *o = NULL;
 	bool verdict = false;
 	char *report;
-	int i, ret;
+	int i, n, ret;
 
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
-	KUNIT_ASSERT_NOT_NULL(test, o);
+	objs = kunit_kcalloc(test, KML_ATTEMPTS, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
 	report = vmalloc(KMEMLEAK_REPORT);
 	KUNIT_ASSERT_NOT_NULL(test, report);
 	ret = kmemleak_read(report, KMEMLEAK_REPORT);
@@ -186,36 +198,37 @@ static void goslab_test_kmemleak(struct kunit *test)
 	/*
 	 * A stale copy of a pointer hides a leak from a conservative scan
 	 * now and then; a goslab bug hides it every time.  So each attempt
-	 * that is not all as expected is repeated, up to KML_ATTEMPTS, and
-	 * the last one judged.
+	 * that is not all as expected is repeated, with new objects, up to
+	 * KML_ATTEMPTS, and the last one judged.
 	 */
-	for (i = 0; i < KML_ATTEMPTS; i++) {
+	for (n = 0; n < KML_ATTEMPTS; n++) {
+		o = &objs[n];
 		verdict = kml_attempt(test, o, report);
-		if (verdict && kml_as_expected(o, report))
+		if (verdict && kml_as_expected(test, o, report)) {
+			n++;
 			break;
-		if (i + 1 < KML_ATTEMPTS)
-			kml_release(o);
+		}
 	}
-	if (!verdict)
-		kml_release(o);
-	if (!verdict) {
-		kmemleak_cmd("clear");
-		vfree(report);
-		kunit_skip(test, "kmemleak did not report a kmalloc() leak either, %d times",
-			   KML_ATTEMPTS);
+	if (verdict) {
+		KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->leaked),
+				      "a goslab object nobody points to is not reported");
+		KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->huge),
+				      "a huge goslab object nobody points to is not reported");
+		KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->held),
+				       "a kmalloc() object a goslab object points to is reported");
+		KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->holder),
+				       "a goslab object module data points to is reported");
 	}
-	KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->leaked),
-			      "a goslab object nobody points to is not reported");
-	KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->huge),
-			      "a huge goslab object nobody points to is not reported");
-	KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->held),
-			       "a kmalloc() object a goslab object points to is reported");
-	KUNIT_EXPECT_FALSE_MSG(test, reported(report, (unsigned long)~(uintptr_t)kml_holder),
-			       "a goslab object module data points to is reported");
-
-	kml_release(o);
+	kml_holder = NULL;
+	for (i = 0; i < n; i++)
+		kml_release(&objs[i]);
+	/* The frees left the addresses below: scrub before they come back. */
+	kml_scrub(THREAD_SIZE / 2 / 512);
 	kmemleak_cmd("clear");
 	vfree(report);
+	if (!verdict)
+		kunit_skip(test, "kmemleak did not report a kmalloc() leak either, %d times",
+			   KML_ATTEMPTS);
 }
 
 static struct kunit_case goslab_kmemleak_cases[] = {
