@@ -7,6 +7,7 @@
 #include <linux/kasan.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -153,6 +154,97 @@ void gs_param_override(struct kunit *test, const char *name,
 			    "cannot write goslab.%s", name);
 	ret = kunit_add_action_or_reset(test, gs_param_restore, saved);
 	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+#define GS_TEST_HOLD GS_PARAM_DIR "test_hold"
+
+/*
+ * The helpers below never abort the case: between making its task and
+ * waiting for it, a case must go on, or the task would outlive the stack
+ * it uses.  They report with KUNIT_EXPECT and return what happened.
+ */
+
+/**
+ * gs_test_hold_need() - skip the case on a kernel without goslab's test hooks
+ * @test: the case, before it makes its task
+ */
+void gs_test_hold_need(struct kunit *test)
+{
+	char buf[48];
+
+	if (gs_read_file(GS_TEST_HOLD, buf, sizeof(buf)))
+		kunit_skip(test, "needs goslab.test_hold (CONFIG_FAULT_INJECTION)");
+}
+
+static void gs_test_hold_disarm(void *unused)
+{
+	if (gs_write_file(GS_TEST_HOLD, "0"))
+		pr_err("goslab_kunit: cannot disarm goslab.test_hold\n");
+}
+
+/**
+ * gs_test_hold_arm() - have goslab hold a task at one of its test hooks
+ * @test: the case, which checked gs_test_hold_need()
+ * @point: the hook's name (module/testhook.c)
+ * @t: the task, made by the case and not yet woken
+ *
+ * The hook is disarmed when the case ends, whatever happened.
+ *
+ * Return: @t's pid, for gs_test_held(), or 0 if the hook is not armed.
+ */
+int gs_test_hold_arm(struct kunit *test, const char *point,
+		     struct task_struct *t)
+{
+	char line[48];
+	int ret;
+
+	snprintf(line, sizeof(line), "%s %d", point, task_pid_nr(t));
+	ret = kunit_add_action_or_reset(test, gs_test_hold_disarm, NULL);
+	if (!ret)
+		ret = gs_write_file(GS_TEST_HOLD, line);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "cannot arm goslab.test_hold");
+	return ret ? 0 : task_pid_nr(t);
+}
+
+/**
+ * gs_test_held() - wait, 10 s at most, until the task is held
+ * @test: the case
+ * @point: as for gs_test_hold_arm()
+ * @pid: what gs_test_hold_arm() returned
+ *
+ * Return: whether it is; a failed expectation if not.
+ */
+bool gs_test_held(struct kunit *test, const char *point, int pid)
+{
+	char want[48], buf[48] = "";
+	unsigned int i;
+
+	snprintf(want, sizeof(want), "%s %d held", point, pid);
+	for (i = 0; pid && i < 5000; i++) {
+		if (gs_read_file(GS_TEST_HOLD, buf, sizeof(buf)))
+			break;
+		if (!strcmp(buf, want))
+			return true;
+		usleep_range(1000, 2000);
+	}
+	KUNIT_FAIL(test, "goslab.test_hold never held %s %d: reads \"%s\"",
+		   point, pid, buf);
+	return false;
+}
+
+/**
+ * gs_test_hold_release() - let the held task go, and disarm the hook
+ * @test: the case; fails if the hold had ended by itself meanwhile, when
+ *	the other side of the race took too long to count as having raced
+ */
+void gs_test_hold_release(struct kunit *test)
+{
+	char buf[48] = "";
+
+	gs_read_file(GS_TEST_HOLD, buf, sizeof(buf));
+	KUNIT_EXPECT_FALSE_MSG(test, strstr(buf, "expired"),
+			       "goslab.test_hold let the task go by itself: %s", buf);
+	KUNIT_EXPECT_EQ(test, gs_write_file(GS_TEST_HOLD, "0"), 0);
 }
 
 #ifdef CONFIG_KASAN_GENERIC

@@ -200,7 +200,7 @@ static int free_racer_fn(void *arg)
 }
 
 /*
- * Two CPUs free one object at once.  goslab's test_debug_free_hold hook
+ * Two CPUs free one object at once.  goslab's debug_free test hook
  * holds the first free just after debug mode accepted it, while this
  * task frees the object again and trims: the second free is reported,
  * the first one completes, and the heap is intact.
@@ -210,26 +210,23 @@ static void free_race(struct kunit *test, size_t size)
 	struct goslab_stats before, after;
 	struct task_struct *t;
 	struct free_racer r;
-	unsigned int i, v = 0;
+	int pid;
 
+	gs_test_hold_need(test);
 	r.p = goslab_alloc(size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r.p);
 	init_completion(&r.done);
 	gs_stats(test, &before);
-	gs_param_override(test, "test_debug_free_hold", 1);
 	t = kthread_create(free_racer_fn, &r, "goslab_free_racer");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	kthread_bind(t, (raw_smp_processor_id() + 1) % num_online_cpus());
+	pid = gs_test_hold_arm(test, "debug_free", t);
 	wake_up_process(t);
-	for (i = 0; i < 5000 && v != 2; i++) {
-		usleep_range(1000, 2000);
-		KUNIT_ASSERT_EQ(test, gs_param_get("test_debug_free_hold", &v), 0);
-	}
-	KUNIT_EXPECT_EQ_MSG(test, v, 2, "size %zu: the racer never got held", size);
+	gs_test_held(test, "debug_free", pid);
 	goslab_free(r.p);
 	/* Drained, a span whose objects all came back would go now. */
 	goslab_trim();
-	KUNIT_ASSERT_EQ(test, gs_param_set("test_debug_free_hold", 0), 0);
+	gs_test_hold_release(test);
 	wait_for_completion(&r.done);
 	gs_stats(test, &after);
 	KUNIT_EXPECT_EQ_MSG(test, after.debug_double_free - before.debug_double_free, 1,

@@ -1328,6 +1328,80 @@ static void goslab_gc_test_cross_heap(struct kunit *test)
 }
 
 /*
+ * In debug mode a root's pointer is checked before it is shaded.  A task
+ * adding a root of heap A that points into heap B is held in that check,
+ * once it has looked the pointer up and dropped the heap lock
+ * (goslab.test_hold=gc_check), while B is destroyed, its spans with it:
+ * the check must find the pointer bad, and not read B's freed span.
+ */
+struct root_adder {
+	struct goslab_gc_heap *h;
+	void **slot;
+	int ret;
+	struct completion done;
+};
+
+static int root_adder_fn(void *arg)
+{
+	struct root_adder *r = arg;
+
+	r->ret = goslab_gc_root_add(r->h, r->slot);
+	complete(&r->done);
+	return 0;
+}
+
+static void goslab_gc_test_check_race(struct kunit *test)
+{
+	struct goslab_gc_stats st;
+	struct goslab_gc_heap *b;
+	struct goslab_gc_type *bt;
+	struct root_adder r;
+	struct task_struct *t;
+	struct gc_ctx *a;
+	void *slot;
+	int pid, tb;
+
+	if (!gs_debug())
+		kunit_skip(test, "debug mode only (goslab debug=1)");
+	gs_test_hold_need(test);
+	a = ctx_new(test, "kunit-check-a");
+	b = goslab_gc_heap_create("kunit-check-b");
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	goslab_gc_set_percent(b, -1);
+	bt = goslab_gc_type_create(b, "node", sizeof(struct node), node_ptrs,
+				   NPTR, NULL);
+	slot = NULL;
+	if (bt) {
+		tb = goslab_gc_enter(b);
+		slot = goslab_gc_alloc(bt, GFP_KERNEL);
+		goslab_gc_exit(b, tb);
+	}
+	if (!slot)
+		goslab_gc_heap_destroy(b);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
+
+	r.h = a->h;
+	r.slot = &slot;
+	init_completion(&r.done);
+	t = kthread_create(root_adder_fn, &r, "goslab_gc_checker");
+	if (IS_ERR(t))
+		goslab_gc_heap_destroy(b);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	pid = gs_test_hold_arm(test, "gc_check", t);
+	wake_up_process(t);
+	gs_test_held(test, "gc_check", pid);
+	goslab_gc_heap_destroy(b);
+	gs_test_hold_release(test);
+	wait_for_completion(&r.done);
+
+	KUNIT_EXPECT_EQ(test, r.ret, 0);
+	goslab_gc_get_stats(a->h, &st);
+	KUNIT_EXPECT_EQ(test, st.bad_pointers, 1ULL);
+	slot = NULL;
+	goslab_gc_root_del(a->h, &slot);
+}
+
+/*
  * Sections of two heaps nest in opposite orders while both heaps stop the
  * world (issue #9 item 12), which the contract allows:
  *
@@ -2053,6 +2127,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_release_store),
 	KUNIT_CASE(goslab_gc_test_release_unlocked),
 	KUNIT_CASE(goslab_gc_test_cross_heap),
+	KUNIT_CASE(goslab_gc_test_check_race),
 	KUNIT_CASE_SLOW(goslab_gc_test_nested_stop),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_stw),
 	KUNIT_CASE_SLOW(goslab_gc_test_mode_incremental),

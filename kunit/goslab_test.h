@@ -12,6 +12,8 @@
 
 #include "pattern.h"
 
+struct task_struct;
+
 /* Stats read until pages_held == pages_in_use + pages_free holds. */
 void gs_stats(struct kunit *test, struct goslab_stats *st);
 
@@ -79,6 +81,12 @@ int gs_param_set(const char *name, unsigned int val);
 /* Sets a goslab parameter for the rest of the case, restoring it after. */
 void gs_param_override(struct kunit *test, const char *name,
 		       unsigned int val);
+/* goslab's test hooks: hold a task the case made at a point of a race. */
+void gs_test_hold_need(struct kunit *test);
+int gs_test_hold_arm(struct kunit *test, const char *point,
+		     struct task_struct *t);
+bool gs_test_held(struct kunit *test, const char *point, int pid);
+void gs_test_hold_release(struct kunit *test);
 
 #ifdef CONFIG_KASAN_GENERIC
 s8 gs_shadow(const void *p);

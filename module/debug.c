@@ -16,7 +16,6 @@
  * uninstrumented functions.
  */
 
-#include <linux/jiffies.h>
 #include <linux/kasan.h>
 #include <linux/moduleparam.h>
 #include <linux/poison.h>
@@ -193,32 +192,6 @@ void gs_debug_alloc(struct mcentral *c, void *obj)
 				"was written to while free");
 }
 
-#ifdef CONFIG_FAULT_INJECTION
-/*
- * A test hook, on kernels built for fault injection only.  Armed with
- * test_debug_free_hold=1, the next free that debug mode accepts sets it
- * to 2 and waits, up to 10 s, until it is set to anything else: a KUnit
- * case frees the same object meanwhile, from another CPU, every time.
- */
-static unsigned int test_debug_free_hold;
-module_param(test_debug_free_hold, uint, 0644);
-MODULE_PARM_DESC(test_debug_free_hold,
-		 "Testing only: hold the next accepted debug-mode free");
-
-static void debug_free_test_hold(void)
-{
-	unsigned long end = jiffies + 10 * HZ;
-
-	if (READ_ONCE(test_debug_free_hold) != 1 ||
-	    cmpxchg(&test_debug_free_hold, 1, 2) != 1)
-		return;
-	while (READ_ONCE(test_debug_free_hold) == 2 && time_before(jiffies, end))
-		cpu_relax();
-}
-#else
-static void debug_free_test_hold(void) { }
-#endif
-
 /*
  * Claim the free of @p in its span @s, under mheap.lock, where @s cannot
  * be freed: of two frees of one object racing here, one wins and the
@@ -290,7 +263,8 @@ struct mspan *gs_debug_free(const void *p)
 		gs_debug_report(what, p, why);
 		return NULL;
 	}
-	debug_free_test_hold();
+	/* KUnit frees the object again here, from another CPU. */
+	gs_test_hold(GS_HOLD_DEBUG_FREE);
 	return s;
 }
 

@@ -46,6 +46,7 @@ struct seq_file;
 
 #include "compat.h"
 #include "sizeclasses.h"
+#include "testhook.h"
 
 #define GS_PAGE_SHIFT	GOSLAB_PAGE_SHIFT
 #define GS_PAGE_SIZE	GOSLAB_PAGE_SIZE

@@ -173,28 +173,37 @@ bad:
  * @h: the heap
  * @p: any pointer
  *
- * Never dereferences memory goslab does not own.  A pointer that fails is
- * reported once per call and counted.
+ * Never dereferences memory goslab does not own, nor a span another
+ * heap's sweep or destruction may free meanwhile: the span, its GC
+ * bookkeeping and its type are read under the heap lock, which freeing a
+ * span takes (gs_gc_span_destroy() frees its gs_gc_span after, a type
+ * goes after all its spans).  A pointer that fails is reported once per
+ * call and counted.
  *
  * Return: true if @p points into an allocated object of @h.
  */
 bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p)
 {
 	struct gs_gc_span *gs;
+	unsigned long flags;
+	bool in_heap, ok = false;
 	unsigned int idx;
 	struct mspan *s;
-	bool in_heap;
 
-	s = mheap_span_of_checked(p, &in_heap);
+	flags = mheap_lock();
+	s = mheap_lookup(p, &in_heap);
 	if (s && s->state == MSPAN_GC) {
 		gs = READ_ONCE(s->gc);
 		if (gs && gs->type->heap == h) {
 			idx = gs_gc_index(gs, p);
-			if (idx < gs->type->nelems &&
-			    test_bit(idx, gs->allocbits))
-				return true;
+			ok = idx < gs->type->nelems && test_bit(idx, gs->allocbits);
 		}
 	}
+	mheap_unlock(flags);
+	/* KUnit destroys the heap @p points into here: @s may be gone. */
+	gs_test_hold(GS_HOLD_GC_CHECK);
+	if (ok)
+		return true;
 	gs_gc_count(h, GS_GC_BAD_POINTERS, 1);
 	pr_err_ratelimited("goslab: gc heap %s: %p is not an object of this heap\n",
 			   h->name, p);

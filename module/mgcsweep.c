@@ -119,6 +119,7 @@ void gs_gc_span_destroy(struct gs_gc_span *gs)
 
 	WRITE_ONCE(s->gc, NULL);
 	kmemleak_free(s->base);
+	/* After the span leaves the heap, under its lock: gs_gc_check_ptr(). */
 	mheap_free_span(s);
 	kfree(gs);
 }
