@@ -230,7 +230,8 @@ struct gsd_gc_ref {
  *	session are unlikely to name anything here
  * @serial: handles issued; the next one gets generation @gen_base + @serial
  * @cap: bytes the session may have charged at once; constant
- * @charged: bytes charged: objects, caches and reservations under way
+ * @charged: bytes charged: objects, caches, reservations under way and
+ *	the bounce buffers of READ and WRITE commands running
  * @nr_objects: objects held
  * @nr_caches: caches held, or being created
  * @nr_gc_heaps: GC heaps held, or being created
@@ -240,6 +241,8 @@ struct gsd_gc_ref {
  * @gc_charged: bytes GC objects charge to @cap; added under @lock by
  *	gsd_reserve_gc(), subtracted by release callbacks without it, so
  *	@charged + @gc_charged <= @cap always holds
+ * @rw_spare_busy: a READ or WRITE runs whose bounce buffer did not fit
+ *	in @cap: one such at a time (gsd_rw_check())
  */
 struct gsd_session {
 	struct mutex lock;	/* see above: all of the session */
@@ -255,6 +258,7 @@ struct gsd_session {
 	u64 gc_serial;
 	struct xarray gc_live;
 	atomic64_t gc_charged;
+	bool rw_spare_busy;
 };
 
 /*
@@ -724,10 +728,25 @@ static bool gsd_range_ok(const struct gsd_object *o, u64 off, u64 len)
 }
 
 /*
- * The checks of READ and WRITE, before a bounce buffer is allocated:
- * @rw names an object, and its range lies inside it.
+ * What the bounce buffer of a READ or WRITE of @len bytes costs the
+ * session's cap while the command runs: the memory kvmalloc() takes for
+ * it.  A thread stuck in a fault on its buffer keeps it that long.
  */
-static int gsd_rw_check(struct gsd_session *s, const struct goslab_ioc_rw *rw)
+static u64 gsd_bounce_charge(u64 len)
+{
+	return kmalloc_size_roundup(min_t(u64, len, GOSLAB_DEV_RW_PIECE));
+}
+
+/*
+ * The checks of READ and WRITE, before a bounce buffer is allocated:
+ * @rw names an object and its range lies inside it.  Then the buffer is
+ * charged, into *@charge, or, when the cap has no room, it takes the
+ * session's spare (*@charge 0), which one copy may use at a time, so
+ * that a full session can still read and write its objects.  gsd_rw()
+ * gives either back.
+ */
+static int gsd_rw_check(struct gsd_session *s, const struct goslab_ioc_rw *rw,
+			u64 *charge)
 {
 	struct gsd_object *o;
 	int ret = 0;
@@ -735,10 +754,20 @@ static int gsd_rw_check(struct gsd_session *s, const struct goslab_ioc_rw *rw)
 	if (gsd_lock(s))
 		return -EINTR;
 	o = gsd_lookup_object(s, rw->handle);
-	if (!o)
+	if (!o) {
 		ret = -ENOENT;
-	else if (!gsd_range_ok(o, rw->offset, rw->len))
+	} else if (!gsd_range_ok(o, rw->offset, rw->len)) {
 		ret = -EINVAL;
+	} else if (rw->len) {
+		*charge = gsd_bounce_charge(rw->len);
+		if (gsd_reserve(s, *charge)) {
+			*charge = 0;
+			if (s->rw_spare_busy)
+				ret = -ENOMEM;
+			else
+				s->rw_spare_busy = true;
+		}
+	}
 	mutex_unlock(&s->lock);
 	return ret;
 }
@@ -772,7 +801,10 @@ static int gsd_rw_piece(struct gsd_session *s, const struct goslab_ioc_rw *rw,
  * mutex, the object copy inside.  So a fault on user memory, however
  * long it waits, holds up only its own thread, a piece never sees the
  * object freed under it, and the buffer's size is bounded whatever the
- * length.  A WRITE fetches each piece before it touches the object.
+ * length.  A WRITE fetches each piece before it touches the object.  The
+ * buffer is charged to the session's cap while the command runs, or
+ * takes the session's one spare: any number of threads stuck in faults
+ * pin no more than the cap and one piece.
  */
 static int gsd_rw(struct gsd_session *s, void __user *uarg, bool write)
 {
@@ -780,8 +812,8 @@ static int gsd_rw(struct gsd_session *s, void __user *uarg, bool write)
 	void __user *ubuf;
 	size_t n, max;
 	void *bounce;
+	u64 done, charge = 0;
 	u32 usize;
-	u64 done;
 	int ret;
 
 	ret = gsd_copy_in(&rw, sizeof(rw), GOSLAB_RW_SIZE_VER0, uarg, &usize);
@@ -790,15 +822,17 @@ static int gsd_rw(struct gsd_session *s, void __user *uarg, bool write)
 	if (rw.flags)
 		return -EINVAL;
 
-	/* Check before allocating the bounce buffer. */
-	ret = gsd_rw_check(s, &rw);
+	/* Check, and charge, before allocating the bounce buffer. */
+	ret = gsd_rw_check(s, &rw, &charge);
 	if (ret || !rw.len)
 		return ret;
 
 	max = min_t(u64, rw.len, GOSLAB_DEV_RW_PIECE);
 	bounce = kvmalloc(max, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!bounce)
-		return -ENOMEM;
+	if (!bounce) {
+		ret = -ENOMEM;
+		goto uncharge;
+	}
 	ubuf = u64_to_user_ptr(rw.buf);
 	for (done = 0; done < rw.len; done += n) {
 		n = min_t(u64, rw.len - done, max);
@@ -816,6 +850,14 @@ static int gsd_rw(struct gsd_session *s, void __user *uarg, bool write)
 		cond_resched();
 	}
 	kvfree(bounce);
+uncharge:
+	/* Not killable: the charge or the spare must go back. */
+	mutex_lock(&s->lock);
+	if (charge)
+		gsd_unreserve(s, charge);
+	else
+		s->rw_spare_busy = false;
+	mutex_unlock(&s->lock);
 	return ret;
 }
 

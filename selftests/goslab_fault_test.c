@@ -410,4 +410,117 @@ TEST_F(fault, killable)
 	EXPECT_EQ(0, gs_free(self->fd, h));
 }
 
+/*
+ * Threads stuck in faults hold their copies' kernel buffers: the session
+ * is charged for them while they wait, so however many there are, they
+ * pin no more than its cap.  Each READ waits in a fault on a page of its
+ * own; the charge goes back when they complete.
+ */
+#define NSTUCK	4
+
+TEST_F(fault, stuck_copies_are_charged)
+{
+	struct goslab_ioc_stats before, during, after;
+	struct goslab_ioc_rw rw[NSTUCK];
+	struct stuck st[NSTUCK];
+	long ps = page_size();
+	char *pages;
+	__u64 h;
+	int i;
+
+	pages = mmap(NULL, NSTUCK * ps, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, uffd_register(self->uffd, pages, NSTUCK * ps,
+				   UFFDIO_REGISTER_MODE_MISSING));
+	ASSERT_EQ(0, gs_alloc(self->fd, OBJ_LEN, GOSLAB_ALLOC_ZERO, &h));
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &before));
+	for (i = 0; i < NSTUCK; i++) {
+		rw[i] = (struct goslab_ioc_rw){
+			.size = sizeof(rw[i]),
+			.handle = h,
+			.len = ps > OBJ_LEN ? OBJ_LEN : ps,
+			.buf = (unsigned long)(pages + i * ps),
+		};
+		st[i] = (struct stuck){
+			.fd = self->fd, .cmd = GOSLAB_IOC_READ, .arg = &rw[i],
+		};
+		ASSERT_EQ(0, pthread_create(&st[i].thread, NULL, stuck_thread, &st[i]));
+		ASSERT_EQ(0, uffd_wait_fault(self->uffd));
+	}
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &during));
+	for (i = 0; i < NSTUCK; i++)
+		ASSERT_EQ(0, uffd_fill(self->uffd, pages + i * ps));
+	for (i = 0; i < NSTUCK; i++) {
+		ASSERT_EQ(0, pthread_join(st[i].thread, NULL));
+		EXPECT_EQ(0, st[i].ret);
+	}
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &after));
+
+	EXPECT_EQ(before.session_charged + NSTUCK * rw[0].len, during.session_charged) {
+		TH_LOG("%d READs stuck in faults: %llu bytes charged, %llu before",
+		       NSTUCK, (unsigned long long)during.session_charged,
+		       (unsigned long long)before.session_charged);
+	}
+	EXPECT_EQ(before.session_charged, after.session_charged);
+	EXPECT_EQ(0, gs_free(self->fd, h));
+	munmap(pages, NSTUCK * ps);
+}
+
+/*
+ * A session at its cap can still copy: one READ or WRITE at a time whose
+ * buffer does not fit takes the session's spare.  Under a 16 KiB cap an
+ * 8 KiB object leaves no room for an 8 KiB copy's buffer: one READ waits
+ * in a fault on the spare while another gets ENOMEM and a small one, that
+ * fits, goes through; once the first is done the spare is free again.
+ */
+TEST_F(fault, full_session_copies)
+{
+	struct goslab_ioc_rw rw = { .size = sizeof(rw) };
+	struct stuck st = { .cmd = GOSLAB_IOC_READ, .arg = &rw };
+	long long old = gs_read_num(GS_PARAM_CAP);
+	long i, len = 8192, ps = page_size();
+	unsigned char pat[8192], buf[8192];
+	char *pages, was[32];
+	__u64 h;
+	int fd2;
+
+	ASSERT_LE(0, old);
+	snprintf(was, sizeof(was), "%lld", old);
+	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, "16"));
+	fd2 = gs_open();
+	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, was));
+	ASSERT_LE(0, fd2);
+	pages = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_EQ(0, uffd_register(self->uffd, pages, len,
+				   UFFDIO_REGISTER_MODE_MISSING));
+	ASSERT_EQ(0, gs_alloc(fd2, len, 0, &h));
+	gs_pattern(pat, len, 11);
+	ASSERT_EQ(0, gs_write(fd2, h, 0, len, pat));
+
+	rw.handle = h;
+	rw.len = len;
+	rw.buf = (unsigned long)pages;
+	st.fd = fd2;
+	ASSERT_EQ(0, pthread_create(&st.thread, NULL, stuck_thread, &st));
+	ASSERT_EQ(0, uffd_wait_fault(self->uffd));
+	EXPECT_EQ(-ENOMEM, gs_read(fd2, h, 0, len, buf)) {
+		TH_LOG("a second full-size READ while the spare is in use");
+	}
+	EXPECT_EQ(0, gs_read(fd2, h, 0, 64, buf));
+	EXPECT_EQ(0, memcmp(pat, buf, 64));
+	for (i = 0; i < len; i += ps)
+		ASSERT_EQ(0, uffd_fill(self->uffd, pages + i));
+	ASSERT_EQ(0, pthread_join(st.thread, NULL));
+	EXPECT_EQ(0, st.ret);
+	EXPECT_EQ(0, memcmp(pat, pages, len));
+	EXPECT_EQ(0, gs_read(fd2, h, 0, len, buf));
+	EXPECT_EQ(0, memcmp(pat, buf, len));
+	EXPECT_EQ(0, gs_free(fd2, h));
+	close(fd2);
+	munmap(pages, len);
+}
+
 TEST_HARNESS_MAIN

@@ -166,7 +166,10 @@ struct goslab_ioc_free {
  * object is unchanged; a longer one that faults leaves the pieces before
  * the fault written.  A read that faults may have filled part of @buf.
  * Should another thread free the object meanwhile, the copy stops there
- * with ENOENT.
+ * with ENOENT.  The kernel buffer of the copy, min(@len,
+ * GOSLAB_DEV_RW_PIECE) bytes, is charged to the session's cap while the
+ * command runs; when it does not fit, one copy at a time uses a spare
+ * (ENOMEM for another meanwhile).
  */
 struct goslab_ioc_rw {
 	__u32 size;
