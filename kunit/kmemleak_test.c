@@ -42,6 +42,17 @@ struct kml_objs {
 	unsigned long held;	/* kmalloc(), pointed to by kml_holder only */
 	unsigned long holder;	/* kml_holder, as this attempt set it */
 	struct completion done;
+	/* What kmemleak reported, once the attempt has run. */
+	bool control_seen, leaked_seen, huge_seen, held_seen, holder_seen;
+};
+
+#define KML_ATTEMPTS	3
+
+/* The case's attempts, freed when it ends however it ends. */
+struct kml_case {
+	struct kml_objs objs[KML_ATTEMPTS];
+	int n;			/* attempts begun */
+	char *report;
 };
 
 /* Module data, which kmemleak scans: a goslab object, holding a pointer. */
@@ -133,18 +144,41 @@ static void kml_release(struct kml_objs *o)
 	goslab_free(holder);
 }
 
+static void kml_cleanup(void *data)
+{
+	struct kml_case *c = data;
+	int i;
+
+	kml_holder = NULL;
+	for (i = 0; i < c->n; i++)
+		kml_release(&c->objs[i]);
+	/* The frees left the addresses below: scrub before they come back. */
+	kml_scrub(THREAD_SIZE / 2 / 512);
+	kmemleak_cmd("clear");
+	vfree(c->report);
+}
+
 /*
  * One attempt: a thread makes the objects and exits; after they have aged,
- * two scans.  Returns whether kmemleak reported the kmalloc() control: a
- * stale copy of its pointer somewhere (a stack, a register spilled) hides
- * even that, and then this attempt has no verdict.
+ * two scans, and what was reported is noted in @o.  Returns whether
+ * kmemleak reported the kmalloc() control: a stale copy of its pointer
+ * somewhere (a stack, a register spilled) hides even that, and then this
+ * attempt has no verdict.
  */
-static bool kml_attempt(struct kunit *test, struct kml_objs *o, char *report)
+static bool kml_attempt(struct kunit *test, struct kml_case *c)
 {
+	struct kml_objs *o = &c->objs[c->n];
 	struct task_struct *t;
 	int i;
 
+	/* Inverted NULLs: what kml_release() skips, should the thread fail. */
+	o->leaked = ~0UL;
+	o->huge = ~0UL;
+	o->control = ~0UL;
+	o->held = ~0UL;
+	o->holder = ~0UL;
 	init_completion(&o->done);
+	c->n++;
 	KUNIT_ASSERT_EQ(test, kmemleak_cmd("clear"), 0);
 	t = kthread_run(kml_thread, o, "goslab_kmemleak");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
@@ -157,78 +191,67 @@ static bool kml_attempt(struct kunit *test, struct kml_objs *o, char *report)
 	msleep(KMEMLEAK_AGE_MS);
 	for (i = 0; i < 2; i++)
 		KUNIT_ASSERT_EQ(test, kmemleak_cmd("scan"), 0);
-	KUNIT_ASSERT_EQ(test, kmemleak_read(report, KMEMLEAK_REPORT), 0);
-	return reported(report, o->control);
+	KUNIT_ASSERT_EQ(test, kmemleak_read(c->report, KMEMLEAK_REPORT), 0);
+	o->control_seen = reported(c->report, o->control);
+	o->leaked_seen = reported(c->report, o->leaked);
+	o->huge_seen = reported(c->report, o->huge);
+	o->held_seen = reported(c->report, o->held);
+	o->holder_seen = reported(c->report, o->holder);
+	kunit_info(test, "attempt %d reported: control %d, leaked %d, huge %d, held %d, holder %d",
+		   c->n, o->control_seen, o->leaked_seen, o->huge_seen,
+		   o->held_seen, o->holder_seen);
+	return o->control_seen;
 }
 
-#define KML_ATTEMPTS	3
-
-static bool kml_as_expected(struct kunit *test, struct kml_objs *o,
-			    const char *report)
+static bool kml_as_expected(const struct kml_objs *o)
 {
-	bool leaked = reported(report, o->leaked);
-	bool huge = reported(report, o->huge);
-	bool held = reported(report, o->held);
-	bool holder = reported(report, o->holder);
-
-	kunit_info(test, "reported: leaked %d, huge %d, held %d, holder %d",
-		   leaked, huge, held, holder);
-	return leaked && huge && !held && !holder;
+	return o->leaked_seen && o->huge_seen && !o->held_seen && !o->holder_seen;
 }
 
 static void goslab_test_kmemleak(struct kunit *test)
 {
-	struct kml_objs *objs, *o = NULL;
-	bool verdict = false;
-	char *report;
-	int i, n, ret;
+	struct kml_objs *judged = NULL;
+	struct kml_case *c;
+	int ret;
 
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		kunit_skip(test, "needs CONFIG_DEBUG_KMEMLEAK");
-	objs = kunit_kcalloc(test, KML_ATTEMPTS, sizeof(*objs), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	report = vmalloc(KMEMLEAK_REPORT);
-	KUNIT_ASSERT_NOT_NULL(test, report);
-	ret = kmemleak_read(report, KMEMLEAK_REPORT);
-	if (ret) {
-		vfree(report);
+	/* A minute of scans under TCG; debug mode's objects are no different. */
+	if (gs_debug())
+		kunit_skip(test, "runs without debug mode");
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->report = vmalloc(KMEMLEAK_REPORT);
+	KUNIT_ASSERT_NOT_NULL(test, c->report);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kml_cleanup, c), 0);
+	ret = kmemleak_read(c->report, KMEMLEAK_REPORT);
+	if (ret)
 		kunit_skip(test, "kmemleak is off (%d)", ret);
-	}
 
 	/*
 	 * A stale copy of a pointer hides a leak from a conservative scan
 	 * now and then; a goslab bug hides it every time.  So each attempt
 	 * that is not all as expected is repeated, with new objects, up to
-	 * KML_ATTEMPTS, and the last one judged.
+	 * KML_ATTEMPTS, and the last one with a verdict judged.
 	 */
-	for (n = 0; n < KML_ATTEMPTS; n++) {
-		o = &objs[n];
-		verdict = kml_attempt(test, o, report);
-		if (verdict && kml_as_expected(test, o, report)) {
-			n++;
+	while (c->n < KML_ATTEMPTS) {
+		if (!kml_attempt(test, c))
+			continue;
+		judged = &c->objs[c->n - 1];
+		if (kml_as_expected(judged))
 			break;
-		}
 	}
-	if (verdict) {
-		KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->leaked),
-				      "a goslab object nobody points to is not reported");
-		KUNIT_EXPECT_TRUE_MSG(test, reported(report, o->huge),
-				      "a huge goslab object nobody points to is not reported");
-		KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->held),
-				       "a kmalloc() object a goslab object points to is reported");
-		KUNIT_EXPECT_FALSE_MSG(test, reported(report, o->holder),
-				       "a goslab object module data points to is reported");
-	}
-	kml_holder = NULL;
-	for (i = 0; i < n; i++)
-		kml_release(&objs[i]);
-	/* The frees left the addresses below: scrub before they come back. */
-	kml_scrub(THREAD_SIZE / 2 / 512);
-	kmemleak_cmd("clear");
-	vfree(report);
-	if (!verdict)
+	if (!judged)
 		kunit_skip(test, "kmemleak did not report a kmalloc() leak either, %d times",
 			   KML_ATTEMPTS);
+	KUNIT_EXPECT_TRUE_MSG(test, judged->leaked_seen,
+			      "a goslab object nobody points to is not reported");
+	KUNIT_EXPECT_TRUE_MSG(test, judged->huge_seen,
+			      "a huge goslab object nobody points to is not reported");
+	KUNIT_EXPECT_FALSE_MSG(test, judged->held_seen,
+			       "a kmalloc() object a goslab object points to is reported");
+	KUNIT_EXPECT_FALSE_MSG(test, judged->holder_seen,
+			       "a goslab object module data points to is reported");
 }
 
 static struct kunit_case goslab_kmemleak_cases[] = {
