@@ -143,15 +143,17 @@ boot() {
 #   debian-6.1, debian-6.12-rt, debian-6.12 (full)
 #                  Debian 12's own kernels, as users have them (no KUnit):
 #                  the selftests and the stress module goslab_stress.ko
-#   install        not a boot: make install and DKMS against Debian's 6.1
-#                  and 6.12 headers, a client module built against each,
-#                  and their removal (scripts/install-test.sh)
+#   install, install-6.12 (full)
+#                  not boots: make install and DKMS against Debian's 6.1
+#                  (Debian 12's default kernel) or 6.12 headers, a client
+#                  module built against it, and their removal
+#                  (scripts/install-test.sh)
 #   bench_repeat (full)  Debian's 6.12 under make bench's icount, booted
 #                  again and again (scripts/bench-repeat.sh)
 # make check runs CHECK_BOOTS, inside CI's time; make check-full
 # (GOSLAB_FULL=1) all of them.
 CHECK_BOOTS="debug kasan_reports prod rt debian-6.1 debian-6.12-rt install"
-FULL_BOOTS="$CHECK_BOOTS prod_noinit prod_init_on_free init_on_free init_on_alloc novmalloc debian-6.12 bench_repeat"
+FULL_BOOTS="$CHECK_BOOTS prod_noinit prod_init_on_free init_on_free init_on_alloc novmalloc debian-6.12 install-6.12 bench_repeat"
 boots=$CHECK_BOOTS
 [ -z "${GOSLAB_FULL:-}" ] || boots=$FULL_BOOTS
 full_pass3=${GOSLAB_FULL:+ pass3}
@@ -169,7 +171,8 @@ for b in ${GOSLAB_BOOTS:-$boots}; do
 	prod_init_on_free)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_free=1${extra:+ $extra}" ;;
 	debian-*) boot "$b" "$b" "${GOSLAB_PASSES:-stress pass3}" "$extra" ;;
-	install) echo "=== install"; "$scripts/install-test.sh" "$modsrc" "$rows" ;;
+	install) echo "=== install"; "$scripts/install-test.sh" "$modsrc" "$rows" 6.1 ;;
+	install-6.12) echo "=== $b"; "$scripts/install-test.sh" "$modsrc" "$rows" 6.12 ;;
 	bench_repeat) echo "=== bench_repeat"; "$scripts/bench-repeat.sh" "$modsrc" "$rows" "$out/bench_repeat" ;;
 	*) result fail "unknown boot $b in GOSLAB_BOOTS" ;;
 	esac

@@ -164,12 +164,14 @@ selftest_pass() {
 			name=${t##*/}
 			say "$pass: selftest $name"
 			rec selftest-begin "$pass" "$name"
+			read -r t0 _ </proc/uptime
 			run_selftest "$t"
+			read -r t1 _ </proc/uptime
 			# Not on the console: the host scans it for splats, and a test
 			# printing "WARNING:" is not one.  The host shows it instead.
 			cat /tmp/out >&3
 			rec selftest-end "$pass" "$name" "$rc" $timed_out
-			echo "goslab-guest: selftest $name: rc=$rc $timed_out"
+			echo "goslab-guest: selftest $name: rc=$rc $timed_out (uptime $t0 to $t1 s)"
 		done
 		step "$pass: rmmod goslab" rmmod goslab
 	fi

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check's installation test: goslab installed as a Debian 12 user
-# installs it, for Debian's 6.1 and 6.12 kernels (their headers, from
-# debian-kernel.sh), and a module that uses goslab built against it:
+# installs it, for Debian's kernels (their headers, from debian-kernel.sh;
+# FLAVOURS, default "6.1 6.12"), and a module that uses goslab built
+# against it:
 #
 #   make  in a copy of the sources, make KDIR=<headers> as a user would,
 #         then make install with the same KDIR; later make uninstall
@@ -14,12 +15,12 @@
 # goslab behind.  Leaves the machine as it found it: DKMS's signing key
 # and depmod's files on kernels that had none go again.
 #
-# usage: install-test.sh [MODSRC [ROWS]]
+# usage: install-test.sh [MODSRC [ROWS [FLAVOURS]]]
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
-modsrc=${1:-$GOSLAB_ROOT} rows=${2:-/dev/null} failed=0
+modsrc=${1:-$GOSLAB_ROOT} rows=${2:-/dev/null} flavours=${3:-6.1 6.12} failed=0
 version=$(cat "$modsrc/VERSION")
 prefix=/usr/src/goslab-$version
 work=$(mktemp -d)
@@ -47,7 +48,7 @@ declare -A kdirs=()
 kernels=()
 bare=()
 made=()
-for flavour in 6.1 6.12; do
+for flavour in $flavours; do
 	kdir=$("$GOSLAB_ROOT/scripts/debian-kernel.sh" "$flavour" | sed -n 1p) ||
 		{ result fail "install: Debian $flavour headers"; exit 1; }
 	k=${kdir#/usr/src/linux-headers-}
