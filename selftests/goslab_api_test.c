@@ -1338,17 +1338,11 @@ TEST_F(dev, session_cap)
 /* The cap is read at open: a smaller one for the next session. */
 TEST_F(dev, session_cap_param)
 {
-	long long old = gs_read_num(GS_PARAM_CAP);
 	struct goslab_ioc_version v;
-	char was[32];
 	__u64 h;
 	int fd2;
 
-	ASSERT_LE(0, old);
-	snprintf(was, sizeof(was), "%lld", old);
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, "16"));
-	fd2 = gs_open();
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, was));
+	ASSERT_EQ(0, gs_open_capped(16, &fd2, 1));
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, gs_version(fd2, &v));
 	EXPECT_EQ(16 * 1024, v.session_cap);
@@ -1386,19 +1380,12 @@ TEST_F(dev, cap_counts_pinned_memory)
 	const __u64 cap = 4096 * 1024;
 	struct goslab_ioc_stats a, b;
 	int fd[ARRAY_SIZE(loops)];
-	long long old = gs_read_num(GS_PARAM_CAP);
 	__u64 c = 0, h, n, limit, pinned, heap;
 	unsigned int i;
-	char was[32];
 	int ret = 0;
 
-	ASSERT_LE(0, old);
-	snprintf(was, sizeof(was), "%lld", old);
 	/* A session per loop, all opened under the small cap. */
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, "4096"));
-	for (i = 0; i < ARRAY_SIZE(loops); i++)
-		fd[i] = gs_open();
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, was));
+	ASSERT_EQ(0, gs_open_capped(4096, fd, ARRAY_SIZE(loops)));
 
 	for (i = 0; i < ARRAY_SIZE(loops); i++) {
 		ASSERT_LE(0, fd[i]);

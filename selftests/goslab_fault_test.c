@@ -478,18 +478,13 @@ TEST_F(fault, full_session_copies)
 {
 	struct goslab_ioc_rw rw = { .size = sizeof(rw) };
 	struct stuck st = { .cmd = GOSLAB_IOC_READ, .arg = &rw };
-	long long old = gs_read_num(GS_PARAM_CAP);
 	long i, len = 8192, ps = page_size();
 	unsigned char pat[8192], buf[8192];
-	char *pages, was[32];
+	char *pages;
 	__u64 h;
 	int fd2;
 
-	ASSERT_LE(0, old);
-	snprintf(was, sizeof(was), "%lld", old);
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, "16"));
-	fd2 = gs_open();
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_CAP, was));
+	ASSERT_EQ(0, gs_open_capped(16, &fd2, 1));
 	ASSERT_LE(0, fd2);
 	pages = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -411,6 +411,27 @@ static inline int gs_write_str(const char *path, const char *s)
 }
 
 /*
+ * Open @n sessions into @fd under a cap of @cap_kb KiB, then put
+ * session_cap_kb back as it was.  An fd that could not be opened is
+ * negative.  Return: 0, or the first -errno of the parameter's handling.
+ */
+static inline int gs_open_capped(unsigned int cap_kb, int *fd, int n)
+{
+	long long old = gs_read_num(GS_PARAM_CAP);
+	char buf[32];
+	int i, ret;
+
+	if (old < 0)
+		return -EIO;
+	snprintf(buf, sizeof(buf), "%u", cap_kb);
+	ret = gs_write_str(GS_PARAM_CAP, buf);
+	for (i = 0; i < n; i++)
+		fd[i] = ret ? -1 : gs_open();
+	snprintf(buf, sizeof(buf), "%lld", old);
+	return ret ?: gs_write_str(GS_PARAM_CAP, buf);
+}
+
+/*
  * Memory with a PROT_NONE page right after @len bytes (rounded to pages):
  * the returned pointer + its length is the first byte that faults.
  */
