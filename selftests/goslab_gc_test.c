@@ -334,6 +334,39 @@ TEST_F(gc, results_not_writable)
 	munmap(ro, page);
 }
 
+/*
+ * A GC heap whose handle cannot be written back stays with the session,
+ * charged, until it closes: another thread may be using it already,
+ * having guessed the handle.  It counts against the cap and against
+ * GOSLAB_DEV_MAX_GC_HEAPS.
+ */
+TEST_F(gc, heap_not_writable_stays)
+{
+	struct goslab_ioc_gc_heap_create *hc;
+	struct goslab_ioc_stats before, after;
+	size_t page = getpagesize();
+	char *ro;
+	__u64 h;
+	int i;
+
+	ro = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	hc = (void *)ro;
+	hc->size = sizeof(*hc);
+	ASSERT_EQ(0, mprotect(ro, page, PROT_READ));
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &before));
+	EXPECT_EQ(-EFAULT, gs_ioctl(self->fd, GOSLAB_IOC_GC_HEAP_CREATE, hc));
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &after));
+	EXPECT_EQ(before.session_charged + GOSLAB_DEV_GC_HEAP_CHARGE,
+		  after.session_charged);
+	/* The fixture's heap and that one: room for the rest only. */
+	for (i = 2; i < GOSLAB_DEV_MAX_GC_HEAPS; i++)
+		ASSERT_EQ(0, gs_gc_heap_create(self->fd, 0, &h));
+	GC_FAILS_CLEANLY(ENOSPC, gs_gc_heap_create(self->fd, 0, &h));
+	munmap(ro, page);
+}
+
 TEST_F(gc, too_many_heaps)
 {
 	__u64 h;
