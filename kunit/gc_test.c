@@ -2021,7 +2021,8 @@ static void goslab_gc_test_leak_at_unload(struct kunit *test)
  * heap; then, with GOGC 5, the heap is past its goal while allocations
  * that may not sleep (GFP_NOWAIT) pay for the mark with assists.  No
  * stretch of scanning with a spinlock held or no point to reschedule
- * may exceed GOSLAB_GC_STRETCH_BYTES and one object.  Under KASAN, which
+ * may exceed GOSLAB_GC_STRETCH_BYTES and one object (a hub, more than a
+ * look at any span of this heap).  Under KASAN, which
  * makes it the longest case of the set (three times longer still with
  * PREEMPT_RT, near KUnit's 300 s per case), a quarter of the heap, still
  * 4,000 times the bound.

@@ -457,6 +457,7 @@ static struct gs_gc_span *span_create(struct goslab_gc_type *t, gfp_t gfp)
 		return NULL;
 	}
 	INIT_LIST_HEAD(&gs->relnode);
+	INIT_LIST_HEAD(&gs->node);
 	gs->span = s;
 	gs->type = t;
 	gs->base = s->base;
@@ -533,6 +534,10 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 		spin_lock(&h->lock);
 		gs->where = GS_GC_PARTIAL;
 		list_add(&gs->list, &t->partial);
+		gs->seq = h->span_seq++;
+		/* Only a span with pointers in it can need a rescan. */
+		if (t->nr_ptrs)
+			list_add_tail(&gs->node, &h->spans);
 		t->nspans++;
 	}
 
@@ -1026,6 +1031,7 @@ struct goslab_gc_heap *goslab_gc_heap_create(const char *name)
 	mutex_init(&h->cycle_mutex);
 	spin_lock_init(&h->lock);
 	INIT_LIST_HEAD(&h->types);
+	INIT_LIST_HEAD(&h->spans);
 	INIT_LIST_HEAD(&h->release);
 	init_waitqueue_head(&h->release_wq);
 	spin_lock_init(&h->grey_lock);
@@ -1088,6 +1094,7 @@ static unsigned long heap_free(struct goslab_gc_heap *h, bool release)
 					}
 				}
 				list_del(&gs->list);
+				list_del(&gs->node);
 				gs_gc_span_destroy(gs);
 			}
 		}

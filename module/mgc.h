@@ -21,8 +21,9 @@
  *   heap.roots_mutex  the root set; taken inside sections (root_add/del)
  *                     and by the collector when it scans roots
  *   heap.lock         spinlock: the phase (with grey_lock), the types and
- *                     their span lists, every span's bitmaps but the mark
- *                     bits, the release queue, the allocation counters
+ *                     their span lists, heap.spans and the rescan cursor,
+ *                     every span's bitmaps but the mark bits, the release
+ *                     queue, the allocation counters
  *   heap.grey_lock    spinlock: the grey list, the markers' busy count and
  *                     the phase (with lock); taken by the write barrier
  *   mheap.lock        the allocator's (never held with either of the two
@@ -75,6 +76,9 @@ enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
 /**
  * struct gs_gc_span - the collector's view of a span of GC objects
  * @list: on its type's @partial, @full or @unswept list (heap.lock)
+ * @node: on heap.spans if its type has pointer fields, or self-linked
+ *	(heap.lock)
+ * @seq: which span of the heap it is, in the order spans were made
  * @relnode: on heap.release while @nrel (heap.lock); self-linked if not
  * @span: the allocator's span (its ->gc points back here)
  * @type: the type of every object in it
@@ -83,9 +87,6 @@ enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
  * @nrel: objects awaiting their release callback (heap.lock)
  * @freeindex: no free slot below this index (heap.lock)
  * @where: which of its type's lists it is on (heap.lock)
- * @rescan_pass: the overflow rescan pass that last reached it (heap.lock)
- * @rescan_next: the next object that pass scans in it; @type->nelems
- *	once the pass is done with it (heap.lock)
  * @allocbits: slot holds an object (heap.lock)
  * @relbits: the object is dead and awaits its callback (heap.lock)
  * @markbits: marked this cycle (atomic bit operations; see mgc.h)
@@ -97,6 +98,8 @@ enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
  */
 struct gs_gc_span {
 	struct list_head list;
+	struct list_head node;
+	unsigned long seq;
 	struct list_head relnode;
 	struct mspan *span;
 	struct goslab_gc_type *type;
@@ -105,13 +108,34 @@ struct gs_gc_span {
 	unsigned int nrel;
 	unsigned int freeindex;
 	unsigned int where;
-	unsigned long rescan_pass;
-	unsigned int rescan_next;
 	unsigned long *allocbits;
 	unsigned long *relbits;
 	unsigned long *markbits;
 	unsigned long *cmarkbits;
 	unsigned long bits[];
+};
+
+/**
+ * struct gs_gc_cursor - where an overflow rescan pass goes on
+ * @pass: the pass it belongs to (goslab_gc_heap.rescan_pass)
+ * @pos: the node on heap.spans of the span it goes on in, heap.spans
+ *	itself once the pass is over, or NULL before the first pass
+ * @next: the object of that span it goes on from
+ * @looked: that span's look (its header and mark bits) is paid for
+ * @end: the @seq of the first span made after the pass began, where it
+ *	stops: such spans hold only objects allocated white or black since,
+ *	and an overflow among them is the next pass's.  Taken at the pass's
+ *	first step, after rescan() took the overflow count it answers for,
+ *	so no span it stops short of holds an object that overflowed before
+ *
+ * All under heap.lock; a span that goes moves the cursor on first.
+ */
+struct gs_gc_cursor {
+	unsigned long pass;
+	struct list_head *pos;
+	unsigned int next;
+	bool looked;
+	unsigned long end;
 };
 
 /**
@@ -197,6 +221,10 @@ enum gs_gc_counter {
  * @black: new objects are black: from a grace period after the phase
  *	became MARK until it becomes SWEEP (@lock)
  * @types: struct goslab_gc_type (@lock)
+ * @spans: the spans of types with pointer fields, oldest first (@lock;
+ *	heap_free() takes them off unlocked, the heap dying)
+ * @span_seq: the next span's @seq (@lock)
+ * @rescan: where the overflow rescan pass goes on (@lock)
  * @release: spans with objects awaiting their callback (@lock)
  * @release_running: a task is running callbacks (@lock)
  * @release_wq: goslab_gc_collect() waits here for the release queue
@@ -262,6 +290,9 @@ struct goslab_gc_heap {
 	int phase;
 	bool black;
 	struct list_head types;
+	struct list_head spans;
+	unsigned long span_seq;
+	struct gs_gc_cursor rescan;
 	struct list_head release;
 	bool release_running;
 	wait_queue_head_t release_wq;

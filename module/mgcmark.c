@@ -26,13 +26,13 @@
  * overflow rescan), which pushes whatever they point to.
  *
  * No marker scans more than GS_GC_STRETCH bytes of objects (and one
- * object) with a spinlock held or where it may not reschedule: a batch
- * stops early to reschedule, an assist that may not sleep stops at that
- * much work and leaves the rest of its debt to later allocations, and a
- * rescan goes in steps, each under one hold of heap.lock, the pass
- * remembering in each span how far it got.  A pass that an overflow
- * overtook (an object marked after the pass had done its span) is
- * followed by another.
+ * object or one look at a span) with a spinlock held or where it may not
+ * reschedule: a batch stops early to reschedule; an
+ * assist that may not sleep stops at that much work and leaves the rest
+ * of its debt to later allocations; and a rescan goes in steps, each under
+ * one hold of heap.lock, the pass keeping its place among the heap's
+ * spans from one step to the next.  A pass that an overflow overtook (an
+ * object marked after the pass had done its span) is followed by another.
  */
 
 #include <linux/ktime.h>
@@ -220,57 +220,82 @@ static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 }
 
 /*
+ * What looking at a span costs a rescan step, in the bytes of scanning it
+ * stands for: its header and mark bits, read even where nothing is marked.
+ */
+static unsigned long span_look_cost(const struct goslab_gc_type *t)
+{
+	return L1_CACHE_BYTES + BITS_TO_LONGS(t->nelems) * sizeof(long);
+}
+
+/*
  * One step of the overflow rescan pass @pass: under one hold of heap.lock,
- * scan the marked objects of the spans the pass has not finished, until
- * @limit bytes (at most GS_GC_STRETCH).  Called counted busy, with the list empty.
- * Objects allocated black are zeroed and opened for KASAN under heap.lock
- * before anyone may see them, so scanning them is harmless.  A span the
- * pass has not reached is found again from the head of its list each
- * step: spans move between lists while the lock is dropped.
+ * scan the marked objects of the heap's spans from where the pass stopped
+ * last (struct gs_gc_cursor), until @limit bytes (at most GS_GC_STRETCH).
+ * Looking at a span costs as scanning does, and so does finding the pass
+ * over: every step does one of these first, and no more once @limit is
+ * reached, so a step is worth at most @limit bytes less one, plus the
+ * larger of an object and a span's look.  The pass walks heap.spans once,
+ * in the order spans were made: spans moving between their type's lists
+ * while the lock is dropped do not move there.  Objects allocated black
+ * are zeroed and opened for KASAN under heap.lock before anyone may see
+ * them.  Called counted busy, with the list empty.
  *
- * Return: bytes scanned; *@done set when no span is left to the pass.
+ * Return: bytes scanned; *@done set when the pass is over.
  */
 static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
 				 struct gc_wbuf *buf, unsigned long limit,
 				 bool *done)
 {
+	struct gs_gc_cursor *cur = &h->rescan;
 	unsigned long work = 0;
 	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
-	struct list_head *lists[3];
-	unsigned int i, idx;
+	bool moved = false;
+	unsigned int idx;
 
-	*done = false;
 	spin_lock(&h->lock);
-	list_for_each_entry(t, &h->types, node) {
-		if (!t->nr_ptrs)
-			continue;
-		lists[0] = &t->partial;
-		lists[1] = &t->full;
-		lists[2] = &t->unswept;
-		for (i = 0; i < ARRAY_SIZE(lists); i++) {
-			list_for_each_entry(gs, lists[i], list) {
-				if (gs->rescan_pass != pass) {
-					gs->rescan_pass = pass;
-					gs->rescan_next = 0;
-				}
-				for (idx = find_next_bit(gs->markbits, t->nelems,
-							 gs->rescan_next);
-				     idx < t->nelems;
-				     idx = find_next_bit(gs->markbits, t->nelems, idx + 1)) {
-					if (work >= limit) {
-						gs->rescan_next = idx;
-						goto out;
-					}
-					if (test_bit(idx, gs->allocbits))
-						work += scan_obj(h, gs_gc_obj(gs, idx), buf);
-				}
-				gs->rescan_next = t->nelems;
-			}
-		}
+	if (cur->pass != pass) {
+		cur->pass = pass;
+		cur->pos = h->spans.next;
+		cur->next = 0;
+		cur->looked = false;
+		cur->end = h->span_seq;
 	}
-	*done = true;
+	while (cur->pos != &h->spans) {
+		gs = list_entry(cur->pos, struct gs_gc_span, node);
+		if (gs->seq >= cur->end) {
+			cur->pos = &h->spans;
+			break;
+		}
+		t = gs->type;
+		if (!cur->looked) {
+			if (moved && work >= limit)
+				goto out;
+			work += span_look_cost(t);
+			cur->looked = true;
+			moved = true;
+		}
+		for (idx = find_next_bit(gs->markbits, t->nelems, cur->next);
+		     idx < t->nelems;
+		     idx = find_next_bit(gs->markbits, t->nelems, idx + 1)) {
+			if (moved && work >= limit) {
+				cur->next = idx;
+				goto out;
+			}
+			if (test_bit(idx, gs->allocbits))
+				work += scan_obj(h, gs_gc_obj(gs, idx), buf);
+			moved = true;
+		}
+		cur->pos = cur->pos->next;
+		cur->next = 0;
+		cur->looked = false;
+	}
+	/* The pass is over: finding that out is a step's work too. */
+	if (!moved)
+		work += L1_CACHE_BYTES;
 out:
+	*done = cur->pos == &h->spans;
 	spin_unlock(&h->lock);
 	gs_gc_count_max(h, GS_GC_STRETCH_MAX, work);
 	return work;
@@ -332,8 +357,8 @@ static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
 /*
  * Take up to @max objects from the grey list into @batch, counted busy.
  * Return how many; 0 when the heap is not marking, the list is empty, or
- * an overflow rescan step of at most @limit bytes (and one object) ran
- * instead, its bytes in *@rescanned.
+ * an overflow rescan step of at most @limit bytes (and one object or span
+ * look) ran instead, its bytes in *@rescanned.
  */
 static unsigned int take(struct goslab_gc_heap *h, void **batch,
 			 unsigned int max, struct gc_wbuf *buf,
@@ -394,7 +419,8 @@ static void give_back(struct goslab_gc_heap *h, struct gc_wbuf *buf,
  *	stretch without a point to reschedule.
  *
  * Return: bytes of objects scanned; less than @work when the grey list ran
- * dry or the heap stopped marking.  It may exceed @work by one object.
+ * dry or the heap stopped marking.  It may exceed @work by one object or
+ * one look at a span, which an overflow rescan counts as scanning.
  */
 unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 			  bool resched)

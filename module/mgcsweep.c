@@ -48,6 +48,13 @@ static bool place(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 
 	lockdep_assert_held(&h->lock);
 	if (!gs->nalloc) {
+		/* Release callbacks may empty a span while a rescan goes on. */
+		if (h->rescan.pos == &gs->node) {
+			h->rescan.pos = gs->node.next;
+			h->rescan.next = 0;
+			h->rescan.looked = false;
+		}
+		list_del_init(&gs->node);
 		list_move(&gs->list, dead);
 		t->nspans--;
 		return true;

@@ -189,7 +189,8 @@ static inline void *goslab_gc_load(void **slot)
  *	overflows made the marker take
  * @stretch_max: the most bytes of objects the collector scanned in one
  *	stretch with a spinlock held or without a point to reschedule (an
- *	assist in atomic context, a batch, an overflow rescan's step)
+ *	assist in atomic context, a batch, an overflow rescan's step, which
+ *	counts each span it looks at as a cache line and its mark bits)
  * @bad_pointers: stores or fields holding something not of this heap
  *	(another heap's object, or in debug mode anything not an object),
  *	each time the barrier or the marker meets it
@@ -234,7 +235,8 @@ struct goslab_gc_stats {
 
 /*
  * The most bytes of objects the collector scans with a spinlock held or
- * where it may not reschedule, plus one object: the latency it can add.
+ * where it may not reschedule, plus one object or one look at a span (a
+ * cache line and its mark bits): the latency it can add.
  */
 #define GOSLAB_GC_STRETCH_BYTES	(64UL << 10)
 
