@@ -2034,9 +2034,24 @@ struct hub {
 	void *ptr[STRETCH_FAN];
 };
 
-static void goslab_gc_test_bounded_stretch(struct kunit *test)
+/* The type of struct hub, every field a pointer, in @c's heap. */
+static struct goslab_gc_type *hub_type(struct kunit *test, struct gc_ctx *c)
 {
 	unsigned int *offs = kunit_kcalloc(test, STRETCH_FAN, sizeof(*offs), GFP_KERNEL);
+	struct goslab_gc_type *t;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, offs);
+	for (i = 0; i < STRETCH_FAN; i++)
+		offs[i] = i * sizeof(void *);
+	t = goslab_gc_type_create(c->h, "hub", sizeof(struct hub), offs,
+				  STRETCH_FAN, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	return t;
+}
+
+static void goslab_gc_test_bounded_stretch(struct kunit *test)
+{
 	u64 bound = GOSLAB_GC_STRETCH_BYTES + sizeof(struct hub);
 	struct goslab_gc_type *hub_t;
 	struct goslab_gc_stats st;
@@ -2047,15 +2062,10 @@ static void goslab_gc_test_bounded_stretch(struct kunit *test)
 	u64 cycles;
 	int tok;
 
-	KUNIT_ASSERT_NOT_NULL(test, offs);
 	param_set(test, "gc_mode", "incremental");
 	c = ctx_new(test, "kunit-stretch");
 	goslab_gc_set_percent(c->h, -1);
-	for (i = 0; i < STRETCH_FAN; i++)
-		offs[i] = i * sizeof(void *);
-	hub_t = goslab_gc_type_create(c->h, "hub", sizeof(struct hub), offs,
-				      STRETCH_FAN, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, hub_t);
+	hub_t = hub_type(test, c);
 	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &root), 0);
 
 	tok = goslab_gc_enter(c->h);
@@ -2109,6 +2119,85 @@ static void goslab_gc_test_bounded_stretch(struct kunit *test)
 	goslab_gc_root_del(c->h, &root);
 }
 
+/*
+ * A marker that reschedules holds nothing from the grey list meanwhile:
+ * 32 hubs of 16 KiB, pointing nowhere, are grey; one marker takes them as
+ * a batch, scans 64 KiB of them, and is held where it reschedules.  The
+ * other 28 are back on the list for other markers (here the stepping
+ * task), and the mark ends without waiting for the one held: on the old
+ * code, only once its hold had expired, which fails the case.
+ */
+#define RESCHED_HUBS	32
+
+struct resched_marker {
+	struct goslab_gc_heap *h;
+	unsigned long scanned;
+	struct completion done;
+};
+
+static int resched_marker_fn(void *arg)
+{
+	struct resched_marker *m = arg;
+
+	m->scanned = goslab_gc_step_bytes(m->h, RESCHED_HUBS * sizeof(struct hub));
+	complete(&m->done);
+	return 0;
+}
+
+static void goslab_gc_test_resched_holds_nothing(struct kunit *test)
+{
+	unsigned long early = GOSLAB_GC_STRETCH_BYTES / sizeof(struct hub);
+	struct goslab_gc_type *hub_t;
+	struct resched_marker m;
+	struct task_struct *t;
+	struct hub *top, *hub;
+	struct gc_ctx *c;
+	void *root = NULL;
+	unsigned long n;
+	int i, tok, pid;
+
+	gs_test_hold_need(test);
+	c = ctx_new(test, "kunit-resched");
+	goslab_gc_set_percent(c->h, -1);
+	hub_t = hub_type(test, c);
+	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &root), 0);
+	tok = goslab_gc_enter(c->h);
+	top = goslab_gc_alloc(hub_t, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, top);
+	goslab_gc_store(&root, top);
+	for (i = 0; i < RESCHED_HUBS; i++) {
+		hub = goslab_gc_alloc(hub_t, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hub);
+		goslab_gc_store(&top->ptr[i], hub);
+	}
+	goslab_gc_exit(c->h, tok);
+
+	goslab_gc_step_begin(c->h);
+	KUNIT_EXPECT_EQ(test, goslab_gc_step(c->h, 1), 1UL);
+	m.h = c->h;
+	init_completion(&m.done);
+	t = kthread_create(resched_marker_fn, &m, "goslab_resched_marker");
+	if (IS_ERR(t)) {
+		goslab_gc_step_finish(c->h);
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(t));
+		return;
+	}
+	pid = gs_test_hold_arm(test, "gc_resched", t);
+	wake_up_process(t);
+	if (gs_test_held(test, "gc_resched", pid)) {
+		n = goslab_gc_step(c->h, RESCHED_HUBS);
+		KUNIT_EXPECT_EQ_MSG(test, n, RESCHED_HUBS - early,
+				    "grey hubs left to others while a marker reschedules");
+	}
+	/* The mark ends without it: it counts as busy no more. */
+	KUNIT_EXPECT_EQ(test, goslab_gc_step_finish(c->h), 0UL);
+	gs_test_hold_release(test);
+	wait_for_completion(&m.done);
+	KUNIT_EXPECT_EQ(test, m.scanned, early * sizeof(struct hub));
+	goslab_gc_store(&root, NULL);
+	goslab_gc_root_del(c->h, &root);
+}
+
 static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_cycles),
 	KUNIT_CASE(goslab_gc_test_reachable),
@@ -2125,6 +2214,7 @@ static struct kunit_case goslab_gc_cases[] = {
 	KUNIT_CASE(goslab_gc_test_large_tail),
 	KUNIT_CASE(goslab_gc_test_grey_overflow),
 	KUNIT_CASE_SLOW(goslab_gc_test_bounded_stretch),
+	KUNIT_CASE(goslab_gc_test_resched_holds_nothing),
 	KUNIT_CASE(goslab_gc_test_release_store),
 	KUNIT_CASE(goslab_gc_test_release_unlocked),
 	KUNIT_CASE(goslab_gc_test_cross_heap),

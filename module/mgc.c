@@ -1459,6 +1459,28 @@ unsigned long goslab_gc_step(struct goslab_gc_heap *h, unsigned long n)
 EXPORT_SYMBOL_NS_GPL(goslab_gc_step, GOSLAB_GC_TEST);
 
 /**
+ * goslab_gc_step_bytes() - scan grey objects as the collector's worker does
+ * @h: the heap, after goslab_gc_step_begin()
+ * @bytes: bytes of objects to scan at most
+ *
+ * Scans as a marker that may sleep: it reschedules every
+ * %GOSLAB_GC_STRETCH_BYTES.  Unlike goslab_gc_step(), any task may call it
+ * while the cycle is stepped, beside the task that steps it.
+ *
+ * Context: process context; sleeps.
+ * Return: bytes of objects scanned, as gs_gc_drain() counts them.
+ */
+unsigned long goslab_gc_step_bytes(struct goslab_gc_heap *h,
+				   unsigned long bytes)
+{
+	might_sleep();
+	if (WARN_ON_ONCE(!READ_ONCE(h->manual)))
+		return 0;
+	return gs_gc_drain(h, bytes, true);
+}
+EXPORT_SYMBOL_NS_GPL(goslab_gc_step_bytes, GOSLAB_GC_TEST);
+
+/**
  * goslab_gc_step_finish() - complete a hand-stepped cycle
  * @h: the heap, after goslab_gc_step_begin()
  *

@@ -27,7 +27,7 @@
  *
  * No marker scans more than GS_GC_STRETCH bytes of objects (and one
  * object or one look at a span) with a spinlock held or where it may not
- * reschedule: a batch stops early to reschedule; an
+ * reschedule: a batch stops early, and is given back, to reschedule; an
  * assist that may not sleep stops at that much work and leaves the rest
  * of its debt to later allocations; and a rescan goes in steps, each under
  * one hold of heap.lock, the pass keeping its place among the heap's
@@ -414,9 +414,12 @@ static void give_back(struct goslab_gc_heap *h, struct gc_wbuf *buf,
  * gs_gc_drain() - scan grey objects
  * @h: the heap
  * @work: stop after scanning this many bytes of objects
- * @resched: the caller may sleep: reschedule every GS_GC_STRETCH bytes.
- *	Without it, @work must not exceed GS_GC_STRETCH: the call is one
- *	stretch without a point to reschedule.
+ * @resched: the caller may sleep: reschedule every GS_GC_STRETCH bytes,
+ *	having given back what it took from the grey list, so that other
+ *	markers, and the end of the mark, do not wait for a marker that chose
+ *	to sleep (one preempted meanwhile still holds its batch).  Without
+ *	it, @work must not exceed GS_GC_STRETCH: the call is one stretch
+ *	without a point to reschedule.
  *
  * Return: bytes of objects scanned; less than @work when the grey list ran
  * dry or the heap stopped marking.  It may exceed @work by one object or
@@ -437,6 +440,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 		if (resched && stretch >= GS_GC_STRETCH) {
 			gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
 			stretch = 0;
+			gs_test_hold(GS_HOLD_GC_RESCHED);
 			cond_resched();
 		}
 		/* A rescan step may fill what is left of this stretch. */
@@ -451,11 +455,9 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 		if (!n)
 			continue;
 		for (i = 0; i < n && done < work; i++) {
-			if (resched && stretch >= GS_GC_STRETCH) {
-				gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
-				stretch = 0;
-				cond_resched();
-			}
+			/* Reschedule above, holding no object from the list. */
+			if (resched && stretch >= GS_GC_STRETCH)
+				break;
 			w = scan_obj(h, batch[i], &buf);
 			stretch += w;
 			done += w;

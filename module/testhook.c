@@ -25,6 +25,7 @@
 static const char *const gs_test_hook_names[GS_NR_HOLDS] = {
 	[GS_HOLD_DEBUG_FREE]	= "debug_free",
 	[GS_HOLD_GC_CHECK]	= "gc_check",
+	[GS_HOLD_GC_RESCHED]	= "gc_resched",
 };
 
 /* What test_hold says, under gs_test_hold_lock; the pid is read racily too. */

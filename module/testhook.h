@@ -12,6 +12,7 @@
 enum gs_test_hook {
 	GS_HOLD_DEBUG_FREE,	/* gs_debug_free(), the free just accepted */
 	GS_HOLD_GC_CHECK,	/* gs_gc_check_ptr(), the heap lock dropped */
+	GS_HOLD_GC_RESCHED,	/* gs_gc_drain(), where a marker reschedules */
 	GS_NR_HOLDS,
 };
 

@@ -259,6 +259,8 @@ enum goslab_gc_color {
 
 int goslab_gc_step_begin(struct goslab_gc_heap *h);
 unsigned long goslab_gc_step(struct goslab_gc_heap *h, unsigned long n);
+unsigned long goslab_gc_step_bytes(struct goslab_gc_heap *h,
+				   unsigned long bytes);
 unsigned long goslab_gc_step_finish(struct goslab_gc_heap *h);
 enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 				     const void *obj);
