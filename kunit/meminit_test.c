@@ -9,7 +9,8 @@
  * taken one by one and in bulk, with and without __GFP_ZERO.  Objects of
  * a cache with a constructor are the exception: they keep what the
  * constructor wrote.  Neither option is on by default, so the cases skip
- * unless the guest was booted with one (scripts/check.sh does both).
+ * unless the guest was booted with one: make check boots the rt kernel
+ * with init_on_free=1, make check-full adds boots with each option.
  */
 #include <linux/kasan.h>
 #include <linux/mm.h>
@@ -137,7 +138,9 @@ static void goslab_test_meminit_cache(struct kunit *test)
  * init_on_free itself: memory is zero while it is free, not only once it
  * is handed out again.  Freed objects are read behind KASAN's back: the
  * small object but its first word, the free list's link; the tiny object
- * whole; the large object's pages, back in the heap.
+ * whole; the large object's pages, back in the heap.  (On PREEMPT_RT the
+ * pin keeps the task on its CPU without holding off others there; nothing
+ * else in the test guest allocates from goslab meanwhile.)
  */
 static void goslab_test_meminit_free(struct kunit *test)
 {

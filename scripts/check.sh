@@ -137,7 +137,9 @@ boot() {
 #                  goslab's gs_zero() path): KUnit set (full: selftests)
 #   prod_noinit (full)  its KUnit set with init_on_alloc=0: the hook-free paths
 #   prod_init_on_free (full)  its KUnit set with init_on_free=1
-#   rt             the PREEMPT_RT kernel: KUnit set (full: selftests)
+#   rt             the PREEMPT_RT kernel booted with init_on_free=1, the
+#                  one boot of make check where the init_on_free cases run:
+#                  KUnit set (full: selftests)
 #   novmalloc (full)  the debug kernel without KASAN_VMALLOC, as KASAN
 #                  kernels are by default (and so without VMAP_STACK): KUnit set
 #   debian-6.1, debian-6.12-rt, debian-6.12 (full)
@@ -164,7 +166,8 @@ for b in ${GOSLAB_BOOTS:-$boots}; do
 	kasan_reports) boot "$b" debug kasan kunit.filter_glob=goslab_kasan ;;
 	init_on_free | init_on_alloc)
 		boot "$b" debug "${GOSLAB_PASSES:-pass1}" "$b=1${extra:+ $extra}" ;;
-	prod | rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "$extra" ;;
+	prod) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "$extra" ;;
+	rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "init_on_free=1${extra:+ $extra}" ;;
 	novmalloc) boot "$b" "$b" "${GOSLAB_PASSES:-pass1}" "$extra" ;;
 	prod_noinit)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_alloc=0${extra:+ $extra}" ;;
