@@ -4,15 +4,18 @@
  * kmalloc's.  Each case makes a bad access and expects a KASAN report:
  * past the end of a small, a large and a huge object, past a tiny object
  * and into a freed tiny object while its block is still in use, and
- * after the free of a large one.
+ * after the free of a large one.  One case expects the other report an
+ * allocation can draw on purpose: DEBUG_ATOMIC_SLEEP's, for an allocation
+ * that may sleep made in atomic context.
  *
  * A KASAN report taints the kernel, which turns lockdep off for the rest
  * of the boot, so the suite runs only in a boot of its own, which loads
  * goslab_kunit.ko expect_reports=1 (scripts/check.sh); elsewhere it skips.
  * Around each expected report the case prints a "goslab-expect:" line,
- * which tells scripts/analyze-guest.py that exactly one KASAN report
- * belongs there: any other report still fails the run.
+ * which tells scripts/analyze-guest.py that exactly one report of that
+ * kind belongs there: any other report still fails the run.
  */
+#include <linux/delay.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -28,30 +31,44 @@ MODULE_PARM_DESC(expect_reports,
 
 #if defined(CONFIG_KASAN_GENERIC) && IS_ENABLED(CONFIG_KASAN_KUNIT_TEST)
 
-static bool kasan_report_seen;
+/* The first line of the report a window expects, and whether it came. */
+static const char *report_header;
+static bool report_seen;
 static bool kasan_multishot;
 
 /* Every console line passes here while the suite runs. */
 static void kasan_probe_console(void *ignore, const char *buf, size_t len)
 {
-	if (strnstr(buf, "BUG: KASAN: ", len))
-		WRITE_ONCE(kasan_report_seen, true);
+	const char *header = READ_ONCE(report_header);
+
+	if (header && strnstr(buf, header, len))
+		WRITE_ONCE(report_seen, true);
 }
 
 /*
- * Make the access @expr, which must draw one KASAN report, between the
- * two lines the harness looks for.
+ * Do @expr, which must draw one report of @kind (a name scripts/
+ * analyze-guest.py knows) whose first line holds @header, between the
+ * two lines the harness looks for.  Whether it came, as a bool: in any
+ * context, unlike a KUnit expectation, which allocates when it fails.
  */
-#define GS_EXPECT_KASAN_REPORT(test, what, expr) do {			\
-	const char *__what = (what);					\
-									\
-	WRITE_ONCE(kasan_report_seen, false);				\
-	pr_info("goslab-expect: KASAN report: %s\n", __what);		\
+#define GS_REPORT_WINDOW(kind, header, what, expr) ({			\
+	WRITE_ONCE(report_seen, false);					\
+	WRITE_ONCE(report_header, header);				\
+	pr_info("goslab-expect: " kind " report: %s\n", what);		\
 	barrier();							\
 	expr;								\
 	barrier();							\
 	pr_info("goslab-expect: end\n");				\
-	KUNIT_EXPECT_TRUE_MSG(test, READ_ONCE(kasan_report_seen),	\
+	WRITE_ONCE(report_header, NULL);				\
+	READ_ONCE(report_seen);						\
+})
+
+#define GS_EXPECT_KASAN_REPORT(test, what, expr) do {			\
+	const char *__what = (what);					\
+									\
+	KUNIT_EXPECT_TRUE_MSG(test,					\
+			      GS_REPORT_WINDOW("KASAN", "BUG: KASAN: ",	\
+					       __what, expr),		\
 			      "no KASAN report for %s", __what);	\
 } while (0)
 
@@ -165,12 +182,58 @@ static void goslab_test_kasan_tiny_uaf(struct kunit *test)
 	goslab_free(q);
 }
 
+/*
+ * An allocation that may sleep, made in atomic context, is reported as
+ * kmalloc()'s is, even when the CPU's list serves it and nothing sleeps
+ * (might_alloc()).  The report must be goslab's own: its first line names
+ * goslab's module/internal.h (gs_might_alloc()), where slab's or the page
+ * allocator's, should goslab reach them, name include/linux/sched/mm.h.
+ * The object freed just before, from the same context, makes it likely
+ * that the CPU's list serves the allocation.  DEBUG_ATOMIC_SLEEP reports
+ * at most once a second: the sizes are a second and more apart.  Its
+ * reports are the only ones that set TAINT_WARN here, which the harness
+ * then allows: so no warning may have come before.
+ */
+static void goslab_test_kasan_might_alloc(struct kunit *test)
+{
+	static const size_t sizes[] = { 5, 64, 1000 };
+	unsigned int i;
+	char what[64];
+	void *p, *q;
+	bool seen;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		kunit_skip(test, "needs CONFIG_DEBUG_ATOMIC_SLEEP");
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: goslab may not be called with preemption off");
+	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
+			       "a warning came before this case's reports");
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (i)
+			msleep(1100);
+		snprintf(what, sizeof(what),
+			 "GFP_KERNEL allocation of %zu bytes, preemption off", sizes[i]);
+		preempt_disable();
+		q = goslab_alloc(sizes[i], GFP_ATOMIC);
+		goslab_free(q);
+		seen = GS_REPORT_WINDOW("sleep-in-atomic", "module/internal.h:",
+					what, p = goslab_alloc(sizes[i], GFP_KERNEL));
+		preempt_enable();
+		KUNIT_EXPECT_TRUE_MSG(test, seen, "no sleep-in-atomic report of goslab's for %s",
+				      what);
+		KUNIT_EXPECT_NOT_NULL(test, q);
+		KUNIT_EXPECT_NOT_NULL(test, p);
+		goslab_free(p);
+	}
+}
+
 static struct kunit_case goslab_kasan_cases[] = {
 	KUNIT_CASE(goslab_test_kasan_small_oob),
 	KUNIT_CASE(goslab_test_kasan_large_oob),
 	KUNIT_CASE(goslab_test_kasan_large_uaf),
 	KUNIT_CASE(goslab_test_kasan_tiny_oob),
 	KUNIT_CASE(goslab_test_kasan_tiny_uaf),
+	KUNIT_CASE_SLOW(goslab_test_kasan_might_alloc),
 	{}
 };
 

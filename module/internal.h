@@ -327,12 +327,18 @@ static inline gfp_t gs_gfp(gfp_t gfp)
  * context, or recurse into FS reclaim, even when a free list serves it.
  * Only on kernels built with lockdep or DEBUG_ATOMIC_SLEEP, which can see
  * it: production kernels leave out the check and the voluntary preemption
- * point that comes with it, which the fast path does without.
+ * point that comes with it, which the fast path does without.  It is
+ * might_alloc() spelled out, so that DEBUG_ATOMIC_SLEEP's report names
+ * this file, not the header every allocator shares (the tests tell
+ * goslab's report from slab's so).
  */
 static __always_inline void gs_might_alloc(gfp_t gfp)
 {
-	if (IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
-		might_alloc(gfp);
+	if (IS_ENABLED(CONFIG_LOCKDEP) || IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)) {
+		fs_reclaim_acquire(gfp);
+		fs_reclaim_release(gfp);
+		might_sleep_if(gfpflags_allow_blocking(gfp));
+	}
 }
 
 /* mheap.c: the page heap */
