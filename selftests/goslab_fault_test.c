@@ -413,8 +413,9 @@ TEST_F(fault, killable)
 /*
  * Threads stuck in faults hold their copies' kernel buffers: the session
  * is charged for them while they wait, so however many there are, they
- * pin no more than its cap.  Each READ waits in a fault on a page of its
- * own; the charge goes back when they complete.
+ * pin no more than its cap.  Each READ or WRITE waits in a fault on a
+ * page of its own (a READ copying out, a WRITE copying in); the charge
+ * goes back when they complete.
  */
 #define NSTUCK	4
 
@@ -443,7 +444,8 @@ TEST_F(fault, stuck_copies_are_charged)
 			.buf = (unsigned long)(pages + i * ps),
 		};
 		st[i] = (struct stuck){
-			.fd = self->fd, .cmd = GOSLAB_IOC_READ, .arg = &rw[i],
+			.fd = self->fd, .arg = &rw[i],
+			.cmd = i % 2 ? GOSLAB_IOC_WRITE : GOSLAB_IOC_READ,
 		};
 		ASSERT_EQ(0, pthread_create(&st[i].thread, NULL, stuck_thread, &st[i]));
 		ASSERT_EQ(0, uffd_wait_fault(self->uffd));
@@ -458,7 +460,7 @@ TEST_F(fault, stuck_copies_are_charged)
 	ASSERT_EQ(0, gs_stats(self->fd, 0, &after));
 
 	EXPECT_EQ(before.session_charged + NSTUCK * rw[0].len, during.session_charged) {
-		TH_LOG("%d READs stuck in faults: %llu bytes charged, %llu before",
+		TH_LOG("%d READs and WRITEs stuck in faults: %llu bytes charged, %llu before",
 		       NSTUCK, (unsigned long long)during.session_charged,
 		       (unsigned long long)before.session_charged);
 	}
