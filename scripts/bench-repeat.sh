@@ -53,14 +53,11 @@ build() {
 # loop (c232dae2).
 not_goslab() {
 	local fatal loaded flags
-	fatal=$(grep -n -m1 -E 'Oops|Kernel panic' "$1" | cut -d: -f1)
-	[ -n "$fatal" ] || return 1
-	loaded=$(grep -n -m1 -E 'goslab: (loading out-of-tree module|[0-9]+ size classes)' "$1" |
-		cut -d: -f1)
-	if [ -z "$loaded" ] || [ "$fatal" -lt "$loaded" ]; then
+	if crashed_before_goslab "$1"; then
 		echo "the kernel crashed before goslab began to load"
 		return 0
 	fi
+	read -r fatal loaded < <(crash_lines "$1") || return 1
 	if sed -n "$loaded,$((fatal - 1))p" "$1" |
 		grep -qE 'BUG:|WARNING:|Oops|general protection|Kernel panic' ||
 		sed -n "$fatal,$((fatal + 80))p" "$1" | grep -q '\[goslab\]'; then

@@ -46,6 +46,26 @@ result() {
 	[ "$1" != fail ] || failed=1
 }
 
+# crash_lines LOG: print the line numbers of LOG's first oops or panic
+# and of goslab.ko's first load message (0 if none); fail if LOG has no
+# oops or panic.
+crash_lines() {
+	local fatal loaded
+	fatal=$(grep -n -m1 -E 'Oops|Kernel panic' "$1" | cut -d: -f1)
+	[ -n "$fatal" ] || return 1
+	loaded=$(grep -n -m1 -E 'goslab: (loading out-of-tree module|[0-9]+ size classes)' "$1" |
+		cut -d: -f1)
+	echo "$fatal ${loaded:-0}"
+}
+
+# crashed_before_goslab LOG: LOG's first oops or panic came before goslab.ko
+# began to load, so neither goslab nor its tests had run.
+crashed_before_goslab() {
+	local fatal loaded
+	read -r fatal loaded < <(crash_lines "$1") || return 1
+	[ "$loaded" -eq 0 ] || [ "$fatal" -lt "$loaded" ]
+}
+
 log() { printf 'goslab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
