@@ -2050,12 +2050,39 @@ static struct goslab_gc_type *hub_type(struct kunit *test, struct gc_ctx *c)
 	return t;
 }
 
+/*
+ * Under @root in @c's heap: a hub pointing at @hubs hubs of type @hub_t,
+ * each pointing at @fan new nodes.
+ */
+static void hub_tree(struct kunit *test, struct gc_ctx *c,
+		     struct goslab_gc_type *hub_t, void **root,
+		     unsigned long hubs, unsigned long fan)
+{
+	struct hub *top, *hub;
+	unsigned long i, j;
+	int tok;
+
+	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, root), 0);
+	tok = goslab_gc_enter(c->h);
+	top = goslab_gc_alloc(hub_t, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, top);
+	goslab_gc_store(root, top);
+	for (i = 0; i < hubs; i++) {
+		hub = goslab_gc_alloc(hub_t, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, hub);
+		goslab_gc_store(&top->ptr[i], hub);
+		for (j = 0; j < fan; j++)
+			goslab_gc_store(&hub->ptr[j], node_new(c, i * fan + j));
+		cond_resched();
+	}
+	goslab_gc_exit(c->h, tok);
+}
+
 static void goslab_gc_test_bounded_stretch(struct kunit *test)
 {
 	u64 bound = GOSLAB_GC_STRETCH_BYTES + sizeof(struct hub);
 	struct goslab_gc_type *hub_t;
 	struct goslab_gc_stats st;
-	struct hub *top, *hub;
 	struct gc_ctx *c;
 	void *root = NULL;
 	unsigned long i, j;
@@ -2066,21 +2093,7 @@ static void goslab_gc_test_bounded_stretch(struct kunit *test)
 	c = ctx_new(test, "kunit-stretch");
 	goslab_gc_set_percent(c->h, -1);
 	hub_t = hub_type(test, c);
-	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &root), 0);
-
-	tok = goslab_gc_enter(c->h);
-	top = goslab_gc_alloc(hub_t, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, top);
-	goslab_gc_store(&root, top);
-	for (i = 0; i < STRETCH_HUBS; i++) {
-		hub = goslab_gc_alloc(hub_t, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, hub);
-		goslab_gc_store(&top->ptr[i], hub);
-		for (j = 0; j < STRETCH_FAN; j++)
-			goslab_gc_store(&hub->ptr[j], node_new(c, i * STRETCH_FAN + j));
-		cond_resched();
-	}
-	goslab_gc_exit(c->h, tok);
+	hub_tree(test, c, hub_t, &root, STRETCH_HUBS, STRETCH_FAN);
 
 	goslab_gc_test_grey_limit(c->h, 4);
 	goslab_gc_collect(c->h);
@@ -2150,27 +2163,16 @@ static void goslab_gc_test_resched_holds_nothing(struct kunit *test)
 	struct goslab_gc_type *hub_t;
 	struct resched_marker m;
 	struct task_struct *t;
-	struct hub *top, *hub;
 	struct gc_ctx *c;
 	void *root = NULL;
 	unsigned long n;
-	int i, tok, pid;
+	int pid;
 
 	gs_test_hold_need(test);
 	c = ctx_new(test, "kunit-resched");
 	goslab_gc_set_percent(c->h, -1);
 	hub_t = hub_type(test, c);
-	KUNIT_ASSERT_EQ(test, goslab_gc_root_add(c->h, &root), 0);
-	tok = goslab_gc_enter(c->h);
-	top = goslab_gc_alloc(hub_t, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, top);
-	goslab_gc_store(&root, top);
-	for (i = 0; i < RESCHED_HUBS; i++) {
-		hub = goslab_gc_alloc(hub_t, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, hub);
-		goslab_gc_store(&top->ptr[i], hub);
-	}
-	goslab_gc_exit(c->h, tok);
+	hub_tree(test, c, hub_t, &root, RESCHED_HUBS, 0);
 
 	goslab_gc_step_begin(c->h);
 	KUNIT_EXPECT_EQ(test, goslab_gc_step(c->h, 1), 1UL);
