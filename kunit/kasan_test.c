@@ -46,31 +46,34 @@ static void kasan_probe_console(void *ignore, const char *buf, size_t len)
 }
 
 /*
- * Do @expr, which must draw one report of @kind (a name scripts/
- * analyze-guest.py knows) whose first line holds @header, between the
- * two lines the harness looks for.  Whether it came, as a bool: in any
- * context, unlike a KUnit expectation, which allocates when it fails.
+ * Announce the one report of @kind (a name scripts/analyze-guest.py knows)
+ * that the caller's next step must draw: its first line holds @header,
+ * and the report holds each of @texts (NULL-terminated) too.
  */
-#define GS_REPORT_WINDOW(kind, header, what, expr) ({			\
-	WRITE_ONCE(report_seen, false);					\
-	WRITE_ONCE(report_header, header);				\
-	pr_info("goslab-expect: " kind " report: %s\n", what);		\
-	barrier();							\
-	expr;								\
-	barrier();							\
-	pr_info("goslab-expect: end\n");				\
-	WRITE_ONCE(report_header, NULL);				\
-	READ_ONCE(report_seen);						\
-})
+static void report_expect(const char *kind, const char *what,
+			  const char *header, const char *const *texts)
+{
+	WRITE_ONCE(report_seen, false);
+	pr_info("goslab-expect: %s report: %s\n", kind, what);
+	pr_info("goslab-expect: with \"%s\"\n", header);
+	for (; *texts; texts++)
+		pr_info("goslab-expect: with \"%s\"\n", *texts);
+	/* Only now: the lines above hold @header too. */
+	WRITE_ONCE(report_header, header);
+	barrier();
+}
 
-#define GS_EXPECT_KASAN_REPORT(test, what, expr) do {			\
-	const char *__what = (what);					\
-									\
-	KUNIT_EXPECT_TRUE_MSG(test,					\
-			      GS_REPORT_WINDOW("KASAN", "BUG: KASAN: ",	\
-					       __what, expr),		\
-			      "no KASAN report for %s", __what);	\
-} while (0)
+/*
+ * Close the window: whether the report's first line came, as a bool, for
+ * any context, unlike a KUnit expectation, which allocates when it fails.
+ */
+static bool report_end(void)
+{
+	barrier();
+	pr_info("goslab-expect: end\n");
+	WRITE_ONCE(report_header, NULL);
+	return READ_ONCE(report_seen);
+}
 
 static int goslab_kasan_suite_init(struct kunit_suite *suite)
 {
@@ -115,12 +118,38 @@ static u8 peek(u8 *p, size_t off)
 	return READ_ONCE(p[off]);
 }
 
+/*
+ * A one-byte access at @p + @off (a write if @write), which must draw a
+ * KASAN report of @type ("slab-out-of-bounds", ...) for that very access:
+ * its direction, the address's offset in its page, and this task.
+ */
+static void expect_kasan(struct kunit *test, const char *type,
+			 const char *what, u8 *p, size_t off, bool write)
+{
+	char header[48], access[32], where[64];
+	const char *const texts[] = { access, where, NULL };
+
+	snprintf(header, sizeof(header), "BUG: KASAN: %s in ", type);
+	snprintf(access, sizeof(access), "%s of size 1 at addr ",
+		 write ? "Write" : "Read");
+	snprintf(where, sizeof(where), "%03lx by task %s/%d",
+		 offset_in_page(p + off), current->comm, current->pid);
+	report_expect("KASAN", what, header, texts);
+	if (write)
+		poke(p, off);
+	else
+		peek(p, off);
+	KUNIT_EXPECT_TRUE_MSG(test, report_end(),
+			      "no KASAN report of %s for %s", type, what);
+}
+
 static void goslab_test_kasan_small_oob(struct kunit *test)
 {
 	u8 *p = goslab_alloc(100, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	GS_EXPECT_KASAN_REPORT(test, "write past a 100-byte object", poke(p, 100));
+	expect_kasan(test, "slab-out-of-bounds", "write past a 100-byte object",
+		     p, 100, true);
 	goslab_free(p);
 }
 
@@ -138,8 +167,8 @@ static void goslab_test_kasan_large_oob(struct kunit *test)
 			goslab_free(p);
 			continue;
 		}
-		GS_EXPECT_KASAN_REPORT(test, "write past a large object",
-				       poke(p, sizes[i]));
+		expect_kasan(test, "slab-out-of-bounds",
+			     "write past a large object", p, sizes[i], true);
 		/* As ksize(): the usable size is open to the caller. */
 		KUNIT_EXPECT_EQ(test, goslab_usable_size(p),
 				round_up(sizes[i], GS_HEAP_PAGE));
@@ -154,7 +183,8 @@ static void goslab_test_kasan_large_uaf(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goslab_free(p);
-	GS_EXPECT_KASAN_REPORT(test, "read of a freed large object", peek(p, 0));
+	expect_kasan(test, "slab-use-after-free", "read of a freed large object",
+		     p, 0, false);
 }
 
 static void goslab_test_kasan_tiny_oob(struct kunit *test)
@@ -162,7 +192,8 @@ static void goslab_test_kasan_tiny_oob(struct kunit *test)
 	u8 *p = goslab_alloc(5, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	GS_EXPECT_KASAN_REPORT(test, "read past a 5-byte object", peek(p, 5));
+	expect_kasan(test, "slab-out-of-bounds", "read past a 5-byte object",
+		     p, 5, false);
 	goslab_free(p);
 }
 
@@ -178,7 +209,8 @@ static void goslab_test_kasan_tiny_uaf(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	goslab_free(p);
-	GS_EXPECT_KASAN_REPORT(test, "read of a freed 5-byte object", peek(p, 0));
+	expect_kasan(test, "slab-use-after-free",
+		     "read of a freed 5-byte object", p, 0, false);
 	goslab_free(q);
 }
 
@@ -198,7 +230,8 @@ static void goslab_test_kasan_might_alloc(struct kunit *test)
 {
 	static const size_t sizes[] = { 5, 64, 1000 };
 	unsigned int i;
-	char what[64];
+	char what[64], who[48];
+	const char *const texts[] = { who, NULL };
 	void *p, *q;
 	bool seen;
 
@@ -208,6 +241,8 @@ static void goslab_test_kasan_might_alloc(struct kunit *test)
 		kunit_skip(test, "PREEMPT_RT: goslab may not be called with preemption off");
 	KUNIT_EXPECT_FALSE_MSG(test, test_taint(TAINT_WARN),
 			       "a warning came before this case's reports");
+	snprintf(who, sizeof(who), "pid: %d, name: %s", current->pid,
+		 current->comm);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		if (i)
 			msleep(1100);
@@ -216,8 +251,10 @@ static void goslab_test_kasan_might_alloc(struct kunit *test)
 		preempt_disable();
 		q = goslab_alloc(sizes[i], GFP_ATOMIC);
 		goslab_free(q);
-		seen = GS_REPORT_WINDOW("sleep-in-atomic", "module/internal.h:",
-					what, p = goslab_alloc(sizes[i], GFP_KERNEL));
+		report_expect("sleep-in-atomic", what, "module/internal.h:",
+			      texts);
+		p = goslab_alloc(sizes[i], GFP_KERNEL);
+		seen = report_end();
 		preempt_enable();
 		KUNIT_EXPECT_TRUE_MSG(test, seen, "no sleep-in-atomic report of goslab's for %s",
 				      what);

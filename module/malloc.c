@@ -195,7 +195,8 @@ static u16 *tiny_block_init(void *block)
  * Pack @size bytes into this CPU's block.  Called with the local lock
  * held; the end mask and the KASAN shadow of the block are updated under
  * it too, so that two objects packed from one CPU never race on them.
- * KASAN opens exactly the object: the rest of the block stays poisoned.
+ * KASAN opens exactly the object: room not yet packed stays a redzone,
+ * and a freed object is poisoned free.
  */
 static void *tiny_pack(struct mcache *mc, unsigned int off, size_t size)
 {
@@ -246,6 +247,8 @@ static void *tiny_alloc(size_t size, gfp_t gfp)
 	if (!p)
 		return NULL;
 	end = tiny_block_init(p);
+	/* For KASAN, room not yet packed lies past the objects' ends. */
+	gs_kasan_redzone(p, 0, GOSLAB_TINY_SIZE);
 
 	/*
 	 * The CPU may have changed, or an interrupt may have installed a

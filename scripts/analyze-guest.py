@@ -46,9 +46,12 @@ GROUP_WINDOW = 10
 UNLOADED = re.compile(r'goslab: unloaded: (\d+) live objects .* (\d+) pages held')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 # A test that provokes a report on purpose brackets the access with these
-# lines (kunit/kasan_test.c); one report of that kind is expected inside.
-# Each kind: the report's first line, and the taint flag it sets.
+# lines (kunit/kasan_test.c); one report of that kind is expected inside,
+# holding every text its "with" lines name (the bug type, the access and
+# its address, the task).  Each kind: the report's first line, and the
+# taint flag it sets.
 EXPECT_BEGIN = re.compile(r'goslab-expect: (KASAN|sleep-in-atomic) report: (.*)')
+EXPECT_WITH = re.compile(r'goslab-expect: with "(.*)"$')
 EXPECT_END = re.compile(r'goslab-expect: end')
 EXPECTED_HEADER = {
     'KASAN': re.compile(r'BUG: KASAN: '),
@@ -96,14 +99,15 @@ def load_benign(path):
 def scan_splats(lines, benign, res, reporting_suites=()):
     """Report each splat header, and each unexplained Call Trace.
 
-    Between "goslab-expect:" lines, one report of the announced kind is the
-    test's own and is counted as passed; a second one, another kind, or an
-    announced report that never came is a failure.  Returns the taint flags
+    Between "goslab-expect:" lines, one report of the announced kind that
+    holds all the announced texts is the test's own and is counted as
+    passed; a second one, another kind, an announced report that never
+    came or one that lacks a text is a failure.  Returns the taint flags
     (bit numbers) that the announced reports which came set.
     """
     last_header = group_end = -TRACE_WINDOW - 1
     found = 0
-    expect = None   # (kind, what, seen) while a window is open
+    expect = None   # (kind, what, seen, texts not yet seen) while open
     expected_taints = set()
     suite = None    # the KUnit suite running, from its "# Subtest:" line
     for i, raw in enumerate(lines):
@@ -122,19 +126,29 @@ def scan_splats(lines, benign, res, reporting_suites=()):
             continue
         m = EXPECT_BEGIN.search(line)
         if m:
-            expect = [m.group(1), m.group(2), False]
+            expect = [m.group(1), m.group(2), False, []]
+            continue
+        m = EXPECT_WITH.search(line)
+        if m and expect and not expect[2]:
+            expect[3].append(m.group(1))
             continue
         if EXPECT_END.search(line) and expect:
-            res.add('pass' if expect[2] else 'fail', 1,
-                    f'expected {expect[0]} report: {expect[1]}')
+            missing = '' if not expect[3] else \
+                ' (without "' + '", "'.join(expect[3]) + '")'
+            res.add('pass' if expect[2] and not expect[3] else 'fail', 1,
+                    f'expected {expect[0]} report: {expect[1]}' +
+                    (missing if expect[2] else ''))
             expect = None
             continue
+        if expect and expect[2]:
+            expect[3] = [t for t in expect[3] if t not in line]
         if any(p.search(line) for p in benign):
             last_header = i
             continue
         if expect and not expect[2] and \
                 EXPECTED_HEADER[expect[0]].search(line):
             expect[2] = True
+            expect[3] = [t for t in expect[3] if t not in line]
             expected_taints.add(EXPECTED_TAINT[expect[0]])
             last_header = group_end = i
             continue
