@@ -1610,10 +1610,12 @@ static void gsd_gc_release_all(struct gsd_session *s)
 	unsigned long index;
 
 	lockdep_assert_held(&s->lock);
+	/* Each walk meets every handle of the session, objects and all. */
 	xa_for_each(&s->handles, index, e) {
 		if (e->kind == GSD_GC_HEAP)
 			goslab_gc_heap_destroy(container_of(e, struct gsd_gc_heap,
 							    e)->h);
+		cond_resched();
 	}
 	/* Roots and types went with the heaps. */
 	xa_for_each(&s->handles, index, e) {
@@ -1627,6 +1629,7 @@ static void gsd_gc_release_all(struct gsd_session *s)
 		cond_resched();
 	}
 	xa_for_each(&s->handles, index, e) {
+		cond_resched();
 		if (e->kind != GSD_GC_HEAP)
 			continue;
 		xa_erase(&s->handles, index);
