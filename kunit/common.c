@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/tracepoint.h>
 
 #include "goslab_test.h"
 
@@ -62,6 +63,27 @@ void gs_check_heap(struct kunit *test, struct goslab_cache *c, size_t size,
 	for (i = 0; i < n; i++)
 		goslab_free(objs[i]);
 	kunit_kfree(test, objs);
+}
+
+struct gs_tp_find {
+	const char *name;
+	struct tracepoint *tp;
+};
+
+static void gs_tp_match(struct tracepoint *tp, void *priv)
+{
+	struct gs_tp_find *f = priv;
+
+	if (!strcmp(tp->name, f->name))
+		f->tp = tp;
+}
+
+struct tracepoint *gs_tracepoint(const char *name)
+{
+	struct gs_tp_find f = { .name = name };
+
+	for_each_kernel_tracepoint(gs_tp_match, &f);
+	return f.tp;
 }
 
 int gs_read_file(const char *path, char *buf, size_t len)

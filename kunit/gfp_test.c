@@ -111,15 +111,6 @@ static struct {
 	{ "kmem_cache_alloc", gfp_probe_cache },
 };
 
-static void gfp_find_tp(struct tracepoint *tp, void *priv)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(gfp_tps); i++)
-		if (!strcmp(tp->name, gfp_tps[i].name))
-			gfp_tps[i].tp = tp;
-}
-
 /*
  * fail_page_alloc is set through debugfs, whose attribute files the kernel
  * cannot read or write itself (they have no ->read_iter/->write_iter), so
@@ -204,8 +195,8 @@ static int gfp_init(struct kunit *test)
 	unsigned int i;
 	int ret;
 
-	for_each_kernel_tracepoint(gfp_find_tp, NULL);
 	for (i = 0; i < ARRAY_SIZE(gfp_tps); i++) {
+		gfp_tps[i].tp = gs_tracepoint(gfp_tps[i].name);
 		if (!gfp_tps[i].tp) {
 			kunit_err(test, "no tracepoint %s", gfp_tps[i].name);
 			return -ENOENT;

@@ -74,6 +74,10 @@ static inline void gs_skip_on_rt(struct kunit *test)
 		kunit_skip(test, GS_RT_ATOMIC_REASON);
 }
 
+struct tracepoint;
+/* The kernel's tracepoint @name (for tracepoint_probe_register()), or NULL. */
+struct tracepoint *gs_tracepoint(const char *name);
+
 int gs_read_file(const char *path, char *buf, size_t len);
 int gs_write_file(const char *path, const char *s);
 int gs_param_get(const char *name, unsigned int *val);

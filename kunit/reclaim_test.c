@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goslab KUnit tests: giving memory back to the kernel after a burst, by
- * goslab_trim(), by the shrinker (drop_caches) and by the scavenger; and a
- * CPU going offline handing its cache back.
+ * goslab_trim(), by the shrinker (drop_caches) and by the scavenger; the
+ * shrinker saying SHRINK_STOP when it has nothing to give; and a CPU going
+ * offline handing its cache back.
  */
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/workqueue.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
 
 #include "goslab_test.h"
 
@@ -246,6 +250,122 @@ static void goslab_test_scavenger(struct kunit *test)
 		   st.pages_held);
 }
 
+#ifdef CONFIG_SHRINKER_DEBUG
+/*
+ * What the core's do_shrink_slab() says of goslab's shrinker on its first
+ * call from the watched task: the scan budget it started with and had
+ * left, and what its scans gave back.  Shrinkers are named only with
+ * CONFIG_SHRINKER_DEBUG, which the test kernels have.
+ */
+static struct {
+	struct task_struct *task;
+	bool started, ended;
+	unsigned long budget, freeable;
+	long left;
+	int freed;
+} shrink_log;
+
+static bool shrink_watched(struct shrinker *shr)
+{
+	return READ_ONCE(shrink_log.task) == current && shr->name &&
+	       !strcmp(shr->name, "goslab");
+}
+
+static void shrink_probe_start(void *data, struct shrinker *shr,
+			       struct shrink_control *sc, long nr,
+			       unsigned long freeable, unsigned long long delta,
+			       unsigned long total_scan, int priority)
+{
+	if (!shrink_watched(shr) || shrink_log.started)
+		return;
+	shrink_log.started = true;
+	shrink_log.freeable = freeable;
+	shrink_log.budget = total_scan;
+}
+
+static void shrink_probe_end(void *data, struct shrinker *shr, int nid,
+			     int freed, long nr, long new_nr, long total_scan)
+{
+	if (!shrink_watched(shr) || !shrink_log.started || shrink_log.ended)
+		return;
+	shrink_log.ended = true;
+	shrink_log.left = total_scan;
+	shrink_log.freed = freed;
+}
+
+#define SHRINK_STOP_OBJS	8
+
+/*
+ * With no free heap page but objects on a CPU's list, a scan has nothing
+ * to give back now: it drains the lists in the background and says
+ * SHRINK_STOP, and the core stops calling it for this pass, with all its
+ * scan budget left.  A scan that said 0 would be called again and again
+ * until the budget ran out.  The shrinker's debugfs "scan" file does not
+ * show what a scan returns; the core's tracepoints do.
+ */
+static void goslab_test_shrink_stop(struct kunit *test)
+{
+	struct tracepoint *start = gs_tracepoint("mm_shrink_slab_start");
+	struct tracepoint *end = gs_tracepoint("mm_shrink_slab_end");
+	void *objs[SHRINK_STOP_OBJS];
+	struct goslab_stats base, st;
+	unsigned int i, got = 0;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, start);
+	KUNIT_ASSERT_NOT_NULL(test, end);
+	gs_param_override(test, "retain_kb", 0);
+	gs_param_override(test, "scavenge_delay_ms", 50);
+	goslab_trim();
+	gs_stats(test, &base);
+	/* Objects on this CPU's list... */
+	gs_cpu_pin();
+	for (i = 0; i < SHRINK_STOP_OBJS; i++)
+		objs[i] = goslab_alloc(1024, GFP_ATOMIC);
+	for (i = 0; i < SHRINK_STOP_OBJS; i++) {
+		got += !!objs[i];
+		goslab_free(objs[i]);
+	}
+	gs_cpu_unpin();
+	KUNIT_ASSERT_EQ(test, got, SHRINK_STOP_OBJS);
+	/* ...and no free heap page: the scavenger leaves the lists alone. */
+	kick(test);
+	wait_scavenged(test, 0, &st);
+	KUNIT_ASSERT_EQ(test, st.pages_free, 0);
+	KUNIT_ASSERT_GE(test, st.objects_cached * 1024, PAGE_SIZE);
+
+	memset(&shrink_log, 0, sizeof(shrink_log));
+	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(start, shrink_probe_start,
+							NULL), 0);
+	ret = tracepoint_probe_register(end, shrink_probe_end, NULL);
+	if (!ret) {
+		WRITE_ONCE(shrink_log.task, current);
+		ret = gs_write_file("/proc/sys/vm/drop_caches", "2");
+		WRITE_ONCE(shrink_log.task, NULL);
+		tracepoint_probe_unregister(end, shrink_probe_end, NULL);
+	}
+	tracepoint_probe_unregister(start, shrink_probe_start, NULL);
+	tracepoint_synchronize_unregister();
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	KUNIT_ASSERT_TRUE_MSG(test, shrink_log.started && shrink_log.ended,
+			      "drop_caches did not call goslab's shrinker");
+	KUNIT_EXPECT_GT(test, shrink_log.freeable, 0);
+	KUNIT_EXPECT_EQ(test, shrink_log.freed, 0);
+	KUNIT_EXPECT_EQ_MSG(test, shrink_log.left, shrink_log.budget,
+			    "the core spent its scan budget (%lu counted): no SHRINK_STOP",
+			    shrink_log.freeable);
+	/* The drain it asked for puts the objects back. */
+	wait_drained(test, base.objects_in_use, &st);
+	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
+}
+#else
+static void goslab_test_shrink_stop(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_SHRINKER_DEBUG, to tell goslab's shrinker by name");
+}
+#endif
+
 #define OFFLINE_CPU	1
 #define OFFLINE_OBJS	200
 
@@ -317,6 +437,7 @@ static void goslab_test_cpu_offline(struct kunit *test)
 static struct kunit_case goslab_reclaim_cases[] = {
 	KUNIT_CASE(goslab_test_trim),
 	KUNIT_CASE(goslab_test_shrinker),
+	KUNIT_CASE(goslab_test_shrink_stop),
 	KUNIT_CASE_SLOW(goslab_test_scavenger),
 	KUNIT_CASE(goslab_test_cpu_offline),
 	{}
