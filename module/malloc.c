@@ -869,7 +869,7 @@ static int __init goslab_init(void)
 	ret = gs_reclaim_start();
 	if (ret)
 		goto out_debugfs;
-	ret = goslab_dev_init();
+	ret = gs_reclaim_test_init_fail() ? -ENODEV : goslab_dev_init();
 	if (ret)
 		goto out_reclaim;
 	pr_info("goslab: %u size classes, %lu KiB heap pages, debug %s\n",

@@ -31,30 +31,61 @@ static struct shrinker *gs_shrinker;
 
 #ifdef CONFIG_FAULT_INJECTION
 /*
- * A test hook, on kernels built for fault injection only.  With
+ * Test hooks, on kernels built for fault injection only.  With
  * test_shrink_hold set, a scan waits inside goslab (up to 10 s) until
  * goslab starts to unload (gs_reclaim_stop()), and 500 ms more, while the
- * unload goes on: the guest's unload test
- * (scripts/guest-init.sh) makes the shrinker run while the unload does,
- * every time, not by luck.
+ * unload goes on: the guest's unload test (scripts/guest-init.sh) makes
+ * the shrinker run while the unload does, every time, not by luck.  With
+ * test_init_fail set too, loading fails at its last step once such a scan
+ * is held, so that init's error path meets the shrinker the same way,
+ * with a free object on a CPU's list for the scan to drain.
  */
 static bool test_shrink_hold;
 module_param(test_shrink_hold, bool, 0644);
 MODULE_PARM_DESC(test_shrink_hold,
 		 "Testing only: hold the shrinker's scan until unload begins");
+static bool test_init_fail;
+module_param(test_init_fail, bool, 0444);
+MODULE_PARM_DESC(test_init_fail,
+		 "Testing only: fail loading once a held scan is in the shrinker");
 static DECLARE_COMPLETION(gs_unloading);
+static DECLARE_COMPLETION(gs_scan_held);
 
 static void shrink_test_hold(void)
 {
 	/* drop_caches and the shrinker's debugfs only, never real reclaim. */
-	if (READ_ONCE(test_shrink_hold) && !(current->flags & PF_MEMALLOC) &&
-	    wait_for_completion_timeout(&gs_unloading, 10 * HZ))
+	if (!READ_ONCE(test_shrink_hold) || (current->flags & PF_MEMALLOC))
+		return;
+	complete(&gs_scan_held);
+	if (wait_for_completion_timeout(&gs_unloading, 10 * HZ))
 		msleep(500);
 }
 
 static void shrink_test_release(void)
 {
 	complete_all(&gs_unloading);
+}
+
+/**
+ * gs_reclaim_test_init_fail() - whether loading is to fail, for a test
+ *
+ * With test_init_fail set, leaves the shrinker work (a free object on this
+ * CPU's list, which a scan drains), waits (up to 10 s) for a scan held by
+ * test_shrink_hold, and says to fail.
+ *
+ * Context: process context (init); sleeps.
+ * Return: true if goslab_init() is to fail.
+ */
+bool gs_reclaim_test_init_fail(void)
+{
+	if (!test_init_fail)
+		return false;
+	goslab_free(goslab_alloc(64, GFP_KERNEL));
+	if (wait_for_completion_timeout(&gs_scan_held, 10 * HZ))
+		pr_info("goslab: test_init_fail: loading fails while the shrinker scans\n");
+	else
+		pr_info("goslab: test_init_fail: loading fails, no scan came\n");
+	return true;
 }
 #else
 static void shrink_test_hold(void) { }

@@ -202,6 +202,33 @@ stress_pass() {
 	say "stress end"
 }
 
+# init_fails_clean: goslab's loading fails at its last step while a
+# shrinker scan is held in it, and leaves nothing behind.  An empty heap
+# counts nothing to reclaim, so drop_caches would not call the scan: the
+# scan comes through the shrinker's debugfs file, as soon as it exists.
+init_fails_clean() {
+	rm -f /tmp/initfail.done
+	(while [ ! -e /tmp/initfail.done ]; do
+		for f in /sys/kernel/debug/shrinker/goslab-*/scan; do
+			[ ! -e "$f" ] || echo "0 0 128" 2>/dev/null >"$f"
+		done
+	done) &
+	scanner=$!
+	insmod /modules/goslab.ko test_shrink_hold=1 test_init_fail=1
+	rc=$?
+	touch /tmp/initfail.done
+	wait "$scanner"
+	if [ "$rc" = 0 ]; then
+		echo "loading with test_init_fail=1 succeeded"
+		rmmod goslab
+		return 1
+	fi
+	dmesg | grep -q 'goslab: test_init_fail: loading fails while the shrinker scans' ||
+		{ echo "no shrinker scan was held when loading failed"; return 1; }
+	! grep -q '^goslab ' /proc/modules && [ ! -e /sys/kernel/debug/goslab ] &&
+		[ ! -e /dev/goslab ] && ! ls -d /sys/kernel/debug/shrinker/goslab-* 2>/dev/null
+}
+
 # unload_pass: load and unload goslab while the shrinker and a parameter
 # write are inside it.  Each round leaves free objects in goslab (the
 # bench module's pair case) while drop_caches runs in a loop; goslab's
@@ -223,6 +250,12 @@ unload_pass() {
 			step "unload $i: rmmod goslab_bench" rmmod goslab_bench
 		step "unload $i: rmmod goslab" rmmod goslab
 	done
+	# Loading fails at its last step with a scan in the shrinker, and
+	# init's error path tears down what it set up: then goslab loads again.
+	step "unload: failed load meets the shrinker" init_fails_clean &&
+		step "unload: insmod goslab.ko after the failed load" \
+			insmod /modules/goslab.ko &&
+		step "unload: rmmod goslab after the failed load" rmmod goslab
 	touch /tmp/unload.done
 	wait $bg
 	say "unload end"
