@@ -18,7 +18,6 @@
  * after goslab_trim(), which leaves the heap no free run, so the first one
  * that needs a new span grows the heap.
  */
-#include <linux/fault-inject.h>
 #include <linux/gfp.h>
 #include <linux/kallsyms.h>
 #include <linux/sched.h>
@@ -32,11 +31,11 @@
 struct gfp_event {
 	gfp_t gfp;
 	unsigned int order;	/* of a page event */
-	bool page;		/* mm_page_alloc, else goslab's kmalloc */
+	unsigned long call_site;	/* of a slab event; 0 for a page */
 	bool ok;		/* the kernel gave it */
 };
 
-#define GFP_MAX_EVENTS	64
+#define GFP_MAX_EVENTS	256
 
 /*
  * The log: only the probes running in @task (in task context) write it,
@@ -48,7 +47,8 @@ static struct {
 	struct gfp_event ev[GFP_MAX_EVENTS];
 } gfp_log;
 
-static void gfp_note(bool page, unsigned int order, gfp_t gfp, bool ok)
+static void gfp_note(unsigned long call_site, unsigned int order, gfp_t gfp,
+		     bool ok)
 {
 	struct gfp_event *e;
 
@@ -59,7 +59,7 @@ static void gfp_note(bool page, unsigned int order, gfp_t gfp, bool ok)
 	e = &gfp_log.ev[gfp_log.n++];
 	e->gfp = gfp;
 	e->order = order;
-	e->page = page;
+	e->call_site = call_site;
 	e->ok = ok;
 }
 
@@ -72,33 +72,43 @@ static void gfp_probe_page(void *data, struct page *page, unsigned int order,
 			   gfp_t gfp, int migratetype)
 {
 	if (gfp_watched())
-		gfp_note(true, order, gfp, page);
-}
-
-/* Slab allocations count where goslab's code made them, not slab's own. */
-static void gfp_note_slab(unsigned long call_site, const void *ptr, gfp_t gfp)
-{
-	char sym[KSYM_SYMBOL_LEN];
-
-	if (!gfp_watched())
-		return;
-	sprint_symbol(sym, call_site);
-	if (strstr(sym, " [goslab]"))
-		gfp_note(false, 0, gfp, ptr);
+		gfp_note(0, order, gfp, page);
 }
 
 static void gfp_probe_kmalloc(void *data, unsigned long call_site,
 			      const void *ptr, size_t bytes_req,
 			      size_t bytes_alloc, gfp_t gfp, int node)
 {
-	gfp_note_slab(call_site, ptr, gfp);
+	if (gfp_watched())
+		gfp_note(call_site, 0, gfp, ptr);
 }
 
 static void gfp_probe_cache(void *data, unsigned long call_site,
 			    const void *ptr, struct kmem_cache *s, gfp_t gfp,
 			    int node)
 {
-	gfp_note_slab(call_site, ptr, gfp);
+	if (gfp_watched())
+		gfp_note(call_site, 0, gfp, ptr);
+}
+
+/*
+ * Once watching stops: keep the page events, and the slab events whose
+ * call site is goslab's code, not slab's or kmemleak's own.
+ */
+static void gfp_log_goslab_only(void)
+{
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < gfp_log.n; i++) {
+		if (gfp_log.ev[i].call_site) {
+			sprint_symbol(sym, gfp_log.ev[i].call_site);
+			if (!strstr(sym, " [goslab]"))
+				continue;
+		}
+		gfp_log.ev[n++] = gfp_log.ev[i];
+	}
+	gfp_log.n = n;
 }
 
 static struct {
@@ -116,34 +126,41 @@ static struct {
  * cannot read or write itself (they have no ->read_iter/->write_iter), so
  * a shell does it, as a user would.
  */
-static __printf(1, 2) int gfp_sh(const char *fmt, ...)
+static int gfp_sh(const char *cmd)
 {
 	static const char *const envp[] = { "PATH=/bin:/sbin:/usr/bin", NULL };
-	char cmd[384], *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	va_list args;
+	const char *const argv[] = { "/bin/sh", "-c", cmd, NULL };
 
-	va_start(args, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, args);
-	va_end(args);
-	return call_usermodehelper(argv[0], argv, (char **)envp,
+	return call_usermodehelper(argv[0], (char **)argv, (char **)envp,
 				   UMH_WAIT_PROC);
 }
 
 #define GFP_FPA_DIR	"/sys/kernel/debug/fail_page_alloc"
+#define GFP_FPA_SAVED	"/tmp/goslab-fail_page_alloc"
 
-/* Write fail_page_alloc's files, in order: @set is "FILE VALUE" pairs. */
-static int gfp_fpa_set(const char *const set[][2], unsigned int n)
-{
-	char cmd[384];
-	unsigned int i;
-	int len;
+/* Note the settings a case changes, "probability" first. */
+#define GFP_FPA_SAVE	"set -e\n"					\
+	"cd " GFP_FPA_DIR "\n"						\
+	"for f in probability interval times space verbose \\\n"	\
+	"	task-filter min-order ignore-gfp-wait\n"		\
+	"do echo \"$f $(cat $f)\"; done >" GFP_FPA_SAVED "\n"
 
-	len = scnprintf(cmd, sizeof(cmd), "cd %s", GFP_FPA_DIR);
-	for (i = 0; i < n; i++)
-		len += scnprintf(cmd + len, sizeof(cmd) - len,
-				 " && echo %s >%s", set[i][1], set[i][0]);
-	return gfp_sh("%s", cmd);
-}
+/* Put them back, in that order: the first disarms. */
+#define GFP_FPA_RESTORE	"set -e\n"					\
+	"cd " GFP_FPA_DIR "\n"						\
+	"while read -r f v; do echo \"$v\" >\"$f\"; done <" GFP_FPA_SAVED "\n"
+
+/* Arm: min-order and times to fill in; "probability" last. */
+#define GFP_FPA_ARM	"set -e\n"					\
+	"cd " GFP_FPA_DIR "\n"						\
+	"echo 0 >verbose\n"						\
+	"echo Y >task-filter\n"					\
+	"echo N >ignore-gfp-wait\n"					\
+	"echo %u >min-order\n"						\
+	"echo %d >times\n"						\
+	"echo 0 >space\n"						\
+	"echo 1 >interval\n"						\
+	"echo 100 >probability\n"
 
 /* task-filter: fail_page_alloc fails only tasks that say "make it fail". */
 static void gfp_make_it_fail(int on)
@@ -153,76 +170,73 @@ static void gfp_make_it_fail(int on)
 #endif
 }
 
+/* Put back what gfp_fail_from() found. */
+static void gfp_fail_restore(void *unused)
+{
+	gfp_sh(GFP_FPA_RESTORE);
+}
+
 /*
  * Fail this task's page allocations of order @min_order and above, the
- * first @times of them (-1: all), whether or not they may reclaim.
+ * first @times of them (-1: all), whether or not they may reclaim, until
+ * the case ends, when the settings go back to what they were.
  * "probability" is written last, once the rest is set.
  */
 static void gfp_fail_from(struct kunit *test, unsigned int min_order,
 			  int times)
 {
-	char order[12], count[12];
-	const char *const set[][2] = {
-		{ "verbose", "0" }, { "task-filter", "Y" },
-		{ "ignore-gfp-wait", "N" }, { "min-order", order },
-		{ "times", count }, { "space", "0" }, { "interval", "1" },
-		{ "probability", "100" },
-	};
+	char cmd[256];
+	int len;
 
-	snprintf(order, sizeof(order), "%u", min_order);
-	snprintf(count, sizeof(count), "%d", times);
+	if (!IS_ENABLED(CONFIG_FAIL_PAGE_ALLOC) ||
+	    !IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		kunit_skip(test, "needs FAIL_PAGE_ALLOC and FAULT_INJECTION_DEBUG_FS");
+	KUNIT_ASSERT_EQ_MSG(test, gfp_sh(GFP_FPA_SAVE), 0, "cannot read %s",
+			    GFP_FPA_DIR);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, gfp_fail_restore,
+							NULL), 0);
+	len = snprintf(cmd, sizeof(cmd), GFP_FPA_ARM, min_order, times);
+	KUNIT_ASSERT_LT(test, len, sizeof(cmd));
 	gfp_make_it_fail(1);
-	KUNIT_ASSERT_EQ_MSG(test, gfp_fpa_set(set, ARRAY_SIZE(set)), 0,
-			    "cannot set up %s", GFP_FPA_DIR);
+	KUNIT_ASSERT_EQ_MSG(test, gfp_sh(cmd), 0, "cannot set up %s",
+			    GFP_FPA_DIR);
 }
 
-/* Back to the settings the kernel boots with, "probability" first. */
-static void gfp_fail_none(struct kunit *test)
-{
-	static const char *const set[][2] = {
-		{ "probability", "0" }, { "interval", "1" }, { "times", "1" },
-		{ "verbose", "2" }, { "task-filter", "N" },
-		{ "ignore-gfp-wait", "Y" }, { "min-order", "1" },
-	};
+/* How many of gfp_tps[] have their probe registered. */
+static unsigned int gfp_nr_probed;
 
-	gfp_make_it_fail(0);
-	KUNIT_EXPECT_EQ_MSG(test, gfp_fpa_set(set, ARRAY_SIZE(set)), 0,
-			    "cannot reset %s", GFP_FPA_DIR);
+/* KUnit calls .exit after a failed .init too. */
+static void gfp_exit(struct kunit *test)
+{
+	WRITE_ONCE(gfp_log.task, NULL);
+	while (gfp_nr_probed) {
+		gfp_nr_probed--;
+		tracepoint_probe_unregister(gfp_tps[gfp_nr_probed].tp,
+					    gfp_tps[gfp_nr_probed].probe, NULL);
+	}
+	tracepoint_synchronize_unregister();
 }
 
 static int gfp_init(struct kunit *test)
 {
-	unsigned int i;
+	struct tracepoint *tp;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(gfp_tps); i++) {
-		gfp_tps[i].tp = gs_tracepoint(gfp_tps[i].name);
-		if (!gfp_tps[i].tp) {
-			kunit_err(test, "no tracepoint %s", gfp_tps[i].name);
+	for (gfp_nr_probed = 0; gfp_nr_probed < ARRAY_SIZE(gfp_tps);
+	     gfp_nr_probed++) {
+		tp = gs_tracepoint(gfp_tps[gfp_nr_probed].name);
+		if (!tp) {
+			kunit_err(test, "no tracepoint %s",
+				  gfp_tps[gfp_nr_probed].name);
 			return -ENOENT;
 		}
-		ret = tracepoint_probe_register(gfp_tps[i].tp,
-						gfp_tps[i].probe, NULL);
-		if (ret) {
-			while (i--)
-				tracepoint_probe_unregister(gfp_tps[i].tp,
-							    gfp_tps[i].probe,
-							    NULL);
+		ret = tracepoint_probe_register(tp, gfp_tps[gfp_nr_probed].probe,
+						NULL);
+		if (ret)
 			return ret;
-		}
+		gfp_tps[gfp_nr_probed].tp = tp;
 	}
 	return 0;
-}
-
-static void gfp_exit(struct kunit *test)
-{
-	unsigned int i;
-
-	WRITE_ONCE(gfp_log.task, NULL);
-	for (i = 0; i < ARRAY_SIZE(gfp_tps); i++)
-		tracepoint_probe_unregister(gfp_tps[i].tp, gfp_tps[i].probe,
-					    NULL);
-	tracepoint_synchronize_unregister();
 }
 
 static u64 gfp_pages_held(void)
@@ -242,7 +256,7 @@ static u64 gfp_grow(struct kunit *test, struct goslab_cache *c, size_t size,
 		    gfp_t gfp)
 {
 	void *p, *fillers = NULL;
-	u64 before, grew = 0;
+	u64 before, after, grew = 0;
 	unsigned int i;
 
 	goslab_trim();
@@ -255,7 +269,9 @@ static u64 gfp_grow(struct kunit *test, struct goslab_cache *c, size_t size,
 		WRITE_ONCE(gfp_log.task, NULL);
 		if (!p)
 			break;
-		grew = gfp_pages_held() - before;
+		after = gfp_pages_held();
+		if (after > before)
+			grew = after - before;
 		/* Fillers are chained through their first word. */
 		*(void **)p = fillers;
 		fillers = p;
@@ -264,6 +280,7 @@ static u64 gfp_grow(struct kunit *test, struct goslab_cache *c, size_t size,
 	KUNIT_EXPECT_GT_MSG(test, grew, 0, "%u objects of size %zu and the heap did not grow",
 			    i, size);
 	KUNIT_EXPECT_EQ(test, gfp_log.lost, 0);
+	gfp_log_goslab_only();
 	while (fillers) {
 		p = fillers;
 		fillers = *(void **)p;
@@ -290,9 +307,9 @@ static void gfp_expect_nowait(struct kunit *test, size_t size)
 	for (e = gfp_log.ev; e < gfp_log_end(); e++) {
 		KUNIT_EXPECT_FALSE_MSG(test, e->gfp & never,
 				       "size %zu: %s order %u asked %pGg",
-				       size, e->page ? "page" : "slab",
+				       size, e->call_site ? "slab" : "page",
 				       e->order, &e->gfp);
-		n += !e->page;
+		n += !!e->call_site;
 	}
 	KUNIT_EXPECT_GT_MSG(test, n, 0, "size %zu: no metadata seen", size);
 }
@@ -331,7 +348,7 @@ static void goslab_gfp_test_modifiers(struct kunit *test)
 			gfp_grow(test, NULL, sizes[j], GFP_KERNEL | mods[i]);
 			n = 0;
 			for (e = gfp_log.ev; e < gfp_log_end(); e++) {
-				if (e->page)
+				if (!e->call_site)
 					continue;
 				KUNIT_EXPECT_TRUE_MSG(test, e->gfp & mods[i],
 						      "size %zu: asked %pGg for %pGg",
@@ -348,8 +365,9 @@ static void goslab_gfp_test_modifiers(struct kunit *test)
 
 /*
  * Item 1d: chunks above the order a span needs cost nothing when they
- * fail.  A 16-byte span needs order 1; slab never asks above order 3, so
- * a page event above that is goslab's opportunistic chunk.
+ * fail.  A 16-byte span needs order 1, and what else the allocation asks
+ * for is small (goslab's metadata, slab's pages for it, at most order 3),
+ * so a page event above that is goslab's opportunistic chunk.
  */
 static void goslab_gfp_test_high_order_cheap(struct kunit *test)
 {
@@ -367,7 +385,7 @@ static void goslab_gfp_test_high_order_cheap(struct kunit *test)
 		gfp_grow(test, NULL, 16, gfps[i]);
 		n = 0;
 		for (e = gfp_log.ev; e < gfp_log_end(); e++) {
-			if (!e->page || e->order <= PAGE_ALLOC_COSTLY_ORDER)
+			if (e->call_site || e->order <= PAGE_ALLOC_COSTLY_ORDER)
 				continue;
 			KUNIT_EXPECT_FALSE_MSG(test, e->gfp & never,
 					       "for %pGg: order %u asked %pGg",
@@ -393,7 +411,6 @@ static void goslab_gfp_test_high_order_fallback(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(gfps); i++)
 		KUNIT_EXPECT_EQ_MSG(test, gfp_grow(test, NULL, 16, gfps[i]), 2,
 				    "for %pGg", &gfps[i]);
-	gfp_fail_none(test);
 }
 
 /*
@@ -406,22 +423,24 @@ static void goslab_gfp_test_nofail_high_order(struct kunit *test)
 {
 	const gfp_t nofail = GFP_KERNEL | __GFP_NOFAIL;
 	struct gfp_event *e;
+	unsigned int n = 0;
 	u64 grew;
 
 	gfp_fail_from(test, 4, 6);
 	grew = gfp_grow(test, NULL, 40000, nofail);
 	KUNIT_EXPECT_EQ_MSG(test, grew, 16, "pages for one order-4 chunk");
 	gfp_make_it_fail(0);
-	KUNIT_EXPECT_EQ_MSG(test, gfp_sh("test $(cat %s/times) = 0", GFP_FPA_DIR),
+	KUNIT_EXPECT_EQ_MSG(test, gfp_sh("test $(cat " GFP_FPA_DIR "/times) = 0"),
 			    0, "not every injected failure was met");
-	gfp_fail_none(test);
+	/* An injected failure is not traced: only the one that came. */
 	for (e = gfp_log.ev; e < gfp_log_end(); e++) {
-		if (!e->page || e->order != 4)
+		if (e->call_site || e->order != 4)
 			continue;
-		KUNIT_EXPECT_TRUE(test, e->ok);
 		KUNIT_EXPECT_FALSE_MSG(test, e->gfp & __GFP_NOFAIL,
 				       "order 4 asked %pGg", &e->gfp);
+		n += e->ok;
 	}
+	KUNIT_EXPECT_EQ_MSG(test, n, 1, "order-4 chunks");
 }
 
 static struct kunit_case goslab_gfp_cases[] = {

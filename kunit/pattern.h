@@ -10,6 +10,7 @@
 
 /* Tiers, from include/linux/goslab.h. */
 #define GS_TINY_MAX		15
+#define GS_TINY_BLOCK		16
 #define GS_SMALL_MAX		32768
 #define GS_HEAP_PAGE		8192UL
 #define GS_LARGE_NOWAIT_MAX	(4UL << 20)

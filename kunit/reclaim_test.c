@@ -357,6 +357,7 @@ static void goslab_test_shrink_stop(struct kunit *test)
 			    shrink_log.freeable);
 	/* The drain it asked for puts the objects back. */
 	wait_drained(test, base.objects_in_use, &st);
+	KUNIT_EXPECT_EQ(test, st.objects_cached, 0);
 	KUNIT_EXPECT_EQ(test, st.objects_in_use, base.objects_in_use);
 }
 #else

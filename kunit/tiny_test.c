@@ -10,8 +10,7 @@
 
 #include "goslab_test.h"
 
-#define TINY_BLOCK	16
-#define BLOCK_OF(p)	((unsigned long)(p) & ~(TINY_BLOCK - 1UL))
+#define BLOCK_OF(p)	((unsigned long)(p) & ~(GS_TINY_BLOCK - 1UL))
 
 static void tiny_normal_mode_only(struct kunit *test)
 {
@@ -37,7 +36,7 @@ static unsigned int tiny_next(unsigned int *cur, size_t size, bool *new_block)
 {
 	unsigned int off = ALIGN(*cur, tiny_align(size));
 
-	*new_block = off + size > TINY_BLOCK;
+	*new_block = off + size > GS_TINY_BLOCK;
 	if (*new_block)
 		off = 0;
 	*cur = off + size;

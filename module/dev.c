@@ -1629,19 +1629,19 @@ static void gsd_gc_release_all(struct gsd_session *s)
 		cond_resched();
 	}
 	xa_for_each(&s->handles, index, e) {
-		cond_resched();
-		if (e->kind != GSD_GC_HEAP)
-			continue;
-		xa_erase(&s->handles, index);
-		gh = container_of(e, struct gsd_gc_heap, e);
-		list_for_each_entry_safe(gt, tmp, &gh->types, node) {
-			gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
-			kfree(gt);
+		if (e->kind == GSD_GC_HEAP) {
+			xa_erase(&s->handles, index);
+			gh = container_of(e, struct gsd_gc_heap, e);
+			list_for_each_entry_safe(gt, tmp, &gh->types, node) {
+				gsd_unreserve(s, GOSLAB_DEV_GC_TYPE_CHARGE);
+				kfree(gt);
+			}
+			WARN_ON_ONCE(atomic64_read(&gh->nr_live));
+			gsd_unreserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
+			s->nr_gc_heaps--;
+			kfree(gh);
 		}
-		WARN_ON_ONCE(atomic64_read(&gh->nr_live));
-		gsd_unreserve(s, GOSLAB_DEV_GC_HEAP_CHARGE);
-		s->nr_gc_heaps--;
-		kfree(gh);
+		cond_resched();
 	}
 	WARN_ON_ONCE(atomic64_read(&s->gc_charged));
 }

@@ -869,7 +869,11 @@ static int __init goslab_init(void)
 	ret = gs_reclaim_start();
 	if (ret)
 		goto out_debugfs;
-	ret = gs_reclaim_test_init_fail() ? -ENODEV : goslab_dev_init();
+	if (gs_reclaim_test_init_fail()) {
+		ret = -ENODEV;
+		goto out_reclaim;
+	}
+	ret = goslab_dev_init();
 	if (ret)
 		goto out_reclaim;
 	pr_info("goslab: %u size classes, %lu KiB heap pages, debug %s\n",

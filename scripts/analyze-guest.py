@@ -96,6 +96,12 @@ def load_benign(path):
     return pats
 
 
+def holds(line, text):
+    """Whether line holds text, ending where a word does ("/48" is not "/481")."""
+    end = r'(?!\w)' if re.match(r'\w', text[-1:]) else ''
+    return re.search(re.escape(text) + end, line) is not None
+
+
 def scan_splats(lines, benign, res, reporting_suites=()):
     """Report each splat header, and each unexplained Call Trace.
 
@@ -129,7 +135,7 @@ def scan_splats(lines, benign, res, reporting_suites=()):
             expect = [m.group(1), m.group(2), False, []]
             continue
         m = EXPECT_WITH.search(line)
-        if m and expect and not expect[2]:
+        if m and expect:
             expect[3].append(m.group(1))
             continue
         if EXPECT_END.search(line) and expect:
@@ -141,14 +147,14 @@ def scan_splats(lines, benign, res, reporting_suites=()):
             expect = None
             continue
         if expect and expect[2]:
-            expect[3] = [t for t in expect[3] if t not in line]
+            expect[3] = [t for t in expect[3] if not holds(line, t)]
         if any(p.search(line) for p in benign):
             last_header = i
             continue
         if expect and not expect[2] and \
                 EXPECTED_HEADER[expect[0]].search(line):
             expect[2] = True
-            expect[3] = [t for t in expect[3] if t not in line]
+            expect[3] = [t for t in expect[3] if not holds(line, t)]
             expected_taints.add(EXPECTED_TAINT[expect[0]])
             last_header = group_end = i
             continue
@@ -170,6 +176,9 @@ def scan_splats(lines, benign, res, reporting_suites=()):
         print(''.join(lines[max(0, i - 2):i + 25]), end='')
         print('---')
         res.add('fail', 1, f'splat: {line[:100]}')
+    if expect:
+        res.add('fail', 1, f'expected {expect[0]} report: {expect[1]}: '
+                'the log ends inside its window')
     if not found:
         res.add('pass', 1, 'no splats in the guest log')
     return expected_taints

@@ -33,6 +33,7 @@
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 MODE=check
 PASSES="pass1 pass2 bench unload pass3 pass4"
+PREEMPT_MODE=/sys/kernel/debug/sched/preempt
 SELFTEST_TIMEOUT=600
 # shellcheck source=/dev/null # written by mkinitramfs.sh
 . /etc/goslab.conf
@@ -137,8 +138,13 @@ kill_session() {
 # /tmp/out, its status in $rc.  A watchdog kills the whole session after
 # SELFTEST_TIMEOUT seconds and sets $timed_out to "timeout"; whatever the
 # program leaves running is killed when it ends, so nothing runs on into
-# the next program or keeps /dev/goslab open.
+# the next program or keeps /dev/goslab open.  A program may switch the
+# kernel's preemption mode (goslab_fault_test's big_close): it is put back
+# even if the program was killed.
 run_selftest() {
+	preempt=
+	[ ! -e "$PREEMPT_MODE" ] ||
+		preempt=$(sed 's/.*(\(.*\)).*/\1/' "$PREEMPT_MODE")
 	rm -f /tmp/timed-out
 	(cd /tmp && exec setsid "$1") >/tmp/out 2>&1 &
 	pid=$!
@@ -151,6 +157,7 @@ run_selftest() {
 	kill_session "$pid"
 	timed_out=
 	[ ! -e /tmp/timed-out ] || timed_out=timeout
+	[ -z "$preempt" ] || echo "$preempt" >"$PREEMPT_MODE"
 }
 
 # selftest_pass NAME ARGS...: every selftest against goslab.ko ARGS.
@@ -212,6 +219,7 @@ init_fails_clean() {
 		for f in /sys/kernel/debug/shrinker/goslab-*/scan; do
 			[ ! -e "$f" ] || echo "0 0 128" 2>/dev/null >"$f"
 		done
+		sleep 0.05
 	done) &
 	scanner=$!
 	insmod /modules/goslab.ko test_shrink_hold=1 test_init_fail=1
@@ -225,8 +233,12 @@ init_fails_clean() {
 	fi
 	dmesg | grep -q 'goslab: test_init_fail: loading fails while the shrinker scans' ||
 		{ echo "no shrinker scan was held when loading failed"; return 1; }
-	! grep -q '^goslab ' /proc/modules && [ ! -e /sys/kernel/debug/goslab ] &&
-		[ ! -e /dev/goslab ] && ! ls -d /sys/kernel/debug/shrinker/goslab-* 2>/dev/null
+	left=
+	! grep -q '^goslab ' /proc/modules || left="$left module"
+	[ ! -e /sys/kernel/debug/goslab ] || left="$left debugfs"
+	[ ! -e /dev/goslab ] || left="$left device"
+	! ls -d /sys/kernel/debug/shrinker/goslab-* >/dev/null 2>&1 || left="$left shrinker"
+	[ -z "$left" ] || { echo "the failed load left behind:$left"; return 1; }
 }
 
 # unload_pass: load and unload goslab while the shrinker and a parameter

@@ -546,13 +546,15 @@ TEST_F(fault, full_session_copies)
  */
 #define PREEMPT_MODE	"/sys/kernel/debug/sched/preempt"
 #define TICKS_MAX	131072		/* two minutes of ticks at least */
-#define CLOSE_MIN_MS	200		/* a quicker close tells nothing */
+#define CLOSE_MIN_MS	1000		/* a quicker close tells nothing */
 #define CLOSE_MAX_OBJS	(4U << 20)	/* objects to try at most */
 /*
  * The ticker may wait a sixteenth of the close at once.  Under TCG it
  * waits a few ms, 40 with the host busy; a loop that frees without
  * cond_resched() holds it off for a third of the close or more, one that
- * only walks all the handles (gsd_gc_release_all()) for a tenth.
+ * only walks all the handles (gsd_gc_release_all()) for a tenth.  A loop
+ * that does not yield does so every time, a host that stalls the guest
+ * seldom twice: a close that looks too long is tried once more.
  */
 #define GAP_PART	16
 
@@ -656,7 +658,7 @@ FIXTURE_SETUP(big_close)
 	static const char preempted[] =
 		"a loop without cond_resched() is preempted anyway";
 	struct utsname u;
-	char mode[32];
+	char mode[32] = "";
 	int fd, ret;
 
 	fd = gs_open();
@@ -722,7 +724,7 @@ static void close_with_ticker(struct __test_metadata *_metadata,
 			      struct close_run *r)
 {
 	long long t0, t1, last;
-	__u64 h, heap, type;
+	__u64 h, heap = 0, type = 0;
 	unsigned int i;
 	int fd;
 
@@ -786,6 +788,11 @@ TEST_F(big_close, yields_cpu)
 		       r.gap_ns / 1000000);
 		if (r.close_ns >= CLOSE_MIN_MS * 1000000LL || n >= CLOSE_MAX_OBJS)
 			break;
+	}
+	if (r.gap_ns * GAP_PART >= r.close_ns) {
+		close_with_ticker(_metadata, t, variant->gc, n, &r);
+		TH_LOG("once more: %lld ms, %u ticks in it, longest wait %lld ms",
+		       r.close_ns / 1000000, r.ticks, r.gap_ns / 1000000);
 	}
 	munmap(t, sizeof(*t));
 	ASSERT_LE(CLOSE_MIN_MS * 1000000LL, r.close_ns) {
