@@ -119,6 +119,31 @@ TEST_F(shrinker, count_is_what_scan_can_free)
 	EXPECT_GE(st.pages_free + st.objects_cached * 32768 / 4096 + 64, count);
 }
 
+/*
+ * The count is in pages, as the scan's work is: an object on a CPU's list
+ * counts by the memory it takes, not as one.  With nothing else cached,
+ * the count is exactly the free pages plus the cached objects' bytes in
+ * whole pages.
+ */
+TEST_F(shrinker, count_is_in_pages)
+{
+	const long page = sysconf(_SC_PAGESIZE);
+	struct goslab_ioc_stats st;
+
+	/* Nothing free, nothing cached; then small objects on a list. */
+	ASSERT_EQ(0, gs_snap(self->fd, &st));
+	churn(_metadata, self->fd, 256, 256);
+	ASSERT_EQ(0, gs_stats(self->fd, 0, &st));
+	/* Enough that objects and pages differ. */
+	ASSERT_LE(16, st.objects_cached);
+	EXPECT_EQ(st.pages_free + st.objects_cached * 256 / page,
+		  shrink_count(self->count)) {
+		TH_LOG("%llu free pages, %llu objects of 256 bytes cached",
+		       (unsigned long long)st.pages_free,
+		       (unsigned long long)st.objects_cached);
+	}
+}
+
 TEST_F(shrinker, scan_frees_about_nr_to_scan)
 {
 	struct goslab_ioc_stats before, after;
