@@ -2023,9 +2023,8 @@ static void goslab_gc_test_leak_at_unload(struct kunit *test)
  * stretch of scanning with a spinlock held or no point to reschedule
  * may exceed GOSLAB_GC_STRETCH_BYTES and one object (a hub, more than a
  * look at any span of this heap).  Under KASAN, which
- * makes it the longest case of the set (three times longer still with
- * PREEMPT_RT, near KUnit's 300 s per case), a quarter of the heap, still
- * 4,000 times the bound.
+ * makes it one of the longest cases of the set (45 s on the RT test
+ * kernel under TCG), a quarter of the heap, still 4,000 times the bound.
  */
 #define STRETCH_HUBS	(IS_ENABLED(CONFIG_KASAN) ? 128 : 512)
 #define STRETCH_FAN	2048
