@@ -189,6 +189,18 @@ static void goslab_test_kasan_large_uaf(struct kunit *test)
 		     p, 0, false);
 }
 
+/* Two tiny objects of @first and @second bytes, packed in that order on one CPU. */
+static void tiny_two(struct kunit *test, size_t first, size_t second,
+		     u8 **a, u8 **b)
+{
+	gs_cpu_pin();
+	*a = goslab_alloc(first, GFP_ATOMIC);
+	*b = goslab_alloc(second, GFP_ATOMIC);
+	gs_cpu_unpin();
+	KUNIT_ASSERT_NOT_NULL(test, *a);
+	KUNIT_ASSERT_NOT_NULL(test, *b);
+}
+
 /*
  * p starts a fresh block: the 15-byte object before it leaves its block
  * no room.  KASAN names the bug by the granule after p's last, here room
@@ -198,12 +210,7 @@ static void goslab_test_kasan_tiny_oob(struct kunit *test)
 {
 	u8 *p, *q;
 
-	gs_cpu_pin();
-	q = goslab_alloc(15, GFP_ATOMIC);
-	p = goslab_alloc(5, GFP_ATOMIC);
-	gs_cpu_unpin();
-	KUNIT_ASSERT_NOT_NULL(test, q);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	tiny_two(test, 15, 5, &q, &p);
 	KUNIT_ASSERT_EQ(test, (unsigned long)p % GS_TINY_BLOCK, 0);
 	expect_kasan(test, "slab-out-of-bounds", "read past a 5-byte object",
 		     p, 5, false);
@@ -216,12 +223,7 @@ static void goslab_test_kasan_tiny_uaf(struct kunit *test)
 {
 	u8 *p, *q;
 
-	gs_cpu_pin();
-	p = goslab_alloc(5, GFP_ATOMIC);
-	q = goslab_alloc(4, GFP_ATOMIC);
-	gs_cpu_unpin();
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_NOT_NULL(test, q);
+	tiny_two(test, 5, 4, &p, &q);
 	goslab_free(p);
 	expect_kasan(test, "slab-use-after-free",
 		     "read of a freed 5-byte object", p, 0, false);
