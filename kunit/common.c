@@ -207,7 +207,7 @@ static void gs_test_hold_disarm(void *unused)
 /**
  * gs_test_hold_arm() - have goslab hold a task at one of its test hooks
  * @test: the case, which checked gs_test_hold_need()
- * @point: the hook's name (module/testhook.c)
+ * @point: the hook's name (module/core/testhook.c)
  * @t: the task, made by the case and not yet woken
  *
  * The hook is disarmed when the case ends, whatever happened.

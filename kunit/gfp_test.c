@@ -4,7 +4,7 @@
  *
  * Everything goslab allocates on a caller's behalf, heap chunks and its
  * own metadata, follows the caller's flags (gs_gfp() in
- * module/internal.h): GFP_NOWAIT takes no reserves, and __GFP_NOWARN,
+ * module/core/internal.h): GFP_NOWAIT takes no reserves, and __GFP_NOWARN,
  * __GFP_NORETRY, __GFP_NOMEMALLOC, __GFP_RETRY_MAYFAIL and __GFP_NOFAIL
  * keep their meaning.  A chunk larger than the span needs is an
  * opportunity: tried with no reclaim, no kswapd, no reserves, no retry and

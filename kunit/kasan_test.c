@@ -234,7 +234,7 @@ static void goslab_test_kasan_tiny_uaf(struct kunit *test)
  * An allocation that may sleep, made in atomic context, is reported as
  * kmalloc()'s is, even when the CPU's list serves it and nothing sleeps
  * (might_alloc()).  The report must be goslab's own: its first line names
- * goslab's module/internal.h (gs_might_alloc()), where slab's or the page
+ * goslab's module/core/internal.h (gs_might_alloc()), where slab's or the page
  * allocator's, should goslab reach them, name include/linux/sched/mm.h.
  * The object freed just before, from the same context, makes it likely
  * that the CPU's list serves the allocation.  DEBUG_ATOMIC_SLEEP reports
@@ -267,7 +267,7 @@ static void goslab_test_kasan_might_alloc(struct kunit *test)
 		preempt_disable();
 		q = goslab_alloc(sizes[i], GFP_ATOMIC);
 		goslab_free(q);
-		report_expect("sleep-in-atomic", what, "module/internal.h:",
+		report_expect("sleep-in-atomic", what, "module/core/internal.h:",
 			      texts);
 		p = goslab_alloc(sizes[i], GFP_KERNEL);
 		seen = report_end();

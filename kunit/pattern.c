@@ -9,7 +9,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 
-#include "../module/sizeclasses.h"
+#include "../module/core/sizeclasses.h"
 #include "pattern.h"
 
 unsigned int gs_nr_classes(void)

@@ -15,7 +15,7 @@
 #define GS_HEAP_PAGE		8192UL
 #define GS_LARGE_NOWAIT_MAX	(4UL << 20)
 
-/* Size class table of module/sizeclasses.h; class 0 is unused. */
+/* Size class table of module/core/sizeclasses.h; class 0 is unused. */
 unsigned int gs_nr_classes(void);
 unsigned int gs_class_size(unsigned int cls);
 unsigned int gs_class_objects(unsigned int cls);

@@ -57,7 +57,7 @@ EXPECTED_HEADER = {
     'KASAN': re.compile(r'BUG: KASAN: '),
     # goslab's own (gs_might_alloc()), not slab's or the page allocator's
     'sleep-in-atomic': re.compile(
-        r'BUG: sleeping function called from invalid context at \S*module/internal\.h:'),
+        r'BUG: sleeping function called from invalid context at \S*module/core/internal\.h:'),
 }
 EXPECTED_TAINT = {'KASAN': 5, 'sleep-in-atomic': 9}
 # goslab's own reports of a caller's misuse (gs_debug_report(), names from

@@ -109,10 +109,10 @@ build as-is "$modsrc" || exit 1
 mkdir -p "$out/memset-src"
 cp -r "$modsrc"/{VERSION,include,module,bench} "$out/memset-src/"
 sed -i '/^static __always_inline void \*gs_zero(/,/^}/ s/^#ifdef CONFIG_X86_64$/#if 0/' \
-	"$out/memset-src/module/internal.h"
-if ! grep -A2 '^static __always_inline void \*gs_zero(' "$out/memset-src/module/internal.h" |
+	"$out/memset-src/module/core/internal.h"
+if ! grep -A2 '^static __always_inline void \*gs_zero(' "$out/memset-src/module/core/internal.h" |
 	grep -q '^#if 0$'; then
-	result fail "bench_repeat: memset: gs_zero() not found as expected in module/internal.h"
+	result fail "bench_repeat: memset: gs_zero() not found as expected in module/core/internal.h"
 	exit 1
 fi
 build memset "$out/memset-src" || exit 1

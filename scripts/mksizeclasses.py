@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Generate module/sizeclasses.h, goslab's table of small-object size classes.
+"""Generate module/core/sizeclasses.h, goslab's table of small-object size classes.
 
 goslab uses the Go runtime's size classes.  This script derives them the way
 Go's runtime/mksizeclasses.go does, for 8 KiB heap pages and a 32 KiB largest
@@ -8,10 +8,10 @@ small object, checks the result against Go's published table and against the
 properties the allocator relies on, and writes a kernel header.
 
 Usage:
-  scripts/mksizeclasses.py              write module/sizeclasses.h
+  scripts/mksizeclasses.py              write module/core/sizeclasses.h
   scripts/mksizeclasses.py -o FILE      write FILE instead
   scripts/mksizeclasses.py --check      regenerate into a temporary file and
-                                        compare with module/sizeclasses.h;
+                                        compare with module/core/sizeclasses.h;
                                         exit 1 if it is stale
   scripts/mksizeclasses.py --stdout     print the header instead of writing it
 
@@ -391,10 +391,10 @@ def repo_root():
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Generate goslab's module/sizeclasses.h.")
+    ap = argparse.ArgumentParser(description="Generate goslab's module/core/sizeclasses.h.")
     ap.add_argument("-o", "--output",
-                    default=os.path.join(repo_root(), "module", "sizeclasses.h"),
-                    help="header to write or check (default: module/sizeclasses.h)")
+                    default=os.path.join(repo_root(), "module", "core", "sizeclasses.h"),
+                    help="header to write or check (default: module/core/sizeclasses.h)")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true",
                       help="regenerate to a temporary file and diff against OUTPUT; "

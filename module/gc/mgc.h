@@ -47,7 +47,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 /* Collector phases, as Go's gcphase plus the sweep. */
 enum gs_gc_phase {

@@ -704,7 +704,7 @@ bool gs_reclaim_test_init_fail(void);
 static inline bool gs_reclaim_test_init_fail(void) { return false; }
 #endif
 
-/* stats.c: debugfs */
+/* debugfs.c: debugfs */
 void gs_debugfs_init(void);
 void gs_debugfs_exit(void);
 

@@ -20,7 +20,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "internal.h"
+#include "core/internal.h"
 
 static const char *const gs_cpu_counter_names[] = {
 	[GS_CPU_FREE]		= "frees",

@@ -66,7 +66,7 @@
 
 #include <uapi/linux/goslab.h>
 
-#include "internal.h"
+#include "../core/internal.h"
 
 static unsigned int session_cap_kb = 64 * 1024;
 module_param(session_cap_kb, uint, 0644);
