@@ -21,6 +21,8 @@
 #include <linux/seq_file.h>
 
 #include "core/internal.h"
+#include "debugfs.h"
+#include "gc/gc.h"
 
 static const char *const gs_cpu_counter_names[] = {
 	[GS_CPU_FREE]		= "frees",
@@ -93,9 +95,19 @@ static int heap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
 
+/* A line for each span in use, by its owner; the heap does the rest. */
+static void show_span(struct seq_file *m, unsigned long chunk,
+		      unsigned long page, const struct mspan *s)
+{
+	if (s->state == MSPAN_GC)
+		gs_gc_show_span(m, chunk, page, s);
+	else
+		mcentral_show_span(m, chunk, page, s);
+}
+
 static int spans_show(struct seq_file *m, void *v)
 {
-	mheap_show_spans(m);
+	mheap_show_spans(m, show_span);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(spans);

@@ -357,7 +357,9 @@ unsigned long mheap_release(unsigned long keep_pages);
 unsigned long mheap_release_some(unsigned long nr);
 unsigned long mheap_free_pages(void);
 void mheap_scavenger_enable(bool on);
-void mheap_show_spans(struct seq_file *m);
+void mheap_show_spans(struct seq_file *m,
+		      void (*show)(struct seq_file *m, unsigned long chunk,
+				   unsigned long page, const struct mspan *s));
 void mheap_show(struct seq_file *m);
 void mheap_read_stats(struct goslab_stats *st);
 int mheap_init(void);
@@ -507,6 +509,8 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head);
 void mcentral_return(struct mcentral *c, void *head, unsigned int n);
 unsigned long mcentral_release_all(struct mcentral *c);
+void mcentral_show_span(struct seq_file *m, unsigned long chunk,
+			unsigned long page, const struct mspan *s);
 
 /* mcache.c: per-CPU free lists */
 void *mcache_refill(struct mcentral *c, gfp_t gfp);
@@ -554,6 +558,8 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 }
 
 /* malloc.c: the object tiers */
+int gs_malloc_init(void);
+void gs_malloc_exit(void);
 void gs_nmi_warn(void);
 void *gs_nmi_alloc(void);
 void gs_nmi_flush(void);
@@ -704,21 +710,22 @@ bool gs_reclaim_test_init_fail(void);
 static inline bool gs_reclaim_test_init_fail(void) { return false; }
 #endif
 
-/* debugfs.c: debugfs */
-void gs_debugfs_init(void);
-void gs_debugfs_exit(void);
+/**
+ * struct mspan_gc_ops - what core asks the collector about MSPAN_GC spans
+ * @bad_free: goslab_free() was given an object of such a span
+ * @usable_size: goslab_usable_size() of such an object
+ *
+ * MSPAN_GC spans belong to the optional collector (module/gc/), which
+ * sits above core: core carves nothing in them and knows nothing of their
+ * objects, and reaches the collector only through these.  The collector
+ * registers them (mspan_set_gc_ops()) before it creates its first span
+ * and takes them back after its last span went back to the heap.
+ */
+struct mspan_gc_ops {
+	void (*bad_free)(struct mspan *s, const void *p);
+	size_t (*usable_size)(struct mspan *s, const void *p);
+};
 
-/* mgc.c: the garbage collector (mgc.h has the rest) */
-int gs_gc_init(void);
-void gs_gc_exit(void);
-void gs_gc_bad_free(struct mspan *s, const void *p);
-size_t gs_gc_usable_size(struct mspan *s, const void *p);
-void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
-		     unsigned long page, struct mspan *s);
-extern const struct file_operations gs_gc_fops;
-
-/* dev.c: the misc device */
-int goslab_dev_init(void);
-void goslab_dev_exit(void);
+void mspan_set_gc_ops(const struct mspan_gc_ops *ops);
 
 #endif /* _GOSLAB_INTERNAL_H */

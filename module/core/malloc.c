@@ -108,6 +108,8 @@ DEFINE_STATIC_KEY_FALSE(gs_free_hooks_key);
 unsigned long gs_link_secret __read_mostly;
 struct mcentral gs_classes[GOSLAB_NUM_SIZE_CLASSES];
 static char gs_class_names[GOSLAB_NUM_SIZE_CLASSES][12];
+/* Set while the collector is loaded: see struct mspan_gc_ops. */
+static const struct mspan_gc_ops *gs_gc_ops;
 
 /**
  * goslab_debug_enabled() - whether goslab runs in debug mode
@@ -641,7 +643,7 @@ static noinline void free_slow(const void *p)
 			gs_fast_free(s->central, (void *)p);
 		break;
 	case MSPAN_GC:
-		gs_gc_bad_free(s, p);	/* never freed explicitly */
+		gs_gc_ops->bad_free(s, p);	/* never freed explicitly */
 		break;
 	default:
 		/* Debug mode checked and claimed it under the heap lock. */
@@ -732,7 +734,7 @@ size_t goslab_usable_size(const void *p)
 		}
 	}
 	if (unlikely(s->state == MSPAN_GC))
-		return gs_gc_usable_size(s, p);
+		return gs_gc_ops->usable_size(s, p);
 	if (s->state != MSPAN_SMALL) {
 		size = (size_t)s->npages << GS_PAGE_SHIFT;
 		gs_kasan_unpoison(s->base, size);
@@ -823,20 +825,27 @@ static int classes_init(void)
 	return 0;
 }
 
-/* Each cache and size class gives its spans back; CPU lists are drained. */
-static void centrals_exit(void)
+/**
+ * mspan_set_gc_ops() - the collector's answers about its spans
+ * @ops: the collector's, or NULL once it has no span left
+ */
+void mspan_set_gc_ops(const struct mspan_gc_ops *ops)
 {
-	unsigned int i;
-
-	gs_caches_exit();
-	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
-		mcentral_release_all(&gs_classes[i]);
+	gs_gc_ops = ops;
 }
 
-static int __init goslab_init(void)
+/**
+ * gs_malloc_init() - set up the object tiers, before the heap
+ *
+ * Checks that the direct map can be told from vmalloc memory, sets the
+ * static keys of the boot's options and of the debug parameter, and
+ * builds the size classes.  Takes no memory.
+ *
+ * Return: 0, -ENODEV on a kernel whose address layout goslab cannot use,
+ * or -EINVAL if a size class's index divisor is not exact.
+ */
+int __init gs_malloc_init(void)
 {
-	int ret;
-
 	/* gs_is_vmalloc() tells the direct map from the vmalloc area by one compare. */
 	if ((unsigned long)high_memory > VMALLOC_START)
 		return -ENODEV;
@@ -848,73 +857,19 @@ static int __init goslab_init(void)
 		static_branch_enable(&gs_alloc_hooks_key);
 	if (debug || want_init_on_free())
 		static_branch_enable(&gs_free_hooks_key);
-	ret = classes_init();
-	if (ret)
-		return ret;
-	/*
-	 * Each part starts after what it calls into, and goslab_exit()
-	 * stops them in the reverse order: reclaim (the shrinker reaches
-	 * every tier) starts once the tiers are up, the device last.
-	 */
-	ret = mheap_init();
-	if (ret)
-		return ret;
-	ret = mcache_init();
-	if (ret)
-		goto out_heap;
-	ret = gs_gc_init();
-	if (ret)
-		goto out_mcache;
-	gs_debugfs_init();
-	ret = gs_reclaim_start();
-	if (ret)
-		goto out_debugfs;
-	if (gs_reclaim_test_init_fail()) {
-		ret = -ENODEV;
-		goto out_reclaim;
-	}
-	ret = goslab_dev_init();
-	if (ret)
-		goto out_reclaim;
-	pr_info("goslab: %u size classes, %lu KiB heap pages, debug %s\n",
-		GOSLAB_NUM_SIZE_CLASSES - 1, GS_PAGE_SIZE / SZ_1K,
-		debug ? "on" : "off");
-	return 0;
-
-out_reclaim:
-	gs_reclaim_stop();
-out_debugfs:
-	gs_debugfs_exit();
-	gs_gc_exit();
-out_mcache:
-	mcache_exit();
-	centrals_exit();
-out_heap:
-	mheap_exit();
-	return ret;
+	return classes_init();
 }
 
-static void __exit goslab_exit(void)
+/**
+ * gs_malloc_exit() - every cache and size class gives its spans back
+ *
+ * Context: no caller left, every CPU's lists drained (mcache_exit()).
+ */
+void gs_malloc_exit(void)
 {
-	struct goslab_stats live, left;
+	unsigned int i;
 
-	goslab_dev_exit();
-	gs_reclaim_stop();
-	gs_debugfs_exit();
-	gs_gc_exit();	/* heaps left by clients: their spans back to the heap */
-	gs_nmi_flush();	/* callers are gone: no NMI defers a free any more */
-	mcache_exit();
-	/* With every CPU drained, what is out is what callers still hold. */
-	goslab_get_stats(&live);
-	centrals_exit();
-	mheap_exit();
-	goslab_get_stats(&left);
-	pr_info("goslab: unloaded: %llu live objects (%llu bytes) released, %llu pages held\n",
-		live.objects_in_use, live.bytes_in_use, left.pages_held);
+	gs_caches_exit();
+	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
+		mcentral_release_all(&gs_classes[i]);
 }
-
-module_init(goslab_init);
-module_exit(goslab_exit);
-MODULE_LICENSE("GPL");
-MODULE_VERSION(GOSLAB_RELEASE);
-MODULE_DESCRIPTION("goslab: the Go runtime's memory allocator for the kernel");

@@ -21,6 +21,7 @@
  * spans never go back to the heap under a caller still using them.
  */
 
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -161,7 +162,17 @@ static void *carve(struct mcentral *c, struct mspan *s)
 	return s->base;
 }
 
-static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
+/* A span's own metadata, which span_alloc() gave it, then the span. */
+static void span_free(struct mspan *s)
+{
+	if (s->onlist != s->onlist_bits)
+		bitmap_free(s->onlist);
+	kfree(s->tinyref);
+	bitmap_free(s->allocbits);
+	mheap_free_span(s);
+}
+
+static struct mspan *span_alloc(struct mcentral *c, gfp_t gfp)
 {
 	struct mspan *s;
 	size_t meta;
@@ -190,7 +201,7 @@ static struct mspan *span_create(struct mcentral *c, gfp_t gfp)
 	}
 	return s;
 fail:
-	mheap_free_span(s);
+	span_free(s);
 	return NULL;
 }
 
@@ -220,7 +231,7 @@ unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	s = span_create(c, gfp);
+	s = span_alloc(c, gfp);
 	if (!s)
 		return 0;
 	*head = carve(c, s);
@@ -300,7 +311,7 @@ void mcentral_return(struct mcentral *c, void *head, unsigned int n)
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	list_for_each_entry_safe(s, tmp, &empty, list)
-		mheap_free_span(s);
+		span_free(s);
 }
 
 /*
@@ -350,7 +361,24 @@ unsigned long mcentral_release_all(struct mcentral *c)
 
 	list_for_each_entry_safe(s, tmp, &all, list) {
 		forget_live(c, s);
-		mheap_free_span(s);
+		span_free(s);
 	}
 	return live;
+}
+
+/**
+ * mcentral_show_span() - a small span's line in debugfs "spans"
+ * @m: the file
+ * @chunk: index of its chunk
+ * @page: its first heap page in the chunk
+ * @s: the span
+ *
+ * Context: under mheap.lock; reads the span's count of objects racily.
+ */
+void mcentral_show_span(struct seq_file *m, unsigned long chunk,
+			unsigned long page, const struct mspan *s)
+{
+	seq_printf(m, "%lu %lu %u small %s %u %u %u\n", chunk, page, s->npages,
+		   s->central->name, s->central->elemsize, s->central->nelems,
+		   READ_ONCE(s->nalloc));
 }

@@ -539,10 +539,6 @@ void mheap_free_span(struct mspan *s)
 		scavenger_kick();
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
-	if (s->onlist != s->onlist_bits)
-		bitmap_free(s->onlist);
-	kfree(s->tinyref);
-	bitmap_free(s->allocbits);
 	kmem_cache_free(mheap.span_cache, s);
 }
 
@@ -842,10 +838,14 @@ static int scavenge_delay_set(const char *val, const struct kernel_param *kp)
 /**
  * mheap_show_spans() - one line per span in use and per free run
  * @m: the debugfs file
+ * @show: writes the line of a small or GC span, whose owner knows it
  *
  * Chunk by chunk, in address order within each: the picture of the heap.
+ * Context: @show runs under mheap.lock, interrupts off.
  */
-void mheap_show_spans(struct seq_file *m)
+void mheap_show_spans(struct seq_file *m,
+		      void (*show)(struct seq_file *m, unsigned long chunk,
+				   unsigned long page, const struct mspan *s))
 {
 	unsigned long flags, idx, end, ci = 0;
 	struct mchunk *ch;
@@ -875,15 +875,8 @@ void mheap_show_spans(struct seq_file *m)
 				if (s->state == MSPAN_LARGE)
 					seq_printf(m, "%lu %lu %u large\n", ci,
 						   idx, s->npages);
-				else if (s->state == MSPAN_GC)
-					gs_gc_show_span(m, ci, idx, s);
 				else
-					seq_printf(m, "%lu %lu %u small %s %u %u %u\n",
-						   ci, idx, s->npages,
-						   s->central->name,
-						   s->central->elemsize,
-						   s->central->nelems,
-						   READ_ONCE(s->nalloc));
+					show(m, ci, idx, s);
 			}
 		}
 		ci++;

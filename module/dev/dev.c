@@ -67,6 +67,7 @@
 #include <uapi/linux/goslab.h>
 
 #include "../core/internal.h"
+#include "dev.h"
 
 static unsigned int session_cap_kb = 64 * 1024;
 module_param(session_cap_kb, uint, 0644);

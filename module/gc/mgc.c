@@ -1377,7 +1377,7 @@ const struct file_operations gs_gc_fops = {
  * Context: under mheap.lock; reads the span's counters racily.
  */
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
-		     unsigned long page, struct mspan *s)
+		     unsigned long page, const struct mspan *s)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
 
@@ -1390,14 +1390,11 @@ void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		   gs->type->nelems, READ_ONCE(gs->nalloc));
 }
 
-/**
- * gs_gc_bad_free() - goslab_free() was given a GC object
- * @s: its span (MSPAN_GC)
- * @p: the pointer
- *
- * GC objects are never freed explicitly: the object is left alone.
+/*
+ * goslab_free() was given a GC object: GC objects are never freed
+ * explicitly, and the object is left alone.
  */
-void gs_gc_bad_free(struct mspan *s, const void *p)
+static void gc_bad_free(struct mspan *s, const void *p)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
 
@@ -1407,19 +1404,18 @@ void gs_gc_bad_free(struct mspan *s, const void *p)
 			   p, gs ? gs->type->name : "?");
 }
 
-/**
- * gs_gc_usable_size() - goslab_usable_size() of a GC object
- * @s: its span (MSPAN_GC)
- * @p: the object
- *
- * Return: the size its type was registered with.
- */
-size_t gs_gc_usable_size(struct mspan *s, const void *p)
+/* goslab_usable_size() of a GC object: the size of its type. */
+static size_t gc_usable_size(struct mspan *s, const void *p)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
 
 	return gs ? gs->type->size : 0;
 }
+
+static const struct mspan_gc_ops gc_span_ops = {
+	.bad_free	= gc_bad_free,
+	.usable_size	= gc_usable_size,
+};
 
 /* Test hooks: step a cycle by hand.  See include/linux/goslab.h. */
 
@@ -1582,7 +1578,8 @@ EXPORT_SYMBOL_NS_GPL(goslab_gc_test_stopped, GOSLAB_GC_TEST);
  *
  * The span of a large type holds one object of any number of whole heap
  * pages up to GS_MAX_RUN_PAGES: check that a pointer to any byte of it
- * finds the object (small types use the size classes, checked before).
+ * finds the object (small types use the size classes, checked before),
+ * then answer core about the collector's spans (struct mspan_gc_ops).
  *
  * Return: 0, or -EINVAL if some size would not.
  */
@@ -1596,6 +1593,7 @@ int gs_gc_init(void)
 				       gs_divmagic(elemsize, npages)))
 			return -EINVAL;
 	}
+	mspan_set_gc_ops(&gc_span_ops);
 	return 0;
 }
 
@@ -1618,4 +1616,5 @@ void gs_gc_exit(void)
 		n = heap_free(h, false);
 		pr_info("goslab: gc heap freed at unload: %lu objects\n", n);
 	}
+	mspan_set_gc_ops(NULL);
 }

@@ -48,6 +48,7 @@
 #include <linux/xarray.h>
 
 #include "../core/internal.h"
+#include "gc.h"
 
 /* Collector phases, as Go's gcphase plus the sweep. */
 enum gs_gc_phase {
