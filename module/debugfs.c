@@ -95,19 +95,9 @@ static int heap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
 
-/* A line for each span in use, by its owner; the heap does the rest. */
-static void show_span(struct seq_file *m, unsigned long chunk,
-		      unsigned long page, const struct mspan *s)
-{
-	if (s->state == MSPAN_GC)
-		gs_gc_show_span(m, chunk, page, s);
-	else
-		mcentral_show_span(m, chunk, page, s);
-}
-
 static int spans_show(struct seq_file *m, void *v)
 {
-	mheap_show_spans(m, show_span);
+	gs_show_spans(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(spans);

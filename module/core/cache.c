@@ -16,23 +16,25 @@
 
 #include "internal.h"
 
-/* Protects gs_caches against writers; readers walk it under RCU. */
-DEFINE_MUTEX(gs_caches_mutex);
-static LIST_HEAD(gs_caches);
-
 /**
  * struct goslab_cache - a cache of objects of one size
- * @central: its spans and per-CPU lists
- * @list: on gs_caches (gs_caches_mutex, RCU)
+ * @central: its spans and per-CPU lists; on the list of every mcentral
+ *	until it is destroyed (mcentral_for_each())
  * @zombie: destroyed with objects in use; kept until goslab unloads
  * @name: for statistics
  */
 struct goslab_cache {
 	struct mcentral central;
-	struct list_head list;
 	bool zombie;
 	char name[32];
 };
+
+/* The cache @c is, or NULL if it is a size class. */
+static struct goslab_cache *to_cache(struct mcentral *c)
+{
+	return c->sizeclass < 0 ? container_of(c, struct goslab_cache, central) :
+				  NULL;
+}
 
 /* The fewest heap pages for objects of @elemsize with <= 1/8 tail waste. */
 static unsigned int span_pages(unsigned int elemsize)
@@ -94,10 +96,6 @@ struct goslab_cache *goslab_cache_create(const char *name, unsigned int size,
 	strscpy(gc->name, name ? : "?", sizeof(gc->name));
 	mcentral_init(&gc->central, gc->name, -1, size, elemsize, offset,
 		      npages, ctor, pcp);
-
-	mutex_lock(&gs_caches_mutex);
-	list_add_tail_rcu(&gc->list, &gs_caches);
-	mutex_unlock(&gs_caches_mutex);
 	return gc;
 }
 EXPORT_SYMBOL_GPL(goslab_cache_create);
@@ -343,14 +341,14 @@ void goslab_cache_destroy(struct goslab_cache *c)
 		return;
 	gs_nmi_flush();
 	cpus_read_lock();
-	mutex_lock(&gs_caches_mutex);
+	mutex_lock(&mcentral_mutex);
 	mcache_drain_all(&c->central);
 	live = READ_ONCE(c->central.nalloc);
 	if (live)
 		c->zombie = true;
 	else
-		list_del_rcu(&c->list);
-	mutex_unlock(&gs_caches_mutex);
+		mcentral_unregister(&c->central);
+	mutex_unlock(&mcentral_mutex);
 	cpus_read_unlock();
 
 	if (live) {
@@ -363,26 +361,18 @@ void goslab_cache_destroy(struct goslab_cache *c)
 }
 EXPORT_SYMBOL_GPL(goslab_cache_destroy);
 
-/**
- * gs_caches_for_each() - call @fn on every cache's mcentral
- * @fn: returns false to stop
- * @arg: passed on
- *
- * Return: false if @fn stopped the walk.
- */
-bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg)
+static bool show_one(struct mcentral *central, void *m)
 {
-	struct goslab_cache *c;
-	bool ret = true;
+	struct goslab_cache *c = to_cache(central);
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(c, &gs_caches, list) {
-		ret = fn(&c->central, arg);
-		if (!ret)
-			break;
-	}
-	rcu_read_unlock();
-	return ret;
+	if (c)
+		seq_printf(m, "%s %u %u %u %u %lu %lu %lu %d\n", c->name,
+			   central->objsize, central->elemsize,
+			   central->npages, central->nelems,
+			   READ_ONCE(central->nspans),
+			   READ_ONCE(central->nalloc),
+			   mcache_cached(central), c->zombie);
+	return true;
 }
 
 /**
@@ -391,18 +381,16 @@ bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg)
  */
 void gs_cache_show(struct seq_file *m)
 {
-	struct goslab_cache *c;
-
 	seq_puts(m, "name objsize elemsize npages nelems spans allocated cached zombie\n");
-	rcu_read_lock();
-	list_for_each_entry_rcu(c, &gs_caches, list)
-		seq_printf(m, "%s %u %u %u %u %lu %lu %lu %d\n", c->name,
-			   c->central.objsize, c->central.elemsize,
-			   c->central.npages, c->central.nelems,
-			   READ_ONCE(c->central.nspans),
-			   READ_ONCE(c->central.nalloc),
-			   mcache_cached(&c->central), c->zombie);
-	rcu_read_unlock();
+	mcentral_for_each(show_one, m);
+}
+
+static bool find_cache(struct mcentral *central, void *found)
+{
+	struct goslab_cache *c = to_cache(central);
+
+	*(struct goslab_cache **)found = c;
+	return !c;
 }
 
 /**
@@ -412,13 +400,20 @@ void gs_cache_show(struct seq_file *m)
  */
 void gs_caches_exit(void)
 {
-	struct goslab_cache *c, *tmp;
+	struct goslab_cache *c;
 
-	list_for_each_entry_safe(c, tmp, &gs_caches, list) {
+	mutex_lock(&mcentral_mutex);
+	/* One at a time: a cache is freed outside the walk that found it. */
+	for (;;) {
+		c = NULL;
+		mcentral_for_each(find_cache, &c);
+		if (!c)
+			break;
 		if (c->central.nalloc)
 			pr_warn("goslab: cache %s: %lu objects still in use at unload, released\n",
 				c->name, c->central.nalloc);
-		list_del(&c->list);
+		mcentral_unregister(&c->central);
 		cache_release(c);
 	}
+	mutex_unlock(&mcentral_mutex);
 }

@@ -170,8 +170,10 @@ struct mspan {
  * @ctor: constructor run once per object when its span is carved, on
  *	memory carve() has zeroed
  * @name: for statistics
+ * @all: on the list of every mcentral (mcentral_mutex to change, RCU to
+ *	walk: mcentral_for_each())
  *
- * Constant after init: everything from @pcp on.
+ * Constant after init: everything from @pcp on, but @all.
  */
 struct mcentral {
 	spinlock_t lock; /* see above */
@@ -193,6 +195,7 @@ struct mcentral {
 	bool tiny;
 	void (*ctor)(void *obj);
 	const char *name;
+	struct list_head all;
 };
 
 /**
@@ -509,6 +512,9 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head);
 void mcentral_return(struct mcentral *c, void *head, unsigned int n);
 unsigned long mcentral_release_all(struct mcentral *c);
+extern struct mutex mcentral_mutex;
+void mcentral_unregister(struct mcentral *c);
+bool mcentral_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg);
 void mcentral_show_span(struct seq_file *m, unsigned long chunk,
 			unsigned long page, const struct mspan *s);
 
@@ -560,6 +566,7 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 /* malloc.c: the object tiers */
 int gs_malloc_init(void);
 void gs_malloc_exit(void);
+void gs_show_spans(struct seq_file *m);
 void gs_nmi_warn(void);
 void *gs_nmi_alloc(void);
 void gs_nmi_flush(void);
@@ -693,11 +700,8 @@ static __always_inline void gs_fast_free(struct mcentral *c, void *obj)
 }
 
 void gs_tiny_retire(void *block, unsigned int nallocs);
-bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg);
 
 /* cache.c: goslab_cache */
-extern struct mutex gs_caches_mutex;
-bool gs_caches_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg);
 void gs_cache_show(struct seq_file *m);
 void gs_caches_exit(void);
 
@@ -714,6 +718,7 @@ static inline bool gs_reclaim_test_init_fail(void) { return false; }
  * struct mspan_gc_ops - what core asks the collector about MSPAN_GC spans
  * @bad_free: goslab_free() was given an object of such a span
  * @usable_size: goslab_usable_size() of such an object
+ * @show_span: such a span's line in debugfs "spans" (mheap_show_spans())
  *
  * MSPAN_GC spans belong to the optional collector (module/gc/), which
  * sits above core: core carves nothing in them and knows nothing of their
@@ -724,6 +729,8 @@ static inline bool gs_reclaim_test_init_fail(void) { return false; }
 struct mspan_gc_ops {
 	void (*bad_free)(struct mspan *s, const void *p);
 	size_t (*usable_size)(struct mspan *s, const void *p);
+	void (*show_span)(struct seq_file *m, unsigned long chunk,
+			  unsigned long page, const struct mspan *s);
 };
 
 void mspan_set_gc_ops(const struct mspan_gc_ops *ops);

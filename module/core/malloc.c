@@ -771,30 +771,11 @@ void goslab_get_stats(struct goslab_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	mheap_read_stats(st);
-	gs_walk_centrals(stats_one, st);
+	mcentral_for_each(stats_one, st);
 	st->objects_in_use += st->large_in_use;
 	gs_debug_read_stats(st);
 }
 EXPORT_SYMBOL_GPL(goslab_get_stats);
-
-/**
- * gs_walk_centrals() - call @fn on every size class and goslab_cache
- * @fn: returns false to stop
- * @arg: passed on
- *
- * Context: caches come and go under gs_caches_mutex; hold it to see each
- * exactly once.
- * Return: false if @fn stopped the walk.
- */
-bool gs_walk_centrals(bool (*fn)(struct mcentral *c, void *arg), void *arg)
-{
-	unsigned int i;
-
-	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++)
-		if (!fn(&gs_classes[i], arg))
-			return false;
-	return gs_caches_for_each(fn, arg);
-}
 
 static int classes_init(void)
 {
@@ -832,6 +813,25 @@ static int classes_init(void)
 void mspan_set_gc_ops(const struct mspan_gc_ops *ops)
 {
 	gs_gc_ops = ops;
+}
+
+/* A span's line in debugfs "spans", by its owner. */
+static void show_span(struct seq_file *m, unsigned long chunk,
+		      unsigned long page, const struct mspan *s)
+{
+	if (s->state == MSPAN_GC)
+		gs_gc_ops->show_span(m, chunk, page, s);
+	else
+		mcentral_show_span(m, chunk, page, s);
+}
+
+/**
+ * gs_show_spans() - debugfs "spans": every chunk of the heap, run by run
+ * @m: the file
+ */
+void gs_show_spans(struct seq_file *m)
+{
+	mheap_show_spans(m, show_span);
 }
 
 /**

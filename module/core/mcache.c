@@ -218,7 +218,7 @@ static void drain_fn(struct work_struct *work)
 	}
 	/* The tiny block first: retiring it may free it onto a list. */
 	drain_local_tiny();
-	gs_walk_centrals(drain_local_one, NULL);
+	mcentral_for_each(drain_local_one, NULL);
 }
 
 /**
@@ -228,14 +228,14 @@ static void drain_fn(struct work_struct *work)
  * Each CPU drains itself, in a work item, since only it may touch its
  * lists.
  *
- * Context: process context, with cpus_read_lock() and gs_caches_mutex
+ * Context: process context, with cpus_read_lock() and mcentral_mutex
  * held, which keep the CPUs and the caches in place.
  */
 void mcache_drain_all(struct mcentral *only)
 {
 	unsigned int cpu;
 
-	lockdep_assert_held(&gs_caches_mutex);
+	lockdep_assert_held(&mcentral_mutex);
 	for_each_online_cpu(cpu) {
 		struct gs_drain *d = per_cpu_ptr(&gs_drain, cpu);
 
@@ -251,9 +251,9 @@ void mcache_drain_all(struct mcentral *only)
 static void drain_async_fn(struct work_struct *work)
 {
 	cpus_read_lock();
-	mutex_lock(&gs_caches_mutex);
+	mutex_lock(&mcentral_mutex);
 	mcache_drain_all(NULL);
-	mutex_unlock(&gs_caches_mutex);
+	mutex_unlock(&mcentral_mutex);
 	cpus_read_unlock();
 }
 
@@ -294,9 +294,9 @@ static int gs_cpu_dead(unsigned int cpu)
 		mc->tinyoffset = 0;
 		mc->tinyallocs = 0;
 	}
-	mutex_lock(&gs_caches_mutex);
-	gs_walk_centrals(drain_dead_one, (void *)(unsigned long)cpu);
-	mutex_unlock(&gs_caches_mutex);
+	mutex_lock(&mcentral_mutex);
+	mcentral_for_each(drain_dead_one, (void *)(unsigned long)cpu);
+	mutex_unlock(&mcentral_mutex);
 	return 0;
 }
 
@@ -356,7 +356,7 @@ long mcache_allocs(unsigned int cpu)
 {
 	struct cpu_cached cc = { .cpu = cpu };
 
-	gs_walk_centrals(cpu_cached_one, &cc);
+	mcentral_for_each(cpu_cached_one, &cc);
 	return mcache_stat(cpu, GS_CPU_FREE) + mcache_stat(cpu, GS_CPU_REFILLED) -
 	       mcache_stat(cpu, GS_CPU_FLUSHED) - mcache_stat(cpu, GS_CPU_DRAINED) -
 	       cc.n;
@@ -389,9 +389,9 @@ void mcache_exit(void)
 	cancel_work_sync(&gs_drain_async);
 	cpuhp_remove_state_nocalls(gs_cpuhp_state);
 	cpus_read_lock();
-	mutex_lock(&gs_caches_mutex);
+	mutex_lock(&mcentral_mutex);
 	mcache_drain_all(NULL);
-	mutex_unlock(&gs_caches_mutex);
+	mutex_unlock(&mcentral_mutex);
 	cpus_read_unlock();
 	destroy_workqueue(gs_drain_wq);
 }

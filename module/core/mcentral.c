@@ -21,6 +21,7 @@
  * spans never go back to the heap under a caller still using them.
  */
 
+#include <linux/rculist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -96,8 +97,18 @@ bool gs_divmagic_exact(unsigned int elemsize, unsigned int npages,
 	return true;
 }
 
+/*
+ * Every mcentral, the size classes' first and then the caches' in the
+ * order they were made, for the walks that must reach them all: drains,
+ * statistics, unload.  Writers hold mcentral_mutex; readers walk under RCU
+ * (mcentral_for_each()), or hold the mutex to see each mcentral exactly
+ * once and keep it from going away between walks.
+ */
+DEFINE_MUTEX(mcentral_mutex);
+static LIST_HEAD(mcentral_all);
+
 /**
- * mcentral_init() - set up an mcentral
+ * mcentral_init() - set up an mcentral, and add it to the list of all
  * @c: the mcentral
  * @name: for statistics; must outlive @c
  * @sizeclass: index in the size class table, or -1
@@ -107,6 +118,8 @@ bool gs_divmagic_exact(unsigned int elemsize, unsigned int npages,
  * @npages: heap pages per span
  * @ctor: constructor, or NULL
  * @pcp: the per-CPU free lists, zeroed
+ *
+ * Context: process context; takes mcentral_mutex.
  */
 void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 		   unsigned int objsize, unsigned int elemsize,
@@ -134,6 +147,47 @@ void mcentral_init(struct mcentral *c, const char *name, int sizeclass,
 	 * 128 objects, so that freeing a batch does not flush every few frees.
 	 */
 	c->high = max3(2 * c->nelems, min(SZ_32K / elemsize, 128U), 8U);
+
+	mutex_lock(&mcentral_mutex);
+	list_add_tail_rcu(&c->all, &mcentral_all);
+	mutex_unlock(&mcentral_mutex);
+}
+
+/**
+ * mcentral_unregister() - take an mcentral off the list of all
+ * @c: the mcentral
+ *
+ * Context: mcentral_mutex held.  Walkers under RCU may still see @c until
+ * a grace period has passed.
+ */
+void mcentral_unregister(struct mcentral *c)
+{
+	lockdep_assert_held(&mcentral_mutex);
+	list_del_rcu(&c->all);
+}
+
+/**
+ * mcentral_for_each() - call @fn on every size class and goslab_cache
+ * @fn: returns false to stop; runs under rcu_read_lock()
+ * @arg: passed on
+ *
+ * Context: any but NMI.  Hold mcentral_mutex to see each mcentral exactly
+ * once.
+ * Return: false if @fn stopped the walk.
+ */
+bool mcentral_for_each(bool (*fn)(struct mcentral *c, void *arg), void *arg)
+{
+	struct mcentral *c;
+	bool ret = true;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(c, &mcentral_all, all) {
+		ret = fn(c, arg);
+		if (!ret)
+			break;
+	}
+	rcu_read_unlock();
+	return ret;
 }
 
 /*

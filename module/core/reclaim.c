@@ -106,9 +106,9 @@ unsigned long goslab_trim(void)
 {
 	gs_nmi_flush();
 	cpus_read_lock();
-	mutex_lock(&gs_caches_mutex);
+	mutex_lock(&mcentral_mutex);
 	mcache_drain_all(NULL);
-	mutex_unlock(&gs_caches_mutex);
+	mutex_unlock(&mcentral_mutex);
 	cpus_read_unlock();
 	mheap_flush_huge();
 	return mheap_release(0);
@@ -126,7 +126,7 @@ static unsigned long cached_bytes(void)
 {
 	unsigned long cached = 0;
 
-	gs_walk_centrals(cached_bytes_one, &cached);
+	mcentral_for_each(cached_bytes_one, &cached);
 	return cached;
 }
 

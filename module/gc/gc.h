@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the layer above the collector uses: module/main.c starts and
- * stops it, module/debugfs.c shows it.  The rest of the collector's
+ * stops it, module/debugfs.c shows its heaps.  The rest of the collector's
  * interface is the public one (include/linux/goslab.h); its internals are
  * in mgc.h.
  */
@@ -11,12 +11,8 @@
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 
-struct mspan;
-
 int gs_gc_init(void);
 void gs_gc_exit(void);
-void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
-		     unsigned long page, const struct mspan *s);
 extern const struct file_operations gs_gc_fops;
 
 #endif /* _GOSLAB_GC_H */

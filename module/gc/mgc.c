@@ -1367,17 +1367,12 @@ const struct file_operations gs_gc_fops = {
 	.release	= single_release,
 };
 
-/**
- * gs_gc_show_span() - a GC span's line in debugfs "spans"
- * @m: the file
- * @chunk: index of its chunk
- * @page: its first heap page in the chunk
- * @s: the span
- *
- * Context: under mheap.lock; reads the span's counters racily.
+/*
+ * A GC span's line in debugfs "spans", under mheap.lock; reads the span's
+ * counters racily.
  */
-void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
-		     unsigned long page, const struct mspan *s)
+static void gc_show_span(struct seq_file *m, unsigned long chunk,
+			 unsigned long page, const struct mspan *s)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
 
@@ -1415,6 +1410,7 @@ static size_t gc_usable_size(struct mspan *s, const void *p)
 static const struct mspan_gc_ops gc_span_ops = {
 	.bad_free	= gc_bad_free,
 	.usable_size	= gc_usable_size,
+	.show_span	= gc_show_span,
 };
 
 /* Test hooks: step a cycle by hand.  See include/linux/goslab.h. */
