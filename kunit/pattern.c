@@ -29,10 +29,7 @@ unsigned int gs_class_objects(unsigned int cls)
 
 unsigned int gs_size_class(size_t size)
 {
-	if (size <= GOSLAB_SMALL_SIZE_MAX)
-		return goslab_size_to_class8[DIV_ROUND_UP(size, GOSLAB_SMALL_SIZE_DIV)];
-	return goslab_size_to_class128[DIV_ROUND_UP(size - GOSLAB_SMALL_SIZE_MAX,
-						    GOSLAB_LARGE_SIZE_DIV)];
+	return goslab_size_to_class(size);
 }
 
 bool gs_debug(void)

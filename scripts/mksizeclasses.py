@@ -294,10 +294,11 @@ def render(classes, class8, class128):
     w(" * Largest tail waste: %s of a span. Largest max waste: %s (class 1)."
       % (fmt_pct(basis_points(worst_tail)), fmt_pct(basis_points(worst_mw))))
     w(" *")
-    w(" * Lookup: for 0 < size <= GOSLAB_SMALL_SIZE_MAX the class is")
-    w(" * goslab_size_to_class8[(size + 7) / 8]; for larger small sizes it is")
-    w(" * goslab_size_to_class128[(size - 1024 + 127) / 128]. Either gives the")
-    w(" * smallest class whose objects hold size bytes (checked for every size).")
+    w(" * Lookup: goslab_size_to_class(size), for 0 < size <= GOSLAB_MAX_SMALL_SIZE,")
+    w(" * reads goslab_size_to_class8[] by GOSLAB_CLASS8_INDEX(size) up to")
+    w(" * GOSLAB_SMALL_SIZE_MAX and goslab_size_to_class128[] by")
+    w(" * GOSLAB_CLASS128_INDEX(size) above.  Either gives the smallest class whose")
+    w(" * objects hold size bytes (checked for every size).")
     w(" */")
     w("#ifndef _GOSLAB_SIZECLASSES_H")
     w("#define _GOSLAB_SIZECLASSES_H")
@@ -333,20 +334,34 @@ def render(classes, class8, class128):
     out += c_array("static const u16 goslab_class_to_nobjs[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused",
                    [c.nobjs for c in classes], 8, 4)
     w("")
-    w("/* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, indexed by (size + 7) / 8. */")
+    w("/* The index of size in each lookup table (the divisions are shifts). */")
+    w("#define GOSLAB_CLASS8_INDEX(size) \\")
+    w("\t(((size) + GOSLAB_SMALL_SIZE_DIV - 1) / GOSLAB_SMALL_SIZE_DIV)")
+    w("#define GOSLAB_CLASS128_INDEX(size) \\")
+    w("\t(((size) - GOSLAB_SMALL_SIZE_MAX + GOSLAB_LARGE_SIZE_DIV - 1) / GOSLAB_LARGE_SIZE_DIV)")
+    w("")
+    w("/* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, by GOSLAB_CLASS8_INDEX(size). */")
     out += c_array("static const u8 goslab_size_to_class8"
                    "[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_DIV + 1]\n"
                    "\t__maybe_unused",
                    class8, 16, 2)
     w("")
     w("/*")
-    w(" * Class for GOSLAB_SMALL_SIZE_MAX < size <= GOSLAB_MAX_SMALL_SIZE, indexed by")
-    w(" * (size - GOSLAB_SMALL_SIZE_MAX + GOSLAB_LARGE_SIZE_DIV - 1) / GOSLAB_LARGE_SIZE_DIV.")
+    w(" * Class for GOSLAB_SMALL_SIZE_MAX < size <= GOSLAB_MAX_SMALL_SIZE, by")
+    w(" * GOSLAB_CLASS128_INDEX(size).")
     w(" */")
     out += c_array("static const u8 goslab_size_to_class128"
                    "[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SIZE_MAX) /\n"
                    "\t\t\t\t\tGOSLAB_LARGE_SIZE_DIV + 1] __maybe_unused",
                    class128, 16, 2)
+    w("")
+    w("/* The smallest class whose objects hold @size, 0 < @size <= GOSLAB_MAX_SMALL_SIZE. */")
+    w("static inline unsigned int goslab_size_to_class(size_t size)")
+    w("{")
+    w("\tif (size <= GOSLAB_SMALL_SIZE_MAX)")
+    w("\t\treturn goslab_size_to_class8[GOSLAB_CLASS8_INDEX(size)];")
+    w("\treturn goslab_size_to_class128[GOSLAB_CLASS128_INDEX(size)];")
+    w("}")
     w("")
     w("#endif /* _GOSLAB_SIZECLASSES_H */")
 

@@ -123,9 +123,10 @@ bool goslab_debug_enabled(void)
 EXPORT_SYMBOL_GPL(goslab_debug_enabled);
 
 /*
- * The mcentral of each small size, by (size + 7) / 8 up to 1024 bytes and
- * by (size - 1024 + 127) / 128 above: Go's two lookup tables, turned into
- * pointers at load so the fast path does one load, not two and a multiply.
+ * The mcentral of each small size, by GOSLAB_CLASS8_INDEX() up to 1024
+ * bytes and GOSLAB_CLASS128_INDEX() above: Go's two lookup tables, turned
+ * into pointers at load so the fast path does one load, not two and a
+ * multiply.
  */
 static struct mcentral *gs_central8[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_DIV + 1]
 	__read_mostly;
@@ -135,9 +136,8 @@ static struct mcentral *gs_central128[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SIZE
 static __always_inline struct mcentral *size_to_central(size_t size)
 {
 	if (size <= GOSLAB_SMALL_SIZE_MAX)
-		return gs_central8[(size + 7) >> 3];
-	return gs_central128[(size - GOSLAB_SMALL_SIZE_MAX +
-			      GOSLAB_LARGE_SIZE_DIV - 1) >> 7];
+		return gs_central8[GOSLAB_CLASS8_INDEX(size)];
+	return gs_central128[GOSLAB_CLASS128_INDEX(size)];
 }
 
 /* Index of the tiny block @p is in, within its span @s. */
@@ -565,10 +565,9 @@ void *goslab_alloc(size_t size, gfp_t flags)
 	if (likely(size <= GOSLAB_SMALL_SIZE_MAX)) {
 		if (unlikely(size < GOSLAB_TINY_SIZE) && size != 8)
 			return alloc_under16(size, flags);
-		c = gs_central8[(size + 7) >> 3];
+		c = gs_central8[GOSLAB_CLASS8_INDEX(size)];
 	} else if (likely(size <= GOSLAB_MAX_SMALL_SIZE)) {
-		c = gs_central128[(size - GOSLAB_SMALL_SIZE_MAX +
-				   GOSLAB_LARGE_SIZE_DIV - 1) >> 7];
+		c = gs_central128[GOSLAB_CLASS128_INDEX(size)];
 	} else {
 		return large_alloc(size, flags);
 	}

@@ -93,10 +93,11 @@
  *
  * Largest tail waste: 6.25% of a span. Largest max waste: 87.50% (class 1).
  *
- * Lookup: for 0 < size <= GOSLAB_SMALL_SIZE_MAX the class is
- * goslab_size_to_class8[(size + 7) / 8]; for larger small sizes it is
- * goslab_size_to_class128[(size - 1024 + 127) / 128]. Either gives the
- * smallest class whose objects hold size bytes (checked for every size).
+ * Lookup: goslab_size_to_class(size), for 0 < size <= GOSLAB_MAX_SMALL_SIZE,
+ * reads goslab_size_to_class8[] by GOSLAB_CLASS8_INDEX(size) up to
+ * GOSLAB_SMALL_SIZE_MAX and goslab_size_to_class128[] by
+ * GOSLAB_CLASS128_INDEX(size) above.  Either gives the smallest class whose
+ * objects hold size bytes (checked for every size).
  */
 #ifndef _GOSLAB_SIZECLASSES_H
 #define _GOSLAB_SIZECLASSES_H
@@ -153,7 +154,13 @@ static const u16 goslab_class_to_nobjs[GOSLAB_NUM_SIZE_CLASSES] __maybe_unused =
 	/* 64 */    1,    3,    2,    1,
 };
 
-/* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, indexed by (size + 7) / 8. */
+/* The index of size in each lookup table (the divisions are shifts). */
+#define GOSLAB_CLASS8_INDEX(size) \
+	(((size) + GOSLAB_SMALL_SIZE_DIV - 1) / GOSLAB_SMALL_SIZE_DIV)
+#define GOSLAB_CLASS128_INDEX(size) \
+	(((size) - GOSLAB_SMALL_SIZE_MAX + GOSLAB_LARGE_SIZE_DIV - 1) / GOSLAB_LARGE_SIZE_DIV)
+
+/* Class for 0 < size <= GOSLAB_SMALL_SIZE_MAX, by GOSLAB_CLASS8_INDEX(size). */
 static const u8 goslab_size_to_class8[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_DIV + 1]
 	__maybe_unused = {
 	/*   0 */  0,  1,  2,  3,  4,  5,  5,  6,  6,  7,  7,  8,  8,  9,  9, 10,
@@ -168,8 +175,8 @@ static const u8 goslab_size_to_class8[GOSLAB_SMALL_SIZE_MAX / GOSLAB_SMALL_SIZE_
 };
 
 /*
- * Class for GOSLAB_SMALL_SIZE_MAX < size <= GOSLAB_MAX_SMALL_SIZE, indexed by
- * (size - GOSLAB_SMALL_SIZE_MAX + GOSLAB_LARGE_SIZE_DIV - 1) / GOSLAB_LARGE_SIZE_DIV.
+ * Class for GOSLAB_SMALL_SIZE_MAX < size <= GOSLAB_MAX_SMALL_SIZE, by
+ * GOSLAB_CLASS128_INDEX(size).
  */
 static const u8 goslab_size_to_class128[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SIZE_MAX) /
 					GOSLAB_LARGE_SIZE_DIV + 1] __maybe_unused = {
@@ -190,5 +197,13 @@ static const u8 goslab_size_to_class128[(GOSLAB_MAX_SMALL_SIZE - GOSLAB_SMALL_SI
 	/* 224 */ 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67, 67,
 	/* 240 */ 67, 67, 67, 67, 67, 67, 67, 67, 67,
 };
+
+/* The smallest class whose objects hold @size, 0 < @size <= GOSLAB_MAX_SMALL_SIZE. */
+static inline unsigned int goslab_size_to_class(size_t size)
+{
+	if (size <= GOSLAB_SMALL_SIZE_MAX)
+		return goslab_size_to_class8[GOSLAB_CLASS8_INDEX(size)];
+	return goslab_size_to_class128[GOSLAB_CLASS128_INDEX(size)];
+}
 
 #endif /* _GOSLAB_SIZECLASSES_H */

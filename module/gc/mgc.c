@@ -1190,10 +1190,7 @@ struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
 	/* Small objects get their size class; larger ones a span each. */
 	size = max_t(unsigned int, size, 16);
 	if (size <= GOSLAB_MAX_SMALL_SIZE) {
-		cls = size <= GOSLAB_SMALL_SIZE_MAX ?
-		      goslab_size_to_class8[DIV_ROUND_UP(size, GOSLAB_SMALL_SIZE_DIV)] :
-		      goslab_size_to_class128[DIV_ROUND_UP(size - GOSLAB_SMALL_SIZE_MAX,
-							   GOSLAB_LARGE_SIZE_DIV)];
+		cls = goslab_size_to_class(size);
 		t->elemsize = goslab_class_to_size[cls];
 		t->npages = goslab_class_to_npages[cls];
 	} else {
