@@ -11,136 +11,34 @@
  * the idea of Go's bitmap page allocator, at chunk scale.
  *
  * Because the pages were split, any free heap page can be given back to
- * the kernel on its own.  The scavenger does that, newest chunk first,
- * when the free pages exceed retain_kb for scavenge_delay_ms; the shrinker
- * does it under memory pressure.  A page given back leaves a hole that
+ * the kernel on its own.  The scavenger (mgcscavenge.c) does that, newest
+ * chunk first, when the free pages exceed retain_kb for scavenge_delay_ms;
+ * the shrinker does it under memory pressure.  A page given back leaves a hole that
  * stays busy until the whole chunk is gone, since the linear map cannot
  * put another page at that address.  Allocation is first fit from the
  * oldest chunk, so live spans gather low and the newest chunks drain.
  *
- * Objects larger than a chunk can ever be (MAX_PAGE_ORDER) are "huge":
- * their pages come straight from alloc_pages() and are vmap()ed, as
- * vmalloc() would, so they need a sleeping GFP.
+ * Objects larger than a chunk can ever be (MAX_PAGE_ORDER) are "huge"
+ * (mhuge.c): their pages come straight from alloc_pages() and are
+ * vmap()ed, as vmalloc() would, so they need a sleeping GFP.
  */
 
 #include <linux/bitmap.h>
-#include <linux/llist.h>
-#include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "mheap.h"
 
 /* New chunks are at least this large (1 MiB), and at most MAX_PAGE_ORDER. */
 #define GS_CHUNK_ORDER	min(8, MAX_PAGE_ORDER)
-/* Heap pages given back per hold of mheap.lock. */
-#define GS_RELEASE_BATCH	64
-/* Kernel pages freed or cleared between two chances to reschedule. */
-#define GS_RESCHED_PAGES	512
-
-static unsigned int scavenge_delay_ms = 1000;
-static int scavenge_delay_set(const char *val, const struct kernel_param *kp);
-static const struct kernel_param_ops scavenge_delay_ops = {
-	.set = scavenge_delay_set,
-	.get = param_get_uint,
-};
-module_param_cb(scavenge_delay_ms, &scavenge_delay_ops, &scavenge_delay_ms,
-		0644);
-MODULE_PARM_DESC(scavenge_delay_ms,
-		 "How long free heap memory must stay above retain_kb before the scavenger gives it back");
-
-static unsigned int retain_kb = 4096;
-module_param(retain_kb, uint, 0644);
-MODULE_PARM_DESC(retain_kb,
-		 "Free heap memory (KiB) the scavenger keeps for reuse");
-
-/**
- * struct mchunk - a block of memory from alloc_pages()
- * @list: on mheap.chunks, oldest first
- * @base: address of heap page 0
- * @npages: heap pages covered
- * @nfree: heap pages free (busy bit clear)
- * @nheld: heap pages not given back
- * @busy: bit set: the heap page is in a span or was given back
- * @released: bit set: the heap page was given back to the kernel
- * @bits: storage for both bitmaps
- *
- * All fields but @base and @npages are under mheap.lock.
- */
-struct mchunk {
-	struct list_head list;
-	unsigned long base;
-	unsigned int npages;
-	unsigned int nfree;
-	unsigned int nheld;
-	unsigned long *busy;
-	unsigned long *released;
-	unsigned long bits[];
-};
-
-/**
- * struct mheap - the page heap
- * @lock: protects everything here but @span_cache and the works
- * @chunks: struct mchunk, oldest first
- * @large: large and huge spans in use
- * @huge_dying: huge spans freed, until their work unmaps them
- * @nchunks: chunks on @chunks
- * @nlarge: spans on @large
- * @nlarge_pages: kernel pages in spans on @large
- * @held: kernel pages held, in chunks or huge spans
- * @inuse: kernel pages in spans
- * @free: kernel pages in free runs
- * @released: kernel pages given back since load
- * @scavenging: the scavenger may be armed (mheap_scavenger_enable())
- * @span_cache: struct mspan
- * @scavenge: the scavenger
- * @wq: runs @huge_free: unbound, and with a rescuer, since it gives memory
- *	back under pressure
- * @huge_free: unmaps and frees the huge spans that were freed
- * @huge_deferred: those spans, by their free_node
- *
- * "Kernel pages" are PAGE_SIZE; a heap page is GS_KPAGES of them.
- */
-static struct mheap {
-	spinlock_t lock; /* see above */
-	struct list_head chunks;
-	struct list_head large;
-	struct list_head huge_dying;
-	unsigned long nchunks;
-	unsigned long nlarge;
-	unsigned long nlarge_pages;
-	unsigned long held;
-	unsigned long inuse;
-	unsigned long free;
-	unsigned long released;
-	bool scavenging;
-
-	struct kmem_cache *span_cache;
-	struct delayed_work scavenge;
-	struct workqueue_struct *wq;
-	struct work_struct huge_free;
-	struct llist_head huge_deferred;
-} mheap = {
+struct mheap mheap = {
 	.lock = __SPIN_LOCK_UNLOCKED(mheap.lock),
 	.chunks = LIST_HEAD_INIT(mheap.chunks),
 	.large = LIST_HEAD_INIT(mheap.large),
 	.huge_dying = LIST_HEAD_INIT(mheap.huge_dying),
 };
-
-static unsigned long retain_pages(void)
-{
-	return READ_ONCE(retain_kb) / (PAGE_SIZE / SZ_1K);
-}
-
-/* Point a kernel page at its span and mark it goslab's; NULL undoes it. */
-static void page_set_span(struct page *page, struct mspan *s)
-{
-	set_page_private(page, (unsigned long)s);
-	page->index = s ? GS_PAGE_MAGIC : 0;
-}
 
 static void set_span_of(void *base, unsigned long kpages, struct mspan *s)
 {
@@ -168,11 +66,6 @@ bool mheap_claim_free(struct mspan *s)
 	return cmpxchg(&page->index, GS_PAGE_MAGIC, 0) == GS_PAGE_MAGIC;
 }
 
-static unsigned long chunk_addr(const struct mchunk *ch, unsigned long idx)
-{
-	return ch->base + (idx << GS_PAGE_SHIFT);
-}
-
 static bool span_contains(const struct mspan *s, unsigned long addr)
 {
 	return addr >= (unsigned long)s->base &&
@@ -185,7 +78,7 @@ static bool span_contains(const struct mspan *s, unsigned long addr)
  * metadata it owns is: ->base and ->freelist point at objects, which must
  * count as unreferenced when only goslab's own books mention them.
  */
-static struct mspan *span_struct_alloc(gfp_t gfp)
+struct mspan *mheap_span_struct_alloc(gfp_t gfp)
 {
 	struct mspan *s = kmem_cache_zalloc(mheap.span_cache, gs_gfp(gfp));
 
@@ -318,7 +211,7 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	unsigned long flags, base;
 	struct mspan *s;
 
-	s = span_struct_alloc(gfp);
+	s = mheap_span_struct_alloc(gfp);
 	if (!s)
 		return NULL;
 
@@ -353,130 +246,6 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 		spin_unlock_irqrestore(&mheap.lock, flags);
 	}
 	return s;
-}
-
-#ifdef CONFIG_FAULT_INJECTION
-/*
- * A test hook, on kernels built for fault injection only.  While
- * test_huge_free_hold is 1, the work that unmaps freed huge objects waits
- * (10 s at most) before it starts: KUnit looks at a freed huge object
- * before its unmapping every time, not by luck.
- */
-static unsigned int test_huge_free_hold;
-static DECLARE_WAIT_QUEUE_HEAD(huge_free_test_wq);
-
-static int huge_free_hold_set(const char *val, const struct kernel_param *kp)
-{
-	int ret = param_set_uint(val, kp);
-
-	wake_up_all(&huge_free_test_wq);
-	return ret;
-}
-
-static const struct kernel_param_ops huge_free_hold_ops = {
-	.set = huge_free_hold_set,
-	.get = param_get_uint,
-};
-module_param_cb(test_huge_free_hold, &huge_free_hold_ops,
-		&test_huge_free_hold, 0644);
-MODULE_PARM_DESC(test_huge_free_hold,
-		 "Testing only: 1 holds off the unmapping of freed huge objects (10 s at most)");
-
-static void huge_free_test_hold(void)
-{
-	wait_event_timeout(huge_free_test_wq, !READ_ONCE(test_huge_free_hold),
-			   10 * HZ);
-}
-
-/* Unloading: nothing holds the work any more. */
-static void huge_free_test_release(void)
-{
-	WRITE_ONCE(test_huge_free_hold, 0);
-	wake_up_all(&huge_free_test_wq);
-}
-#else
-static void huge_free_test_hold(void) { }
-static void huge_free_test_release(void) { }
-#endif
-
-/* Unmap a freed huge span and free its pages; runs in the heap's wq. */
-static void huge_free_now(struct mspan *s)
-{
-	unsigned long i, kpages = (unsigned long)s->npages * GS_KPAGES;
-	unsigned long flags;
-
-	vunmap(s->base);
-	for (i = 0; i < kpages; i++) {
-		page_set_span(s->pages[i], NULL);
-		__free_page(s->pages[i]);
-		if (!(i % GS_RESCHED_PAGES))
-			cond_resched();
-	}
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_del(&s->list);
-	mheap.held -= kpages;
-	mheap.inuse -= kpages;
-	mheap.released += kpages;
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	kvfree(s->pages);
-	kmem_cache_free(mheap.span_cache, s);
-}
-
-static void huge_free_deferred(struct work_struct *work)
-{
-	struct llist_node *n, *next, *list;
-
-	/*
-	 * The hold comes after the take: a span freed after the hold was set
-	 * (llist_add() and llist_del_all() are full barriers) is held.
-	 */
-	list = llist_del_all(&mheap.huge_deferred);
-	huge_free_test_hold();
-	llist_for_each_safe(n, next, list)
-		huge_free_now(llist_entry(n, struct mspan, free_node));
-}
-
-/*
- * A huge span leaves the large list at once, for the dying list, where
- * debug mode finds a second free of it; a work item unmaps it and frees
- * its pages.  KASAN sees it freed at once too, not once the work has run.
- */
-static void huge_free(struct mspan *s)
-{
-	unsigned long flags, kpages = (unsigned long)s->npages * GS_KPAGES;
-
-	gs_kasan_poison(s->base, (size_t)s->npages << GS_PAGE_SHIFT);
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_move(&s->list, &mheap.huge_dying);
-	mheap.nlarge--;
-	mheap.nlarge_pages -= kpages;
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	llist_add(&s->free_node, &mheap.huge_deferred);
-	queue_work(mheap.wq, &mheap.huge_free);
-}
-
-/**
- * mheap_flush_huge() - wait until the huge spans freed so far are gone
- *
- * Context: process context; sleeps.
- */
-void mheap_flush_huge(void)
-{
-	flush_work(&mheap.huge_free);
-}
-
-/*
- * Free heap memory went over retain_kb: the scavenger runs
- * scavenge_delay_ms later, once, so that memory freed and reused within
- * that time never goes back to the kernel.  Armed only under mheap.lock
- * while @scavenging, so that unload can disarm it for good.
- */
-static void scavenger_kick(void)
-{
-	lockdep_assert_held(&mheap.lock);
-	if (mheap.scavenging && !delayed_work_pending(&mheap.scavenge))
-		schedule_delayed_work(&mheap.scavenge,
-				      msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
 }
 
 /**
@@ -515,7 +284,7 @@ void mheap_free_span(struct mspan *s)
 	struct mchunk *ch = s->chunk;
 
 	if (s->state == MSPAN_HUGE)
-		return huge_free(s);
+		return mheap_huge_free(s);
 	if (want_init_on_free()) {
 		/* Free objects in it are poisoned: open it for the clearing. */
 		gs_kasan_unpoison(s->base, n << GS_PAGE_SHIFT);
@@ -535,94 +304,10 @@ void mheap_free_span(struct mspan *s)
 	ch->nfree += n;
 	mheap.free += n * GS_KPAGES;
 	mheap.inuse -= n * GS_KPAGES;
-	if (mheap.free > retain_pages())
-		scavenger_kick();
+	mheap_scavenger_kick();
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	kmem_cache_free(mheap.span_cache, s);
-}
-
-/*
- * vmap() and the page array allocate with GFP_KERNEL inside: a scope
- * keeps a GFP_NOFS or GFP_NOIO caller out of FS and IO reclaim there too.
- */
-static unsigned int huge_scope_enter(gfp_t gfp)
-{
-	if (!(gfp & __GFP_IO))
-		return memalloc_noio_save();
-	if (!(gfp & __GFP_FS))
-		return memalloc_nofs_save();
-	return 0;
-}
-
-static void huge_scope_exit(gfp_t gfp, unsigned int scope)
-{
-	if (!(gfp & __GFP_IO))
-		memalloc_noio_restore(scope);
-	else if (!(gfp & __GFP_FS))
-		memalloc_nofs_restore(scope);
-}
-
-static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
-{
-	unsigned long i, flags, kpages = (unsigned long)npages * GS_KPAGES;
-	struct mspan *s;
-
-	s = span_struct_alloc(gfp);
-	if (!s)
-		return NULL;
-	s->pages = kvcalloc(kpages, sizeof(*s->pages), gs_gfp(gfp));
-	if (!s->pages)
-		goto fail;
-	for (i = 0; i < kpages; i++) {
-		s->pages[i] = alloc_page(gs_gfp(gfp));
-		if (!s->pages[i])
-			goto fail;
-		page_set_span(s->pages[i], s);
-	}
-	s->base = vmap(s->pages, kpages, VM_MAP, PAGE_KERNEL);
-	if (!s->base)
-		goto fail;
-	s->npages = npages;
-	s->state = MSPAN_HUGE;
-
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_add(&s->list, &mheap.large);
-	mheap.nlarge++;
-	mheap.nlarge_pages += kpages;
-	mheap.held += kpages;
-	mheap.inuse += kpages;
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	return s;
-
-fail:
-	for (i = 0; s->pages && i < kpages && s->pages[i]; i++) {
-		page_set_span(s->pages[i], NULL);
-		__free_page(s->pages[i]);
-	}
-	kvfree(s->pages);
-	kmem_cache_free(mheap.span_cache, s);
-	return NULL;
-}
-
-/**
- * mheap_alloc_huge() - a span beyond the largest contiguous run, vmap()ed
- * @npages: heap pages wanted
- * @gfp: the caller's GFP flags; must allow sleeping
- *
- * Return: the span, or NULL.
- */
-struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp)
-{
-	unsigned int scope;
-	struct mspan *s;
-
-	if (!gfpflags_allow_blocking(gfp))
-		return NULL;
-	scope = huge_scope_enter(gfp);
-	s = huge_alloc(npages, gfp);
-	huge_scope_exit(gfp, scope);
-	return s;
 }
 
 /**
@@ -718,123 +403,6 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
 	return s;
 }
 
-/*
- * Give free heap pages back to the kernel, newest chunk first, until at
- * most @keep kernel pages are free; a batch at a time, so interrupts are
- * never off for long.
- */
-static unsigned long release_batch(unsigned long keep, struct list_head *dead)
-{
-	unsigned long flags, idx, done = 0;
-	struct mchunk *ch, *tmp;
-	struct page *page, *next;
-	LIST_HEAD(pages);
-	unsigned int i;
-
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_for_each_entry_safe_reverse(ch, tmp, &mheap.chunks, list) {
-		while (ch->nfree && mheap.free > keep &&
-		       done < GS_RELEASE_BATCH) {
-			idx = find_first_zero_bit(ch->busy, ch->npages);
-			__set_bit(idx, ch->busy);
-			__set_bit(idx, ch->released);
-			ch->nfree--;
-			ch->nheld--;
-			page = virt_to_page((void *)chunk_addr(ch, idx));
-			for (i = 0; i < GS_KPAGES; i++)
-				list_add(&page[i].lru, &pages);
-			mheap.free -= GS_KPAGES;
-			mheap.held -= GS_KPAGES;
-			mheap.released += GS_KPAGES;
-			done++;
-		}
-		if (!ch->nheld) {
-			list_move(&ch->list, dead);
-			mheap.nchunks--;
-		}
-		if (mheap.free <= keep || done >= GS_RELEASE_BATCH)
-			break;
-	}
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	/* With interrupts on: init_on_free has the kernel zero each page. */
-	list_for_each_entry_safe(page, next, &pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
-	return done;
-}
-
-/**
- * mheap_release() - give free heap pages back to the kernel
- * @keep: kernel pages that may stay free
- *
- * Context: process context; may sleep.
- * Return: kernel pages given back.
- */
-unsigned long mheap_release(unsigned long keep)
-{
-	unsigned long n, total = 0;
-	struct mchunk *ch, *tmp;
-	LIST_HEAD(dead);
-
-	while ((n = release_batch(keep, &dead))) {
-		total += n * GS_KPAGES;
-		cond_resched();
-	}
-	list_for_each_entry_safe(ch, tmp, &dead, list)
-		kfree(ch);
-	return total;
-}
-
-/**
- * mheap_release_some() - give up to @nr free kernel pages back
- * @nr: how many, at most (give or take a heap page)
- *
- * Context: process context; may sleep.
- * Return: kernel pages given back.
- */
-unsigned long mheap_release_some(unsigned long nr)
-{
-	unsigned long free = READ_ONCE(mheap.free);
-
-	return mheap_release(free > nr ? free - nr : 0);
-}
-
-/**
- * mheap_free_pages() - kernel pages in free runs, read racily
- *
- * Return: the count.
- */
-unsigned long mheap_free_pages(void)
-{
-	return READ_ONCE(mheap.free);
-}
-
-static void scavenge_fn(struct work_struct *work)
-{
-	mheap_release(retain_pages());
-}
-
-/*
- * A new delay applies to a scavenge already waiting, too.  The parameter
- * can be written while goslab loads or unloads: only a waiting scavenge
- * of a heap that reclaims is moved, under the lock that disarms it.
- */
-static int scavenge_delay_set(const char *val, const struct kernel_param *kp)
-{
-	int ret = param_set_uint(val, kp);
-	unsigned long flags;
-
-	if (ret)
-		return ret;
-	spin_lock_irqsave(&mheap.lock, flags);
-	if (mheap.scavenging && delayed_work_pending(&mheap.scavenge))
-		mod_delayed_work(system_wq, &mheap.scavenge,
-				 msecs_to_jiffies(READ_ONCE(scavenge_delay_ms)));
-	spin_unlock_irqrestore(&mheap.lock, flags);
-	return 0;
-}
-
 /**
  * mheap_show_spans() - one line per span in use and per free run
  * @m: the debugfs file
@@ -914,8 +482,7 @@ void mheap_show(struct seq_file *m)
 	seq_printf(m, "pages_free %lu\n", READ_ONCE(mheap.free));
 	seq_printf(m, "pages_released %lu\n", READ_ONCE(mheap.released));
 	seq_printf(m, "large_in_use %lu\n", READ_ONCE(mheap.nlarge));
-	seq_printf(m, "retain_kb %u\n", READ_ONCE(retain_kb));
-	seq_printf(m, "scavenge_delay_ms %u\n", READ_ONCE(scavenge_delay_ms));
+	mheap_scavenger_show(m);
 }
 
 int mheap_init(void)
@@ -928,28 +495,9 @@ int mheap_init(void)
 		kmem_cache_destroy(mheap.span_cache);
 		return -ENOMEM;
 	}
-	INIT_DELAYED_WORK(&mheap.scavenge, scavenge_fn);
-	INIT_WORK(&mheap.huge_free, huge_free_deferred);
-	init_llist_head(&mheap.huge_deferred);
+	mheap_scavenger_init();
+	mheap_huge_init();
 	return 0;
-}
-
-/**
- * mheap_scavenger_enable() - let the scavenger run, or stop it for good
- * @on: whether it may run
- *
- * Off, it waits for a scavenge in progress; no later free or
- * scavenge_delay_ms write arms it again.
- *
- * Context: process context; sleeps.
- */
-void mheap_scavenger_enable(bool on)
-{
-	spin_lock_irq(&mheap.lock);
-	mheap.scavenging = on;
-	spin_unlock_irq(&mheap.lock);
-	if (!on)
-		cancel_delayed_work_sync(&mheap.scavenge);
 }
 
 /**
@@ -968,7 +516,7 @@ void mheap_exit(void)
 		kmemleak_free(s->base);
 		mheap_free_span(s);
 	}
-	huge_free_test_release();
+	mheap_huge_exit();
 	destroy_workqueue(mheap.wq);	/* after the huge frees queued so far */
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The page heap's own header, for its three files only: mheap.c (chunks
+ * and spans), mgcscavenge.c (giving free pages back) and mhuge.c (objects
+ * beyond a chunk).  The rest of goslab uses the mheap_*() functions that
+ * internal.h declares.
+ */
+#ifndef _GOSLAB_MHEAP_H
+#define _GOSLAB_MHEAP_H
+
+#include <linux/llist.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+/* Kernel pages freed or cleared between two chances to reschedule. */
+#define GS_RESCHED_PAGES	512
+
+/**
+ * struct mchunk - a block of memory from alloc_pages()
+ * @list: on mheap.chunks, oldest first
+ * @base: address of heap page 0
+ * @npages: heap pages covered
+ * @nfree: heap pages free (busy bit clear)
+ * @nheld: heap pages not given back
+ * @busy: bit set: the heap page is in a span or was given back
+ * @released: bit set: the heap page was given back to the kernel
+ * @bits: storage for both bitmaps
+ *
+ * All fields but @base and @npages are under mheap.lock.
+ */
+struct mchunk {
+	struct list_head list;
+	unsigned long base;
+	unsigned int npages;
+	unsigned int nfree;
+	unsigned int nheld;
+	unsigned long *busy;
+	unsigned long *released;
+	unsigned long bits[];
+};
+
+/**
+ * struct mheap - the page heap
+ * @lock: protects everything here but @span_cache and the works
+ * @chunks: struct mchunk, oldest first
+ * @large: large and huge spans in use
+ * @huge_dying: huge spans freed, until their work unmaps them
+ * @nchunks: chunks on @chunks
+ * @nlarge: spans on @large
+ * @nlarge_pages: kernel pages in spans on @large
+ * @held: kernel pages held, in chunks or huge spans
+ * @inuse: kernel pages in spans
+ * @free: kernel pages in free runs
+ * @released: kernel pages given back since load
+ * @scavenging: the scavenger may be armed (mheap_scavenger_enable())
+ * @span_cache: struct mspan
+ * @scavenge: the scavenger
+ * @wq: runs @huge_free: unbound, and with a rescuer, since it gives memory
+ *	back under pressure
+ * @huge_free: unmaps and frees the huge spans that were freed
+ * @huge_deferred: those spans, by their free_node
+ *
+ * "Kernel pages" are PAGE_SIZE; a heap page is GS_KPAGES of them.
+ */
+struct mheap {
+	spinlock_t lock; /* see above */
+	struct list_head chunks;
+	struct list_head large;
+	struct list_head huge_dying;
+	unsigned long nchunks;
+	unsigned long nlarge;
+	unsigned long nlarge_pages;
+	unsigned long held;
+	unsigned long inuse;
+	unsigned long free;
+	unsigned long released;
+	bool scavenging;
+
+	struct kmem_cache *span_cache;
+	struct delayed_work scavenge;
+	struct workqueue_struct *wq;
+	struct work_struct huge_free;
+	struct llist_head huge_deferred;
+};
+
+extern struct mheap mheap;
+
+/* Point a kernel page at its span and mark it goslab's; NULL undoes it. */
+static inline void page_set_span(struct page *page, struct mspan *s)
+{
+	set_page_private(page, (unsigned long)s);
+	page->index = s ? GS_PAGE_MAGIC : 0;
+}
+
+static inline unsigned long chunk_addr(const struct mchunk *ch,
+				       unsigned long idx)
+{
+	return ch->base + (idx << GS_PAGE_SHIFT);
+}
+
+/* mheap.c */
+struct mspan *mheap_span_struct_alloc(gfp_t gfp);
+
+/* mgcscavenge.c */
+void mheap_scavenger_kick(void);
+void mheap_scavenger_init(void);
+void mheap_scavenger_show(struct seq_file *m);
+
+/* mhuge.c */
+void mheap_huge_free(struct mspan *s);
+void mheap_huge_init(void);
+void mheap_huge_exit(void);
+
+#endif /* _GOSLAB_MHEAP_H */
