@@ -567,10 +567,15 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 int gs_malloc_init(void);
 void gs_malloc_exit(void);
 void gs_show_spans(struct seq_file *m);
+
+/* nmi.c: called from NMI context */
+void gs_nmi_init(void);
 void gs_nmi_warn(void);
 void *gs_nmi_alloc(void);
 void gs_nmi_flush(void);
 void gs_nmi_free(const void *p);
+
+/* hooks.c: KASAN, debug mode, init_on_alloc/free, kmemleak */
 void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp);
 void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp);
 void gs_free_hooks(struct mcentral *c, void *obj);

@@ -81,7 +81,6 @@
  */
 
 #include <linux/cpu.h>
-#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -311,93 +310,6 @@ static void tiny_free(struct mspan *s, void *p)
 	tiny_put(p, 1);
 }
 
-/**
- * gs_alloc_hooks() - what a small object goes through after a free list
- * @c: its mcentral
- * @obj: the object, just popped
- * @size: bytes asked for; KASAN fences off the rest of the object
- * @gfp: the caller's flags
- *
- * KASAN opens the object, debug mode checks and claims it, init_on_alloc,
- * init_on_free or __GFP_ZERO zero it (under init_on_free it was zeroed
- * when freed, but for the free list's link), and kmemleak starts
- * tracking it.  A constructed object is never zeroed: its constructor's
- * work must survive.
- *
- * Return: @obj.
- */
-void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp)
-{
-	gs_kasan_unpoison(obj, c->objsize);
-	if (static_branch_unlikely(&gs_debug_key))
-		gs_debug_alloc(c, obj);
-	if (gs_want_init(gfp) && !c->ctor)
-		memset(obj, 0, c->objsize);
-	if (size < c->objsize)
-		gs_kasan_redzone(obj, size, c->objsize);
-	kmemleak_alloc(obj, c->objsize, 1, gfp);
-	return obj;
-}
-
-/**
- * gs_alloc_refill() - the allocation path when this CPU's list is empty
- * @c: the mcentral
- * @size: bytes asked for
- * @gfp: the caller's flags
- *
- * Return: an object, through gs_alloc_hooks() if needed; or NULL.
- */
-void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp)
-{
-	void *obj = mcache_refill(c, gfp);
-
-	if (obj && GS_ALLOC_HOOKS(gfp))
-		return gs_alloc_hooks(c, obj, size, gfp);
-	return obj;
-}
-
-/**
- * gs_free_hooks() - the mirror of gs_alloc_hooks(), before a free list
- * @c: the mcentral
- * @obj: the object being freed, validated in debug mode
- */
-void gs_free_hooks(struct mcentral *c, void *obj)
-{
-	bool dbg = static_branch_unlikely(&gs_debug_key);
-
-	kmemleak_free(obj);
-	if (want_init_on_free() || dbg) {
-		gs_kasan_unpoison(obj, c->objsize);
-		if (want_init_on_free() && !c->ctor)
-			memset(obj, 0, c->objsize);
-		if (dbg)
-			gs_debug_poison(c, obj);
-	}
-	gs_kasan_poison(obj, c->elemsize);
-}
-
-/**
- * gs_free_hooked() - free a small object that needs gs_free_hooks()
- * @c: the mcentral
- * @obj: the object
- */
-void gs_free_hooked(struct mcentral *c, void *obj)
-{
-	/*
-	 * The hooks write the object (init_on_free, debug poison, KASAN):
-	 * a double free that mcache_free() would refuse must be refused
-	 * before them, or they would wipe the link of the list's head.  Read
-	 * racily: an object at a list's head is free, whichever CPU's list
-	 * it is, so a match is never a false alarm.
-	 */
-	if (IS_ENABLED(CONFIG_SLAB_FREELIST_HARDENED) &&
-	    unlikely(obj == raw_cpu_read(c->pcp->head)))
-		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, obj,
-				       "is already at the head of its CPU list");
-	gs_free_hooks(c, obj);
-	mcache_free(c, obj);
-}
-
 static noinline void *large_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int npages = DIV_ROUND_UP(size, GS_PAGE_SIZE);
@@ -429,104 +341,6 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
 	if (static_branch_unlikely(&gs_debug_key))
 		return gs_fast_alloc(size_to_central(size), size, flags);
 	return tiny_alloc(size, flags);
-}
-
-/*
- * NMI context.  An NMI may land between a read and a write of a CPU's list
- * head, which interrupts being off does not prevent: an allocation or a
- * free from the NMI handler would then hand an object out twice, or lose
- * one.  So in NMI context allocations fail, and frees wait in a few
- * per-CPU slots for an irq_work, which frees them once the NMI is over.
- * Slots are taken and emptied with atomic exchanges, since the NMI may
- * land while the irq_work empties them.
- */
-#define GS_NMI_SLOTS	16
-
-struct gs_nmi_frees {
-	void *slot[GS_NMI_SLOTS];
-	struct irq_work work;
-};
-
-static DEFINE_PER_CPU(struct gs_nmi_frees, gs_nmi_frees);
-
-/**
- * gs_nmi_warn() - say once that goslab was called from NMI context
- */
-void gs_nmi_warn(void)
-{
-	pr_warn_once("goslab: called from NMI context: allocations there fail, frees are deferred\n");
-}
-
-/**
- * gs_nmi_alloc() - an allocation in NMI context
- *
- * Return: NULL, always.
- */
-void *gs_nmi_alloc(void)
-{
-	gs_nmi_warn();
-	return NULL;
-}
-
-/**
- * gs_nmi_free() - a free in NMI context, deferred to an irq_work
- * @p: the object
- */
-void gs_nmi_free(const void *p)
-{
-	struct gs_nmi_frees *nf = this_cpu_ptr(&gs_nmi_frees);
-	unsigned int i;
-
-	gs_nmi_warn();
-	for (i = 0; i < GS_NMI_SLOTS; i++) {
-		if (!cmpxchg(&nf->slot[i], NULL, (void *)p)) {
-			irq_work_queue(&nf->work);
-			return;
-		}
-	}
-	pr_warn_ratelimited("goslab: %u frees pending from NMI context: %p leaked\n",
-			    GS_NMI_SLOTS, p);
-}
-
-static void gs_nmi_frees_fn(struct irq_work *work)
-{
-	struct gs_nmi_frees *nf = container_of(work, struct gs_nmi_frees, work);
-	unsigned int i;
-	void *p;
-
-	for (i = 0; i < GS_NMI_SLOTS; i++) {
-		p = xchg(&nf->slot[i], NULL);
-		if (p)
-			goslab_free(p);
-	}
-}
-
-static void gs_nmi_init(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		init_irq_work(&per_cpu_ptr(&gs_nmi_frees, cpu)->work, gs_nmi_frees_fn);
-}
-
-/**
- * gs_nmi_flush() - do the frees NMIs deferred so far, on every CPU
- *
- * For goslab_trim(), a cache's destruction and unload, which must see
- * them done.
- *
- * Context: process context; may sleep.
- */
-void gs_nmi_flush(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct gs_nmi_frees *nf = per_cpu_ptr(&gs_nmi_frees, cpu);
-
-		irq_work_sync(&nf->work);
-		gs_nmi_frees_fn(&nf->work);
-	}
 }
 
 /**
