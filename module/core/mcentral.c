@@ -216,14 +216,22 @@ static void *carve(struct mcentral *c, struct mspan *s)
 	return s->base;
 }
 
-/* A span's own metadata, which span_alloc() gave it, then the span. */
+/*
+ * The span, then the metadata span_alloc() gave it.  In that order: until
+ * mheap_free_span() has taken the span out of the heap, under mheap.lock,
+ * a racing double free can still find it (debug mode's lookup, the
+ * onlist and tinyref checks) and must find its metadata too.
+ */
 static void span_free(struct mspan *s)
 {
-	if (s->onlist != s->onlist_bits)
-		bitmap_free(s->onlist);
-	kfree(s->tinyref);
-	bitmap_free(s->allocbits);
+	unsigned long *onlist = s->onlist != s->onlist_bits ? s->onlist : NULL;
+	unsigned long *allocbits = s->allocbits;
+	atomic_t *tinyref = s->tinyref;
+
 	mheap_free_span(s);
+	bitmap_free(onlist);
+	kfree(tinyref);
+	bitmap_free(allocbits);
 }
 
 static struct mspan *span_alloc(struct mcentral *c, gfp_t gfp)

@@ -83,7 +83,7 @@ struct mspan {
 
 /*
  * goslab memory is either in the direct map or vmap()ed, and the direct map
- * lies below the vmalloc area (goslab_init() checks): one compare tells
+ * lies below the vmalloc area (gs_malloc_init() checks): one compare tells
  * them apart, where is_vmalloc_addr() is a function call and two.
  */
 static __always_inline bool gs_is_vmalloc(unsigned long addr)

@@ -74,7 +74,7 @@ static void shrink_test_release(void)
  * test_shrink_hold, and says to fail.
  *
  * Context: process context (init); sleeps.
- * Return: true if goslab_init() is to fail.
+ * Return: true if module init (main.c) is to fail.
  */
 bool gs_reclaim_test_init_fail(void)
 {
