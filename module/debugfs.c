@@ -113,21 +113,11 @@ DEFINE_SHOW_ATTRIBUTE(debug);
 static int totals_show(struct seq_file *m, void *v)
 {
 	struct goslab_stats st;
+	unsigned int i;
 
 	goslab_get_stats(&st);
-#define SHOW(field) seq_printf(m, #field " %llu\n", st.field)
-	SHOW(pages_held);
-	SHOW(pages_in_use);
-	SHOW(pages_free);
-	SHOW(pages_released);
-	SHOW(objects_in_use);
-	SHOW(bytes_in_use);
-	SHOW(objects_cached);
-	SHOW(large_in_use);
-	SHOW(debug_double_free);
-	SHOW(debug_invalid_free);
-	SHOW(debug_poison_corrupt);
-#undef SHOW
+	for (i = 0; i < GOSLAB_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", goslab_stat_name(i), st.item[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(totals);

@@ -52,6 +52,22 @@ void goslab_cache_free_bulk(struct goslab_cache *c, size_t nr, void **p);
 void goslab_cache_destroy(struct goslab_cache *c);
 size_t goslab_cache_footprint(const struct goslab_cache *c);
 
+/* The counters of struct goslab_stats, in its order. */
+enum goslab_stat_item {
+	GOSLAB_STAT_PAGES_HELD,
+	GOSLAB_STAT_PAGES_IN_USE,
+	GOSLAB_STAT_PAGES_FREE,
+	GOSLAB_STAT_PAGES_RELEASED,
+	GOSLAB_STAT_OBJECTS_IN_USE,
+	GOSLAB_STAT_BYTES_IN_USE,
+	GOSLAB_STAT_OBJECTS_CACHED,
+	GOSLAB_STAT_LARGE_IN_USE,
+	GOSLAB_STAT_DEBUG_DOUBLE_FREE,
+	GOSLAB_STAT_DEBUG_INVALID_FREE,
+	GOSLAB_STAT_DEBUG_POISON_CORRUPT,
+	GOSLAB_NR_STATS
+};
+
 /**
  * struct goslab_stats - a snapshot of goslab's global counters
  * @pages_held: kernel pages (PAGE_SIZE) goslab holds now, in use or free
@@ -71,25 +87,33 @@ size_t goslab_cache_footprint(const struct goslab_cache *c);
  *	freed to a cache that does not own them; as above, all of them in
  *	debug mode
  * @debug_poison_corrupt: free objects found written to on reuse (debug mode)
+ * @item: the same counters, by enum goslab_stat_item, for code that walks
+ *	them all; goslab_stat_name() names each
  *
  * Each field is exact when goslab is quiescent; while other CPUs allocate,
  * the fields are read one after another without stopping them.
  */
 struct goslab_stats {
-	u64 pages_held;
-	u64 pages_in_use;
-	u64 pages_free;
-	u64 pages_released;
-	u64 objects_in_use;
-	u64 bytes_in_use;
-	u64 objects_cached;
-	u64 large_in_use;
-	u64 debug_double_free;
-	u64 debug_invalid_free;
-	u64 debug_poison_corrupt;
+	union {
+		struct {
+			u64 pages_held;
+			u64 pages_in_use;
+			u64 pages_free;
+			u64 pages_released;
+			u64 objects_in_use;
+			u64 bytes_in_use;
+			u64 objects_cached;
+			u64 large_in_use;
+			u64 debug_double_free;
+			u64 debug_invalid_free;
+			u64 debug_poison_corrupt;
+		};
+		u64 item[GOSLAB_NR_STATS];
+	};
 };
 
 void goslab_get_stats(struct goslab_stats *st);
+const char *goslab_stat_name(enum goslab_stat_item item);
 unsigned long goslab_trim(void);
 bool goslab_debug_enabled(void);
 

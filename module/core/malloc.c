@@ -574,6 +574,43 @@ static bool stats_one(struct mcentral *c, void *arg)
 	return true;
 }
 
+/*
+ * The name of each counter of struct goslab_stats, which is its field's,
+ * at the index the field's place in the struct gives it.
+ */
+#define GS_STAT(field)	\
+	[offsetof(struct goslab_stats, field) / sizeof(u64)] = #field
+static const char *const gs_stat_names[] = {
+	GS_STAT(pages_held),
+	GS_STAT(pages_in_use),
+	GS_STAT(pages_free),
+	GS_STAT(pages_released),
+	GS_STAT(objects_in_use),
+	GS_STAT(bytes_in_use),
+	GS_STAT(objects_cached),
+	GS_STAT(large_in_use),
+	GS_STAT(debug_double_free),
+	GS_STAT(debug_invalid_free),
+	GS_STAT(debug_poison_corrupt),
+};
+
+#undef GS_STAT
+static_assert(ARRAY_SIZE(gs_stat_names) == GOSLAB_NR_STATS);
+static_assert(sizeof(struct goslab_stats) == GOSLAB_NR_STATS * sizeof(u64));
+
+/**
+ * goslab_stat_name() - the name of a counter of struct goslab_stats
+ * @item: the counter
+ *
+ * Return: its field's name, as debugfs "totals" and the misc device's
+ * struct goslab_ioc_stats call it, or NULL for an index out of range.
+ */
+const char *goslab_stat_name(enum goslab_stat_item item)
+{
+	return (unsigned int)item < GOSLAB_NR_STATS ? gs_stat_names[item] : NULL;
+}
+EXPORT_SYMBOL_GPL(goslab_stat_name);
+
 /**
  * goslab_get_stats() - read goslab's global counters
  * @st: filled in; see struct goslab_stats
