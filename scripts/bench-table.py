@@ -5,7 +5,7 @@
 usage: bench-table.py TITLE=RESULTS.LOG...
 
 Each RESULTS.LOG is one boot's results channel (scripts/bench.sh); its
-lines "goslab-bench: key=value ..." are what bench/goslab_bench.c prints.
+lines "goslab-bench: key=value ..." are what bench/harness.c's put() prints.
 A figure line has an alloc= field (goslab, slub or memset) and ends with
 the figure (insns= under icount, ns= otherwise); the fields before alloc=
 name its row.  For every boot this prints one table of goslab against
