@@ -139,7 +139,7 @@ kill_session() {
 # SELFTEST_TIMEOUT seconds and sets $timed_out to "timeout"; whatever the
 # program leaves running is killed when it ends, so nothing runs on into
 # the next program or keeps /dev/goslab open.  A program may switch the
-# kernel's preemption mode (goslab_fault_test's big_close): it is put back
+# kernel's preemption mode (goslab_close_test's big_close): it is put back
 # even if the program was killed.
 run_selftest() {
 	preempt=

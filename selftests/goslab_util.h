@@ -33,6 +33,10 @@
 #define GS_DEV		"/dev/" GOSLAB_DEVICE_NAME
 #define GS_PARAM_CAP	"/sys/module/goslab/parameters/session_cap_kb"
 
+/* Units of the tests' lengths; PAGE is the guest's page size (x86-64). */
+#define MIB		(1024ULL * 1024)
+#define PAGE		4096
+
 /* The uapi promises these; a header edit that breaks them breaks the ABI. */
 static_assert(sizeof(struct goslab_ioc_version) == GOSLAB_VERSION_SIZE_VER0, "ABI");
 static_assert(sizeof(struct goslab_ioc_alloc) == GOSLAB_ALLOC_SIZE_VER0, "ABI");
@@ -322,6 +326,24 @@ static inline bool gs_stats_same(const struct goslab_ioc_stats *a,
 	return same;
 }
 
+/* Expect @call (an expression giving 0 or -errno) to fail with @err, cleanly. */
+#define FAILS_CLEANLY(fd, err, call)	FAILS_CLEANLY_AS(fd, err, call, #call)
+
+/* The same, naming the call @what (a string) in the log. */
+#define FAILS_CLEANLY_AS(fd, err, call, what)				\
+	do {								\
+		struct goslab_ioc_stats __before, __after;		\
+		const char *__what = (what);				\
+		int __fd = (fd);					\
+									\
+		ASSERT_EQ(0, gs_snap(__fd, &__before));			\
+		EXPECT_EQ(-(err), (call)) {				\
+			TH_LOG("%s", __what);				\
+		}							\
+		ASSERT_EQ(0, gs_snap(__fd, &__after));			\
+		EXPECT_TRUE(gs_stats_same(&__before, &__after, __what));	\
+	} while (0)
+
 /*
  * Global counters, without the session's: for comparing across sessions
  * (a new file has its own, empty, session counters).
@@ -449,6 +471,12 @@ static inline void *gs_map_guarded(size_t len)
 		return NULL;
 	}
 	return p + span - len;
+}
+
+/* @x rounded up to a multiple of @to. */
+static inline __u64 gs_round_up(__u64 x, __u64 to)
+{
+	return (x + to - 1) / to * to;
 }
 
 /* A deterministic PRNG (splitmix64), the same on every libc. */
