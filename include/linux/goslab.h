@@ -23,6 +23,35 @@ size_t goslab_usable_size(const void *p);
 size_t goslab_alloc_footprint(size_t size);
 
 /**
+ * enum goslab_tier - where goslab keeps an object, as goslab_object_tier()
+ * tells
+ * @GOSLAB_NO_TIER: not an object of goslab_alloc() or of a goslab_cache
+ * @GOSLAB_TINY: packed with others into a 16-byte block
+ * @GOSLAB_SMALL: a slot of a size class or of a goslab_cache, in a span
+ * @GOSLAB_LARGE: its own run of physically contiguous heap pages
+ * @GOSLAB_HUGE: its own heap pages, vmap()ed: larger than alloc_pages()
+ *	gives in one piece
+ */
+enum goslab_tier {
+	GOSLAB_NO_TIER,
+	GOSLAB_TINY,
+	GOSLAB_SMALL,
+	GOSLAB_LARGE,
+	GOSLAB_HUGE,
+};
+
+enum goslab_tier goslab_object_tier(const void *p);
+
+/*
+ * Go's size classes, slot 0 being the tiny blocks', and the largest object
+ * size and alignment of a goslab_cache: a small object, aligned to at most
+ * one 8 KiB heap page.
+ */
+#define GOSLAB_NR_SIZE_CLASSES	68
+#define GOSLAB_CACHE_MAX_SIZE	32768
+#define GOSLAB_CACHE_MAX_ALIGN	8192
+
+/**
  * goslab_zalloc - allocate zeroed memory from goslab
  * @size: bytes wanted
  * @flags: GFP flags; __GFP_ZERO is added

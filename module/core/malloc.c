@@ -611,6 +611,46 @@ const char *goslab_stat_name(enum goslab_stat_item item)
 }
 EXPORT_SYMBOL_GPL(goslab_stat_name);
 
+/* The public header's copies of the size class table's limits. */
+static_assert(GOSLAB_NR_SIZE_CLASSES == GOSLAB_NUM_SIZE_CLASSES);
+static_assert(GOSLAB_CACHE_MAX_SIZE == GOSLAB_MAX_SMALL_SIZE);
+static_assert(GOSLAB_CACHE_MAX_ALIGN == GS_PAGE_SIZE);
+
+/**
+ * goslab_object_tier() - where goslab keeps an object
+ * @p: memory from goslab_alloc() or goslab_cache_alloc(), not yet freed
+ *
+ * For a caller that shows or checks goslab's layout (/dev/goslab's
+ * GOSLAB_IOC_USABLE_SIZE does) without reading goslab's structures.
+ * Lockless and O(1).  Kernel memory goslab does not own is told apart as
+ * goslab_usable_size() tells it (span_of_owned()), but neither logged nor
+ * counted.
+ *
+ * Return: the tier of @p; GOSLAB_NO_TIER for NULL, a GC object, or kernel
+ * memory goslab did not hand out (a kmalloc object, a stack).
+ */
+enum goslab_tier goslab_object_tier(const void *p)
+{
+	const struct mspan *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return GOSLAB_NO_TIER;
+	s = span_of_owned(p);
+	if (unlikely(!s))
+		return GOSLAB_NO_TIER;
+	switch (s->state) {
+	case MSPAN_SMALL:
+		return s->central->tiny ? GOSLAB_TINY : GOSLAB_SMALL;
+	case MSPAN_LARGE:
+		return GOSLAB_LARGE;
+	case MSPAN_HUGE:
+		return GOSLAB_HUGE;
+	default:
+		return GOSLAB_NO_TIER;
+	}
+}
+EXPORT_SYMBOL_GPL(goslab_object_tier);
+
 /**
  * goslab_get_stats() - read goslab's global counters
  * @st: filled in; see struct goslab_stats
