@@ -2,17 +2,41 @@
 /*
  * Garbage collector: what goslab's KUnit suites use and nothing else
  * may, as Go's runtime/export_test.go: step a cycle by hand, read an
- * object's colour, turn halves of the barrier off, cap the grey list.
+ * object's colour, turn halves of the barrier off, cap the grey list,
+ * and make stops of the world patient enough to overlap on purpose.
  *
- * Exported in the symbol namespace GOSLAB_GC_TEST.
+ * Built only when the kernel has KUnit (module/Kbuild), exported in the
+ * symbol namespace GOSLAB_GC_TEST, declared in
+ * include/linux/goslab_gc_test.h.
  */
 
+#include <linux/goslab_gc_test.h>
 #include <linux/module.h>
 
 #include "mgc.h"
 
 static_assert(GOSLAB_GC_SHADE_OLD == GS_GC_SHADE_OLD);
 static_assert(GOSLAB_GC_SHADE_NEW == GS_GC_SHADE_NEW);
+
+/*
+ * A longer first patience for a stop of the world, so that
+ * goslab_gc_test_nested_stop's two stops overlap while its threads try to
+ * nest, every time, not by luck.
+ */
+static unsigned int test_stw_patience_ms;
+module_param(test_stw_patience_ms, uint, 0644);
+MODULE_PARM_DESC(test_stw_patience_ms,
+		 "Testing only: first wait of a stop of the world before it backs off (0: 100 ms)");
+
+/**
+ * gs_gc_test_stw_patience_ms() - the test's first patience of a stop
+ *
+ * Return: milliseconds, or 0 for the collector's own.
+ */
+unsigned int gs_gc_test_stw_patience_ms(void)
+{
+	return READ_ONCE(test_stw_patience_ms);
+}
 
 /* Is @obj on the grey list, waiting to be scanned? */
 static bool on_grey(struct goslab_gc_heap *h, const void *obj)

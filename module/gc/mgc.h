@@ -13,8 +13,9 @@
  *   mgcsweep.c    sweeping spans and running release callbacks
  *   mgcpacer.c    the heap goal, the trigger and the assist ratio
  *   mgcstats.c    statistics, the trace line and debugfs
- *   export_test.c the stepping API for goslab's KUnit suites only, as
- *                 Go's runtime/export_test.go
+ *   export_test.c the stepping API for goslab's KUnit suites only
+ *                 (include/linux/goslab_gc_test.h), as Go's
+ *                 runtime/export_test.go
  *
  * Documentation/gc.rst has the protocol and its correctness argument.
  *
@@ -522,5 +523,15 @@ void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
 		       u64 term_ns, unsigned long missed);
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s);
+
+/* export_test.c: KUnit kernels only */
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int gs_gc_test_stw_patience_ms(void);
+#else
+static inline unsigned int gs_gc_test_stw_patience_ms(void)
+{
+	return 0;
+}
+#endif
 
 #endif /* _GOSLAB_MGC_H */

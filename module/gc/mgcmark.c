@@ -506,6 +506,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 	return done;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * gs_gc_step_objects() - scan exactly up to @n grey objects
  * @h: the heap
@@ -538,6 +539,7 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 	count_mark_work(h, &buf, done, work);
 	return done;
 }
+#endif
 
 /**
  * gs_gc_grey_empty() - is the mark's work done for now?

@@ -144,29 +144,12 @@ EXPORT_SYMBOL_GPL(goslab_gc_exit);
  */
 #define GS_GC_STW_PATIENCE_MAX	(10 * HZ)
 
-#ifdef CONFIG_FAULT_INJECTION
-/*
- * A test hook, on kernels built for fault injection only: a longer first
- * patience, so that goslab_gc_test_nested_stop's two stops overlap while
- * its threads try to nest, every time, not by luck.
- */
-static unsigned int test_stw_patience_ms;
-module_param(test_stw_patience_ms, uint, 0644);
-MODULE_PARM_DESC(test_stw_patience_ms,
-		 "Testing only: first wait of a stop of the world before it backs off (0: 100 ms)");
-
 static unsigned long stw_patience(void)
 {
-	unsigned int ms = READ_ONCE(test_stw_patience_ms);
+	unsigned int ms = gs_gc_test_stw_patience_ms();
 
 	return msecs_to_jiffies(ms ? ms : GS_GC_STW_PATIENCE_MS);
 }
-#else
-static unsigned long stw_patience(void)
-{
-	return msecs_to_jiffies(GS_GC_STW_PATIENCE_MS);
-}
-#endif
 
 /* The stop's grace period, in a worker, so the stop can time out. */
 static void stw_grace_fn(struct work_struct *work)
