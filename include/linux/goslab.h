@@ -297,29 +297,10 @@ void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st);
 void goslab_gc_stats_reset(struct goslab_gc_heap *h);
 
 /*
- * For goslab's own tests (symbol namespace GOSLAB_GC_TEST): step a cycle
- * by hand to create exact colourings, and look at colours.
+ * goslab's own KUnit suites step cycles by hand through
+ * <linux/goslab_gc_test.h>, on kernels with KUnit only.
  */
-enum goslab_gc_color {
-	GOSLAB_GC_FREE,		/* not an allocated object */
-	GOSLAB_GC_WHITE,
-	GOSLAB_GC_GREY,
-	GOSLAB_GC_BLACK,
-};
 
-#define GOSLAB_GC_SHADE_OLD	0x1	/* the deletion (Yuasa) half */
-#define GOSLAB_GC_SHADE_NEW	0x2	/* the insertion (Dijkstra) half */
-
-int goslab_gc_step_begin(struct goslab_gc_heap *h);
-unsigned long goslab_gc_step(struct goslab_gc_heap *h, unsigned long n);
-unsigned long goslab_gc_step_bytes(struct goslab_gc_heap *h,
-				   unsigned long bytes);
-unsigned long goslab_gc_step_finish(struct goslab_gc_heap *h);
-enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
-				     const void *obj);
-void goslab_gc_test_barrier(struct goslab_gc_heap *h, unsigned int shade);
-void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
-bool goslab_gc_test_stopped(struct goslab_gc_heap *h);
 /* ------------------------------------------------------------------------
  * End of garbage collection.
  * ------------------------------------------------------------------------

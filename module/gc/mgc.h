@@ -4,11 +4,18 @@
  *
  * The files follow Go's runtime/mgc*.go:
  *
- *   mgc.c        heaps, types, roots, sections, the write barrier,
- *                allocation, the cycle driver and its worker, debugfs
- *   mgcmark.c    the grey list, shading, scanning, assists, checkmark
- *   mgcsweep.c   sweeping spans and running release callbacks
- *   mgcpacer.c   the heap goal, the trigger and the assist ratio
+ *   mgc.c         the cycle driver: phases, modes, the worker
+ *   mgcheap.c     heaps, types, spans, allocation, object lookup
+ *   mgcroots.c    roots and sections, and stopping the sections
+ *   mbarrier.c    the write barrier
+ *   mgcmark.c     the grey list, shading, scanning, assists
+ *   mcheckmark.c  checkmark, the verification of a finished mark
+ *   mgcsweep.c    sweeping spans and running release callbacks
+ *   mgcpacer.c    the heap goal, the trigger and the assist ratio
+ *   mgcstats.c    statistics, the trace line and debugfs
+ *   export_test.c the stepping API for goslab's KUnit suites only
+ *                 (include/linux/goslab_gc_test.h), as Go's
+ *                 runtime/export_test.go
  *
  * Documentation/gc.rst has the protocol and its correctness argument.
  *
@@ -39,6 +46,7 @@
 #include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/kthread.h>
+#include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -64,35 +72,44 @@ enum gs_gc_mode {
 	GS_GC_CONCURRENT,	/* a worker marks while mutators run */
 };
 
-/* gs_gc_span.where */
-enum { GS_GC_PARTIAL, GS_GC_FULL, GS_GC_UNSWEPT };
+/* A type's span lists (goslab_gc_type.spans); gs_gc_span.where says which. */
+enum gs_gc_span_list {
+	GS_GC_PARTIAL,		/* swept, with a free slot */
+	GS_GC_FULL,		/* swept, without one */
+	GS_GC_UNSWEPT,		/* still to sweep this cycle */
+	GS_GC_NR_SPAN_LISTS,
+};
 
-/* Objects a marker takes from the grey list at once. */
-#define GS_GC_POP_BATCH		32
-/* Go's gcOverAssistWork: an assist does at least this much scan work. */
+/*
+ * Go's gcOverAssistWork: an assist does at least this much scan work, so
+ * that an allocating task assists once per 64 KiB of debt rather than on
+ * every allocation.  The worker hands its work out as background credit
+ * in slices of the same size (mgc.c), one assist's worth each.
+ */
 #define GS_GC_ASSIST_MIN	(64UL << 10)
-/* Scan work between points where the marker may reschedule or unlock. */
-#define GS_GC_STRETCH		GOSLAB_GC_STRETCH_BYTES
 
 /**
  * struct gs_gc_span - the collector's view of a span of GC objects
- * @list: on its type's @partial, @full or @unswept list (heap.lock)
+ * @list: on one of its type's @spans lists (heap.lock)
  * @node: on heap.spans if its type has pointer fields, or self-linked
  *	(heap.lock)
  * @seq: which span of the heap it is, in the order spans were made
- * @relnode: on heap.release while @nrel (heap.lock); self-linked if not
+ * @relnode: on heap.release_queue while @nrel (heap.lock); self-linked if
+ *	not
  * @span: the allocator's span (its ->gc points back here)
  * @type: the type of every object in it
  * @base: address of object 0
  * @nalloc: objects allocated or awaiting release (heap.lock)
  * @nrel: objects awaiting their release callback (heap.lock)
  * @freeindex: no free slot below this index (heap.lock)
- * @where: which of its type's lists it is on (heap.lock)
+ * @where: enum gs_gc_span_list: which of its type's lists it is on
+ *	(heap.lock)
  * @allocbits: slot holds an object (heap.lock)
  * @relbits: the object is dead and awaits its callback (heap.lock)
- * @markbits: marked this cycle (atomic bit operations; see mgc.h)
+ * @markbits: marked this cycle (atomic bit operations: see "Mark bits"
+ *	at the top of this file)
  * @cmarkbits: checkmark's own marks (the collector, world stopped)
- * @bits: storage for the four bitmaps
+ * @bits: storage for the GS_GC_SPAN_BITMAPS bitmaps
  *
  * An allocated object is white while its mark bit is clear; grey while it
  * is marked and on the grey list; black once marked and scanned.
@@ -115,6 +132,9 @@ struct gs_gc_span {
 	unsigned long *cmarkbits;
 	unsigned long bits[];
 };
+
+/* allocbits, relbits, markbits and cmarkbits, in gs_gc_span.bits. */
+#define GS_GC_SPAN_BITMAPS	4
 
 /**
  * struct gs_gc_cursor - where an overflow rescan pass goes on
@@ -151,10 +171,8 @@ struct gs_gc_cursor {
  * @divmagic: ((p - base) * divmagic) >> 32 is the index of the object at p;
  *	see gs_divmagic()
  * @release: callback run once per collected object, or NULL
- * @partial: swept spans with a free slot (heap.lock)
- * @full: swept spans without one (heap.lock)
- * @unswept: spans still to sweep this cycle (heap.lock)
- * @nspans: spans on the three lists (heap.lock)
+ * @spans: its spans, by enum gs_gc_span_list (heap.lock)
+ * @nspans: spans on those lists (heap.lock)
  * @nr_ptrs: pointer fields per object; 0 makes the type's spans noscan
  * @ptr_offsets: byte offsets of the pointer fields
  *
@@ -170,15 +188,29 @@ struct goslab_gc_type {
 	unsigned int npages;
 	u32 divmagic;
 	void (*release)(void *obj);
-	struct list_head partial;
-	struct list_head full;
-	struct list_head unswept;
+	struct list_head spans[GS_GC_NR_SPAN_LISTS];
 	unsigned long nspans;
 	unsigned int nr_ptrs;
 	unsigned int ptr_offsets[] __counted_by(nr_ptrs);
 };
 
-/* Counters read by goslab_gc_get_stats(); updated without a common lock. */
+/**
+ * gs_gc_for_each_span() - walk every span of a type, on all its lists
+ * @gs: struct gs_gc_span cursor
+ * @tmp: another, so that the walk may take @gs off its list
+ * @t: the type
+ *
+ * Under heap.lock, or on a heap nobody else uses any more.  A break leaves
+ * only the list being walked.
+ */
+#define gs_gc_for_each_span(gs, tmp, t)					\
+	for (unsigned int __list = 0; __list < GS_GC_NR_SPAN_LISTS; __list++) \
+		list_for_each_entry_safe(gs, tmp, &(t)->spans[__list], list)
+
+/*
+ * Counters read by goslab_gc_get_stats(); updated without a common lock.
+ * mgcstats.c names each after its field of struct goslab_gc_stats.
+ */
 enum gs_gc_counter {
 	GS_GC_CYCLES,
 	GS_GC_MARKED,		/* objects shaded (white -> grey/black) */
@@ -186,14 +218,14 @@ enum gs_gc_counter {
 	GS_GC_ALLOC_BLACK,	/* objects allocated while marking */
 	GS_GC_FREED,		/* objects whose memory was reclaimed */
 	GS_GC_RELEASED,		/* release callbacks run */
-	GS_GC_ASSISTS,
-	GS_GC_ASSIST_NS,
-	GS_GC_ASSIST_MAX_NS,
 	GS_GC_MARK_NS,		/* cycle start to sweep start, summed */
 	GS_GC_LAST_MARK_NS,
 	GS_GC_TERM_NS,		/* termination (grace period, drain), summed */
 	GS_GC_PAUSE_NS,		/* sections held off by the collector */
 	GS_GC_PAUSE_MAX_NS,
+	GS_GC_ASSISTS,
+	GS_GC_ASSIST_NS,
+	GS_GC_ASSIST_MAX_NS,
 	GS_GC_CHECKMARKS,
 	GS_GC_CHECKMARK_MISSED,
 	GS_GC_CHECKMARK_NS,
@@ -203,6 +235,13 @@ enum gs_gc_counter {
 	GS_GC_BAD_FREES,	/* goslab_free() of a GC object */
 	GS_GC_COUNTER_COUNT,
 };
+
+/*
+ * goslab_gc_heap.percent when goslab_gc_set_percent() never set it: the
+ * heap follows the gc_percent parameter.  No GOGC is this low: a negative
+ * setting is stored as -1.
+ */
+#define GS_GC_PERCENT_FROM_PARAM	INT_MIN
 
 /**
  * struct goslab_gc_heap - a garbage-collected heap
@@ -215,18 +254,18 @@ enum gs_gc_counter {
  * @stw_wq: goslab_gc_enter() waits here while @stw
  * @stw_work: runs the grace period of a stop (@cycle_mutex)
  * @stw_done: that grace period has ended
- * @cycle_mutex: one cycle at a time; see mgc.h
- * @lock: see mgc.h
+ * @cycle_mutex: one cycle at a time: see "Locking" at the top of this file
+ * @lock: the allocation side and the phase: see "Locking"
  * @phase: enum gs_gc_phase; written under both @lock and @grey_lock, read
  *	under either or with READ_ONCE()
  * @black: new objects are black: from a grace period after the phase
  *	became MARK until it becomes SWEEP (@lock)
  * @types: struct goslab_gc_type (@lock)
  * @spans: the spans of types with pointer fields, oldest first (@lock;
- *	heap_free() takes them off unlocked, the heap dying)
+ *	heap_free() in mgcheap.c takes them off unlocked, the heap dying)
  * @span_seq: the next span's @seq (@lock)
  * @rescan: where the overflow rescan pass goes on (@lock)
- * @release: spans with objects awaiting their callback (@lock)
+ * @release_queue: spans with objects awaiting their callback (@lock)
  * @release_running: a task is running callbacks (@lock)
  * @release_wq: goslab_gc_collect() waits here for the release queue
  * @nunswept: spans on the types' unswept lists (@lock)
@@ -236,7 +275,7 @@ enum gs_gc_counter {
  * @heap_live: Go's heapLive, what the pacer steers: the bytes the last
  *	cycle marked plus the bytes allocated since (@lock)
  * @heap_peak: highest @heap_live since creation or the last reset (@lock)
- * @grey_lock: see mgc.h
+ * @grey_lock: the mark side: see "Locking"
  * @grey: the grey list, a stack of objects to scan (@grey_lock)
  * @grey_n: objects on it (@grey_lock)
  * @grey_cap: its capacity, at least @nobj when the cycle began (@grey_lock)
@@ -254,9 +293,10 @@ enum gs_gc_counter {
  * @worker_wq: it sleeps here
  * @flags: GS_GC_WANT_* bits
  * @mode: enum gs_gc_mode of the current cycle (@cycle_mutex)
- * @manual: a test steps the cycle by hand: no worker marking, no assists
+ * @manual: tests only: a test steps the cycle by hand: no worker marking,
+ *	no assists
  * @barrier_mask: tests only: which halves of the barrier shade
- * @percent: GOGC of this heap, or -1 for the gc_percent parameter
+ * @percent: GOGC of this heap, or GS_GC_PERCENT_FROM_PARAM
  * @marked_bytes: bytes marked this cycle, black allocation included
  * @scan_work: bytes scanned this cycle
  * @bg_credit: scan work done by the worker and not yet claimed by assists
@@ -285,16 +325,16 @@ struct goslab_gc_heap {
 	struct work_struct stw_work;
 	struct completion stw_done;
 
-	struct mutex cycle_mutex; /* see mgc.h */
+	struct mutex cycle_mutex; /* one cycle at a time */
 
-	spinlock_t lock; /* see mgc.h */
+	spinlock_t lock; /* the allocation side; the phase with grey_lock */
 	int phase;
 	bool black;
 	struct list_head types;
 	struct list_head spans;
 	unsigned long span_seq;
 	struct gs_gc_cursor rescan;
-	struct list_head release;
+	struct list_head release_queue;
 	bool release_running;
 	wait_queue_head_t release_wq;
 	unsigned long nunswept;
@@ -304,7 +344,7 @@ struct goslab_gc_heap {
 	unsigned long heap_live;
 	unsigned long heap_peak;
 
-	spinlock_t grey_lock; /* see mgc.h */
+	spinlock_t grey_lock; /* the mark side; the phase with lock */
 	void **grey;
 	unsigned long grey_n;
 	unsigned long grey_cap;
@@ -344,20 +384,23 @@ struct goslab_gc_heap {
 	atomic64_t cnt[GS_GC_COUNTER_COUNT];
 };
 
-/* heap.flags */
+/* heap.flags: what the worker is asked to do (gs_gc_wake()) */
 #define GS_GC_WANT_CYCLE	0	/* the pacer asks for a cycle */
 #define GS_GC_WANT_SWEEP	1	/* spans to sweep, callbacks to run */
-#define GS_GC_WANT_TERM		2	/* incremental: the grey list ran dry */
-#define GS_GC_DYING		3	/* goslab_gc_heap_destroy() is running */
 
-/* barrier_mask */
+/* heap.barrier_mask */
 #define GS_GC_SHADE_OLD		BIT(0)
 #define GS_GC_SHADE_NEW		BIT(1)
 
-extern int gs_gc_mode_param;
-extern int gs_gc_percent_param;
-extern bool gs_gc_checkmark_param;
-extern unsigned int gs_gc_min_heap_kb;
+/* The list of heaps (mgcheap.c), under gs_gc_mutex. */
+extern struct list_head gs_gc_heaps;
+extern struct mutex gs_gc_mutex;
+
+/* Module parameters read outside the file that holds them. */
+extern int gs_gc_mode_param;		/* gc_mode (mgc.c) */
+extern bool gs_gc_checkmark_param;	/* gc_checkmark (mgc.c) */
+extern int gs_gc_percent_param;		/* gc_percent (mgcpacer.c) */
+extern const char *const gs_gc_mode_names[];
 
 static inline void gs_gc_count(struct goslab_gc_heap *h, enum gs_gc_counter c,
 			       s64 n)
@@ -399,11 +442,29 @@ static __always_inline struct gs_gc_span *gs_gc_span_of(const void *p)
 }
 
 /* mgc.c */
-void gs_gc_stop_world(struct goslab_gc_heap *h);
-void gs_gc_start_world(struct goslab_gc_heap *h, ktime_t since, bool pause);
+int gs_gc_worker(void *arg);
+void gs_gc_wake(struct goslab_gc_heap *h, int what);
+void gs_gc_cycle_begin(struct goslab_gc_heap *h);
+void gs_gc_drain_all(struct goslab_gc_heap *h);
+unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped);
+void gs_gc_cycle_end(struct goslab_gc_heap *h, unsigned long missed,
+		     s64 term0);
+void gs_gc_sweep_finish(struct goslab_gc_heap *h);
+
+/* mgcheap.c */
 struct gs_gc_span *gs_gc_lookup(struct goslab_gc_heap *h, const void *p,
 				unsigned int *idx);
-void gs_gc_wake(struct goslab_gc_heap *h, int what);
+bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p);
+
+/* mgcroots.c */
+void gs_gc_stop_world(struct goslab_gc_heap *h);
+void gs_gc_start_world(struct goslab_gc_heap *h, ktime_t since, bool pause);
+int gs_gc_sections_init(struct goslab_gc_heap *h);
+void gs_gc_sections_destroy(struct goslab_gc_heap *h);
+
+/* mbarrier.c */
+void gs_gc_barrier_arm(void);
+void gs_gc_barrier_disarm(void);
 
 /* mgcmark.c */
 int gs_gc_grey_alloc(struct goslab_gc_heap *h);
@@ -414,10 +475,10 @@ void gs_gc_mark_roots(struct goslab_gc_heap *h);
 unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 			  bool resched);
 unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n);
-bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj);
-bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p);
 bool gs_gc_grey_empty(struct goslab_gc_heap *h);
 void gs_gc_assist(struct goslab_gc_heap *h, size_t size, gfp_t gfp);
+
+/* mcheckmark.c */
 unsigned long gs_gc_checkmark(struct goslab_gc_heap *h);
 
 /**
@@ -445,8 +506,8 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 		      struct list_head *dead);
 void gs_gc_free_spans(struct list_head *dead);
 void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched);
-bool gs_gc_release_run(struct goslab_gc_heap *h);
-void gs_gc_release_wait(struct goslab_gc_heap *h);
+bool gs_gc_run_release_queue(struct goslab_gc_heap *h);
+void gs_gc_release_all(struct goslab_gc_heap *h);
 void gs_gc_span_destroy(struct gs_gc_span *gs);
 
 /* mgcpacer.c */
@@ -455,5 +516,22 @@ void gs_gc_pacer_cycle_start(struct goslab_gc_heap *h);
 void gs_gc_pacer_cycle_end(struct goslab_gc_heap *h);
 long gs_gc_assist_debt(struct goslab_gc_heap *h, size_t size);
 int gs_gc_heap_percent(struct goslab_gc_heap *h);
+bool gs_gc_pacer_wants_cycle(struct goslab_gc_heap *h);
+
+/* mgcstats.c */
+void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
+		       u64 term_ns, unsigned long missed);
+void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
+		     unsigned long page, const struct mspan *s);
+
+/* export_test.c: KUnit kernels only */
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int gs_gc_test_stw_patience_ms(void);
+#else
+static inline unsigned int gs_gc_test_stw_patience_ms(void)
+{
+	return 0;
+}
+#endif
 
 #endif /* _GOSLAB_MGC_H */

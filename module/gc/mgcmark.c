@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Garbage collector: marking (Go's runtime/mgcmark.go, mgcwork.go and
- * mcheckmark.go).
+ * Garbage collector: marking (Go's runtime/mgcmark.go and mgcwork.go).
  *
  * Colours: an allocated object is white while its mark bit is clear, grey
  * once marked and on the grey list, black once marked and scanned.  Grey
@@ -41,8 +40,38 @@
 
 #include "mgc.h"
 
-/* Entries always available, should a big enough list not be allocatable. */
+/*
+ * Objects a marker takes from the grey list at once, and pushes at once:
+ * one hold of grey_lock per 32 objects, and little held back from other
+ * markers by one that stops to reschedule.
+ */
+#define GS_GC_POP_BATCH		32
+/* Scan work between points where the marker may reschedule or unlock. */
+#define GS_GC_STRETCH		GOSLAB_GC_STRETCH_BYTES
+/*
+ * Entries always available, should a big enough list not be allocatable:
+ * 2 KiB, which a __GFP_NOFAIL allocation may ask for; overflow rescans
+ * do the rest.
+ */
 #define GS_GC_GREY_MIN		256UL
+/*
+ * The list is sized for the objects allocated when a cycle begins, an
+ * eighth more and 64 entries, for those allocated white until black
+ * allocation begins (see the top of this file).
+ */
+#define GS_GC_GREY_SLACK_DIV	8
+#define GS_GC_GREY_SLACK_MIN	64
+/*
+ * A list this many times larger than a cycle wants is made anew, smaller:
+ * a heap that shrank gives the memory back, one that only varies does not
+ * reallocate every cycle.
+ */
+#define GS_GC_GREY_SHRINK	4
+/*
+ * Roots shaded between points where gs_gc_mark_roots() reschedules: a
+ * root is a load and at most one shade, far less than GS_GC_STRETCH.
+ */
+#define GS_GC_ROOTS_PER_RESCHED	1024
 
 /* A marker's local batch of objects to push. */
 struct gc_wbuf {
@@ -65,11 +94,13 @@ int gs_gc_grey_alloc(struct goslab_gc_heap *h)
 
 	lockdep_assert_held(&h->cycle_mutex);
 	/* Room for the objects allocated before the lock is taken, too. */
-	want = max(want + want / 8 + 64, GS_GC_GREY_MIN);
+	want = max(want + want / GS_GC_GREY_SLACK_DIV + GS_GC_GREY_SLACK_MIN,
+		   GS_GC_GREY_MIN);
 	limit = READ_ONCE(h->grey_limit);
 	if (limit)
 		want = limit;
-	if (h->grey && h->grey_cap >= want && (limit || h->grey_cap <= 4 * want))
+	if (h->grey && h->grey_cap >= want &&
+	    (limit || h->grey_cap <= GS_GC_GREY_SHRINK * want))
 		return 0;
 	grey = kvmalloc_array(want, sizeof(*grey), GFP_KERNEL | __GFP_NOWARN);
 	if (!grey && h->grey)
@@ -180,7 +211,7 @@ void gs_gc_mark_roots(struct goslab_gc_heap *h)
 		p = READ_ONCE(*slot);
 		if (p)
 			gs_gc_shade(h, p);
-		if (!(++n % 1024))
+		if (!(++n % GS_GC_ROOTS_PER_RESCHED))
 			cond_resched();
 	}
 	mutex_unlock(&h->roots_mutex);
@@ -360,9 +391,10 @@ static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
  * an overflow rescan step of at most @limit bytes (and one object or span
  * look) ran instead, its bytes in *@rescanned.
  */
-static unsigned int take(struct goslab_gc_heap *h, void **batch,
-			 unsigned int max, struct gc_wbuf *buf,
-			 unsigned long limit, unsigned long *rescanned)
+static unsigned int grey_take_batch(struct goslab_gc_heap *h, void **batch,
+				    unsigned int max, struct gc_wbuf *buf,
+				    unsigned long limit,
+				    unsigned long *rescanned)
 {
 	unsigned int n;
 
@@ -386,8 +418,9 @@ static unsigned int take(struct goslab_gc_heap *h, void **batch,
 	return n;
 }
 
-static void account(struct goslab_gc_heap *h, struct gc_wbuf *buf,
-		    unsigned long scanned, unsigned long work)
+/* A marker is done: count its marks, its scans and its scan work. */
+static void count_mark_work(struct goslab_gc_heap *h, struct gc_wbuf *buf,
+			    unsigned long scanned, unsigned long work)
 {
 	if (buf->marked)
 		gs_gc_count(h, GS_GC_MARKED, buf->marked);
@@ -444,9 +477,10 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 			cond_resched();
 		}
 		/* A rescan step may fill what is left of this stretch. */
-		n = take(h, batch, ARRAY_SIZE(batch), &buf,
-			 min(work - done, GS_GC_STRETCH - min(stretch, GS_GC_STRETCH - 1)),
-			 &rescanned);
+		n = grey_take_batch(h, batch, ARRAY_SIZE(batch), &buf,
+				    min(work - done, GS_GC_STRETCH -
+					min(stretch, GS_GC_STRETCH - 1)),
+				    &rescanned);
 		done += rescanned;
 		rescans += rescanned;
 		stretch += rescanned;
@@ -468,14 +502,17 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 	}
 	gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
 	/* Rescans are not the cycle's scan work: the pacer must not see them. */
-	account(h, &buf, scanned, done - rescans);
+	count_mark_work(h, &buf, scanned, done - rescans);
 	return done;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
 /**
  * gs_gc_step_objects() - scan exactly up to @n grey objects
  * @h: the heap
  * @n: objects
+ *
+ * For goslab_gc_step() (export_test.c) only.
  *
  * Return: objects scanned.
  */
@@ -488,7 +525,8 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 	buf.n = 0;
 	buf.marked = 0;
 	while (done < n) {
-		if (!take(h, &obj, 1, &buf, GS_GC_STRETCH, &rescanned)) {
+		if (!grey_take_batch(h, &obj, 1, &buf, GS_GC_STRETCH,
+				     &rescanned)) {
 			if (!rescanned)
 				break;
 			cond_resched();
@@ -498,9 +536,10 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 		batch_done(h, &buf);
 		done++;
 	}
-	account(h, &buf, done, work);
+	count_mark_work(h, &buf, done, work);
 	return done;
 }
+#endif
 
 /**
  * gs_gc_grey_empty() - is the mark's work done for now?
@@ -517,25 +556,6 @@ bool gs_gc_grey_empty(struct goslab_gc_heap *h)
 	empty = !h->grey_n && !h->grey_busy && !h->grey_overflow;
 	spin_unlock(&h->grey_lock);
 	return empty;
-}
-
-/**
- * gs_gc_on_grey() - is @obj on the grey list?  For tests
- * @h: the heap
- * @obj: the start of an object
- *
- * Return: true if it waits to be scanned.
- */
-bool gs_gc_on_grey(struct goslab_gc_heap *h, const void *obj)
-{
-	unsigned long i;
-	bool found = false;
-
-	spin_lock(&h->grey_lock);
-	for (i = 0; i < h->grey_n && !found; i++)
-		found = h->grey[i] == obj;
-	spin_unlock(&h->grey_lock);
-	return found;
 }
 
 /**
@@ -590,112 +610,4 @@ void gs_gc_assist(struct goslab_gc_heap *h, size_t size, gfp_t gfp)
 	gs_gc_count(h, GS_GC_ASSISTS, 1);
 	gs_gc_count(h, GS_GC_ASSIST_NS, ns);
 	gs_gc_count_max(h, GS_GC_ASSIST_MAX_NS, ns);
-}
-
-/* Checkmark: a depth-first re-mark from the roots into cmarkbits. */
-struct checkmark {
-	struct goslab_gc_heap *h;
-	void **stack;
-	unsigned long n;
-	unsigned long cap;
-	unsigned long missed;
-	bool incomplete;
-};
-
-static void cm_visit(struct checkmark *cm, void *p)
-{
-	struct goslab_gc_heap *h = cm->h;
-	struct gs_gc_span *gs;
-	unsigned int idx;
-	void *obj;
-
-	gs = gs_gc_lookup(h, p, &idx);
-	if (!gs || test_and_set_bit(idx, gs->cmarkbits))
-		return;
-	obj = gs_gc_obj(gs, idx);
-	if (!test_bit(idx, gs->markbits)) {
-		/*
-		 * Reachable, yet the cycle left it white: sweeping would
-		 * free it.  Report, count, and mark it so it survives.
-		 */
-		if (cm->missed++ < 8)
-			pr_err("goslab: gc checkmark: heap %s: reachable %s object %p was not marked\n",
-			       h->name, gs->type->name, obj);
-		set_bit(idx, gs->markbits);
-		atomic_long_add(gs->type->elemsize, &h->marked_bytes);
-	}
-	if (!gs->type->nr_ptrs)
-		return;
-	if (cm->n < cm->cap)
-		cm->stack[cm->n++] = obj;
-	else
-		cm->incomplete = true;
-}
-
-/**
- * gs_gc_checkmark() - verify a finished mark, as Go's gccheckmark
- * @h: the heap: its cycle_mutex held, the world stopped, the grey list
- *	drained, the phase MARKTERM
- *
- * With no section open, what is live is what the roots reach.  Every such
- * object must carry a mark bit; one that does not is reported, counted and
- * marked, so that the sweep does not free it.
- *
- * Return: reachable objects the mark left white.
- */
-unsigned long gs_gc_checkmark(struct goslab_gc_heap *h)
-{
-	struct checkmark cm = { .h = h };
-	struct goslab_gc_type *t;
-	struct gs_gc_span *gs;
-	struct list_head *lists[3];
-	unsigned long key;
-	unsigned int i;
-	void **slot, *obj;
-
-	lockdep_assert_held(&h->cycle_mutex);
-	cm.cap = READ_ONCE(h->nobj) + 64;
-	cm.stack = kvmalloc_array(cm.cap, sizeof(*cm.stack), GFP_KERNEL);
-	if (!cm.stack) {
-		pr_err("goslab: gc checkmark: heap %s: no memory, skipped\n",
-		       h->name);
-		return 0;
-	}
-
-	spin_lock(&h->lock);
-	list_for_each_entry(t, &h->types, node) {
-		lists[0] = &t->partial;
-		lists[1] = &t->full;
-		lists[2] = &t->unswept;
-		for (i = 0; i < ARRAY_SIZE(lists); i++)
-			list_for_each_entry(gs, lists[i], list)
-				bitmap_zero(gs->cmarkbits, t->nelems);
-	}
-	spin_unlock(&h->lock);
-
-	mutex_lock(&h->roots_mutex);
-	xa_for_each(&h->roots, key, slot) {
-		obj = READ_ONCE(*slot);
-		if (obj)
-			cm_visit(&cm, obj);
-	}
-	mutex_unlock(&h->roots_mutex);
-
-	while (cm.n) {
-		obj = cm.stack[--cm.n];
-		t = gs_gc_span_of(obj)->type;
-		for (i = 0; i < t->nr_ptrs; i++) {
-			void *p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
-
-			if (p)
-				cm_visit(&cm, p);
-		}
-		if (!(cm.n % 4096))
-			cond_resched();
-	}
-	kvfree(cm.stack);
-	if (cm.incomplete)
-		pr_err("goslab: gc checkmark: heap %s: stack overflow, incomplete\n",
-		       h->name);
-	return cm.missed;
 }

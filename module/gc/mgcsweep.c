@@ -26,9 +26,9 @@
 
 #include "mgc.h"
 
-/* Reclaim the slot of @idx, whose object is dead. */
-static void reclaim(struct goslab_gc_heap *h, struct gs_gc_span *gs,
-		    unsigned int idx)
+/* Free the slot @idx of @gs, whose object is dead. */
+static void free_slot(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+		      unsigned int idx)
 {
 	struct goslab_gc_type *t = gs->type;
 
@@ -40,9 +40,12 @@ static void reclaim(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 	h->heap_alloc -= t->elemsize;
 }
 
-/* Where a swept span with @gs->nalloc objects belongs. */
-static bool place(struct goslab_gc_heap *h, struct gs_gc_span *gs,
-		  struct list_head *dead)
+/*
+ * Move a swept span to the list its @gs->nalloc objects say: full,
+ * partial, or @dead if empty.  Return true for @dead.
+ */
+static bool span_relist(struct goslab_gc_heap *h, struct gs_gc_span *gs,
+			struct list_head *dead)
 {
 	struct goslab_gc_type *t = gs->type;
 
@@ -61,10 +64,10 @@ static bool place(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 	}
 	if (gs->nalloc == t->nelems) {
 		gs->where = GS_GC_FULL;
-		list_move(&gs->list, &t->full);
+		list_move(&gs->list, &t->spans[GS_GC_FULL]);
 	} else {
 		gs->where = GS_GC_PARTIAL;
-		list_move_tail(&gs->list, &t->partial);
+		list_move_tail(&gs->list, &t->spans[GS_GC_PARTIAL]);
 	}
 	return false;
 }
@@ -100,7 +103,7 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 			obj = gs_gc_obj(gs, w * BITS_PER_LONG + idx);
 			memset(obj, 0, t->size);
 			gs_kasan_poison(obj, t->elemsize);
-			reclaim(h, gs, w * BITS_PER_LONG + idx);
+			free_slot(h, gs, w * BITS_PER_LONG + idx);
 			freed++;
 		}
 	}
@@ -110,10 +113,10 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 	if (freed)
 		gs_gc_count(h, GS_GC_FREED, freed);
 	if (gs->nrel && list_empty(&gs->relnode)) {
-		list_add_tail(&gs->relnode, &h->release);
+		list_add_tail(&gs->relnode, &h->release_queue);
 		gs_gc_wake(h, GS_GC_WANT_SWEEP);
 	}
-	return place(h, gs, dead);
+	return span_relist(h, gs, dead);
 }
 
 /**
@@ -159,7 +162,7 @@ void gs_gc_sweep_all(struct goslab_gc_heap *h, bool resched)
 	spin_lock(&h->lock);
 	/* Types are never removed while the heap lives: the walk is safe. */
 	list_for_each_entry(t, &h->types, node) {
-		while ((gs = list_first_entry_or_null(&t->unswept,
+		while ((gs = list_first_entry_or_null(&t->spans[GS_GC_UNSWEPT],
 						      struct gs_gc_span, list))) {
 			gs_gc_sweep_span(h, gs, &dead);
 			if (resched && need_resched()) {
@@ -243,13 +246,13 @@ bool gs_gc_in_release(void **slot)
 }
 
 /**
- * gs_gc_release_run() - run the release callbacks waiting
+ * gs_gc_run_release_queue() - run the release callbacks waiting
  * @h: the heap
  *
  * Context: process context, no goslab lock held; sleeps.
  * Return: false if another task is running them already.
  */
-bool gs_gc_release_run(struct goslab_gc_heap *h)
+bool gs_gc_run_release_queue(struct goslab_gc_heap *h)
 {
 	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
@@ -263,8 +266,8 @@ bool gs_gc_release_run(struct goslab_gc_heap *h)
 		return false;
 	}
 	h->release_running = true;
-	while ((gs = list_first_entry_or_null(&h->release, struct gs_gc_span,
-					      relnode))) {
+	while ((gs = list_first_entry_or_null(&h->release_queue,
+					      struct gs_gc_span, relnode))) {
 		idx = find_first_bit(gs->relbits, gs->type->nelems);
 		if (idx >= gs->type->nelems) {
 			list_del_init(&gs->relnode);
@@ -287,13 +290,13 @@ bool gs_gc_release_run(struct goslab_gc_heap *h)
 		gs_kasan_poison(obj, gs->type->elemsize);
 		__clear_bit(idx, gs->relbits);
 		gs->nrel--;
-		reclaim(h, gs, idx);
+		free_slot(h, gs, idx);
 		if (!gs->nrel)
 			list_del_init(&gs->relnode);
-		/* An unswept span stays for its sweep, which places it. */
+		/* An unswept span stays for its sweep, which relists it. */
 		if (gs->where != GS_GC_UNSWEPT &&
 		    (gs->where == GS_GC_FULL || !gs->nalloc))
-			place(h, gs, &dead);
+			span_relist(h, gs, &dead);
 		if (!list_empty(&dead)) {
 			spin_unlock(&h->lock);
 			gs_gc_free_spans(&dead);
@@ -311,23 +314,23 @@ static bool release_idle(struct goslab_gc_heap *h)
 	bool idle;
 
 	spin_lock(&h->lock);
-	idle = !h->release_running && list_empty(&h->release);
+	idle = !h->release_running && list_empty(&h->release_queue);
 	spin_unlock(&h->lock);
 	return idle;
 }
 
 /**
- * gs_gc_release_wait() - run release callbacks until none is left
+ * gs_gc_release_all() - run release callbacks until none is left
  * @h: the heap
  *
  * Returns when no object of @h awaits its callback and none is running.
  *
  * Context: process context, outside sections and callbacks; sleeps.
  */
-void gs_gc_release_wait(struct goslab_gc_heap *h)
+void gs_gc_release_all(struct goslab_gc_heap *h)
 {
 	while (!release_idle(h)) {
-		if (!gs_gc_release_run(h))
+		if (!gs_gc_run_release_queue(h))
 			wait_event(h->release_wq, !READ_ONCE(h->release_running));
 	}
 }
