@@ -487,7 +487,7 @@ int gsd_cmd_gc_load(struct gsd_session *s, struct gsd_arg *a)
 		ret = gsd_install(s, a, &r->e, &ld->handle, gsd_gc_ref_remove);
 		if (ret)
 			gsd_gc_ref_destroy(s, r);
-		r = NULL;
+		r = NULL;	/* the session's now, or freed */
 	} else {
 		ld->id = 0;
 		goslab_gc_root_del(h, &r->slot);
