@@ -8,6 +8,7 @@
 #include "loops.h"
 
 #include <linux/goslab.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
