@@ -65,7 +65,11 @@ static void goslab_gc_test_nested_stop(struct kunit *test)
 	int i;
 
 	gc_param_set(test, "gc_mode", "stw");
-	/* Fault-injection kernels: steps 3 and 4 overlap for sure. */
+	/*
+	 * A first stop patient for 3 s: steps 3 and 4 overlap for sure.  The
+	 * parameter is goslab's wherever the kernel has KUnit
+	 * (module/gc/export_test.c).
+	 */
 	if (!gs_read_file("/sys/module/goslab/parameters/test_stw_patience_ms",
 			  val, sizeof(val)))
 		gc_param_set(test, "test_stw_patience_ms", "3000");
