@@ -11,6 +11,7 @@
 #include <linux/preempt.h>
 #include <linux/types.h>
 
+#include "gc_stubs.h"
 #include "pattern.h"
 
 struct task_struct;
