@@ -101,7 +101,9 @@ static const struct {
 	{ "cache", bench_cache },
 	{ "remote", bench_remote },
 	{ "large", bench_large },
+#if GOSLAB_GC
 	{ "gc", bench_gc },
+#endif
 };
 
 static bool wanted(const char *name)

@@ -22,6 +22,9 @@
 #include <linux/completion.h>
 #include <linux/sched.h>
 
+#include <linux/goslab_gc_test.h>
+
+#include "gc_stubs.h"
 #include "goslab_test.h"
 
 #define NODE_ALIVE	0x6f6b5f6c69766521ULL	/* "!evil_ko" */

@@ -7,7 +7,6 @@
 
 #include <kunit/test.h>
 #include <linux/goslab.h>
-#include <linux/goslab_gc_test.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 

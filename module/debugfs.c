@@ -9,7 +9,8 @@
  *   spans    every chunk of the heap, run by run: the heap, drawn
  *   debug    debug mode's findings
  *   totals   struct goslab_stats, as goslab_get_stats() returns it
- *   gc       one block per garbage-collected heap (mgc.c)
+ *   gc       one block per garbage-collected heap (gc/mgcstats.c), if
+ *            goslab has its collector (GOSLAB_GC)
  *
  * Every number is read without stopping allocation: counters that CPUs
  * update under their own locks are read racily, and each file is exact
@@ -132,7 +133,8 @@ void gs_debugfs_init(void)
 	debugfs_create_file("spans", 0444, gs_debugfs, NULL, &spans_fops);
 	debugfs_create_file("debug", 0444, gs_debugfs, NULL, &debug_fops);
 	debugfs_create_file("totals", 0444, gs_debugfs, NULL, &totals_fops);
-	debugfs_create_file("gc", 0444, gs_debugfs, NULL, &gs_gc_fops);
+	if (GOSLAB_GC)
+		debugfs_create_file("gc", 0444, gs_debugfs, NULL, &gs_gc_fops);
 }
 
 void gs_debugfs_exit(void)

@@ -69,11 +69,13 @@ if [ ! -f "$out/modules/goslab.ko" ]; then
 fi
 
 # Each test kernel other than the debug one gets its own build of the
-# modules (kernel_modules), made once, before its first boot.
+# modules (kernel_modules), made once, before its first boot.  KERNEL/nogc
+# is that kernel with the modules built without the collector (GOSLAB_GC=n).
 declare -A kimage=([debug]=$kdir/arch/x86/boot/bzImage) kmods=([debug]=$out/modules)
 kernel_modules() {
-	local name=$1 dir image rc=0
-	[ -z "${kimage[$name]:-}" ] || return 0
+	local key=$1 name=${1%/nogc} dir image rc=0 gc=y
+	[ -z "${kimage[$key]:-}" ] || return 0
+	[ "$name" = "$key" ] || gc=n
 	case $name in
 	debian-*)
 		{ read -r dir && read -r image; } < <("$scripts/debian-kernel.sh" "${name#debian-}") ||
@@ -85,14 +87,19 @@ kernel_modules() {
 		image=$dir/arch/x86/boot/bzImage
 		;;
 	esac
-	"$scripts/build-modules.sh" "$dir" "$out/$name" "$modsrc" || rc=$?
+	local built=$out/${key/\//-}
+	GOSLAB_GC=$gc "$scripts/build-modules.sh" "$dir" "$built" "$modsrc" || rc=$?
+	# A build without the collector that exports it would test nothing.
+	[ $rc -ne 0 ] || [ $gc = y ] || ! grep -q goslab_gc_ "$built/src/Module.symvers" ||
+		rc=3
 	case $rc in
-	0) result pass "$name: modules build (W=1)" ;;
-	2) result fail "$name: modules build (W=1): warnings" ;;
-	*) result fail "$name: modules build (W=1)"; return 1 ;;
+	0) result pass "$key: modules build (W=1)" ;;
+	2) result fail "$key: modules build (W=1): warnings" ;;
+	3) result fail "$key: modules build: goslab_gc_* exported with GOSLAB_GC=n"; return 1 ;;
+	*) result fail "$key: modules build (W=1)"; return 1 ;;
 	esac
-	kimage[$name]=$image
-	kmods[$name]=$out/$name/modules
+	kimage[$key]=$image
+	kmods[$key]=$built/modules
 }
 
 # boot NAME KERNEL PASSES [CMDLINE]: one guest boot of test kernel KERNEL
@@ -150,6 +157,9 @@ boot() {
 #                  the debug kernel's KUnit set with those boot options on
 #   prod           the production-like kernel as booted (init_on_alloc on:
 #                  goslab's gs_zero() path): KUnit set (full: selftests)
+#   prod_nogc      the production-like kernel with goslab built without its
+#                  collector (GOSLAB_GC=n): KUnit set and selftests, whose
+#                  GC cases skip (coverage.txt)
 #   prod_noinit (full)  its KUnit set with init_on_alloc=0: the hook-free paths
 #   prod_init_on_free (full)  its KUnit set with init_on_free=1
 #   rt             the PREEMPT_RT kernel booted with init_on_free=1, the
@@ -169,7 +179,7 @@ boot() {
 #                  again and again (scripts/bench-repeat.sh)
 # make check runs CHECK_BOOTS, inside CI's time; make check-full
 # (GOSLAB_FULL=1) all of them.
-CHECK_BOOTS="debug kasan_reports prod rt debian-6.1 debian-6.12-rt install"
+CHECK_BOOTS="debug kasan_reports prod prod_nogc rt debian-6.1 debian-6.12-rt install"
 FULL_BOOTS="$CHECK_BOOTS prod_noinit prod_init_on_free init_on_free init_on_alloc novmalloc debian-6.12 install-6.12 bench_repeat"
 boots=$CHECK_BOOTS
 [ -z "${GOSLAB_FULL:-}" ] || boots=$FULL_BOOTS
@@ -184,6 +194,7 @@ for b in ${GOSLAB_BOOTS:-$boots}; do
 	prod) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "$extra" ;;
 	rt) boot "$b" "$b" "${GOSLAB_PASSES:-pass1$full_pass3}" "init_on_free=1${extra:+ $extra}" ;;
 	novmalloc) boot "$b" "$b" "${GOSLAB_PASSES:-pass1}" "$extra" ;;
+	prod_nogc) boot "$b" prod/nogc "${GOSLAB_PASSES:-pass1 pass3}" "$extra" ;;
 	prod_noinit)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_alloc=0${extra:+ $extra}" ;;
 	prod_init_on_free)

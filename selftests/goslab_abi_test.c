@@ -4,7 +4,9 @@
  * struct sizes older, newer and wrong, unknown command numbers, unknown
  * flags and non-zero pads, argument structs that cannot be read or
  * written back.  Each is refused with its errno and changes no counter,
- * though the rest of the struct is one the command accepts.
+ * though the rest of the struct is one the command accepts.  On a goslab
+ * built without its collector, the GC commands are left out of those
+ * tests: gc_commands_follow_feature checks that they answer EOPNOTSUPP.
  */
 #include "kselftest_harness.h"
 #include "goslab_util.h"
@@ -54,6 +56,12 @@ static const struct {
 /* All 20 commands, no fewer: a new one must be added above. */
 static_assert(ARRAY_SIZE(cmds) == 0x14, "cmds[] misses a command");
 
+/* Whether this goslab has command @i: all but the GC ones without GC. */
+static bool have_cmd(const struct goslab_ioc_version *v, unsigned int i)
+{
+	return !gs_is_gc_cmd(cmds[i].cmd) || (v->features & GOSLAB_FEATURE_GC);
+}
+
 /*
  * A session with one of everything a command may name, so that each
  * command can be given arguments it accepts (valid_arg()): the tests of
@@ -70,17 +78,21 @@ struct env {
 	unsigned char data[64];
 };
 
-static int env_open(struct env *e)
+static int env_open(struct env *e, const struct goslab_ioc_version *v)
 {
+	int ret;
+
 	memset(e, 0, sizeof(*e));
 	e->fd = gs_open();
 	if (e->fd < 0)
 		return -errno;
-	return gs_alloc(e->fd, 64, 0, &e->obj) ?:
-	       gs_cache_create(e->fd, 64, 0, 0, &e->cache) ?:
-	       gs_cache_alloc(e->fd, e->cache, 0, &e->cobj) ?:
-	       gs_cache_create(e->fd, 64, 0, 0, &e->empty) ?:
-	       gs_gc_heap_create(e->fd, GOSLAB_GC_HEAP_MANUAL, &e->heap) ?:
+	ret = gs_alloc(e->fd, 64, 0, &e->obj) ?:
+	      gs_cache_create(e->fd, 64, 0, 0, &e->cache) ?:
+	      gs_cache_alloc(e->fd, e->cache, 0, &e->cobj) ?:
+	      gs_cache_create(e->fd, 64, 0, 0, &e->empty);
+	if (ret || !(v->features & GOSLAB_FEATURE_GC))
+		return ret;
+	return gs_gc_heap_create(e->fd, GOSLAB_GC_HEAP_MANUAL, &e->heap) ?:
 	       gs_gc_type_create(e->fd, e->heap, 1, 8, &e->type) ?:
 	       gs_gc_alloc(e->fd, e->type, &e->r1, &e->id1) ?:
 	       gs_gc_alloc(e->fd, e->type, &e->r2, NULL) ?:
@@ -201,7 +213,9 @@ TEST_F(dev, struct_sizes_every_command)
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		__u32 ver0 = cmds[i].ver0;
 
-		ASSERT_EQ(0, env_open(&e)) {
+		if (!have_cmd(&self->v, i))
+			continue;
+		ASSERT_EQ(0, env_open(&e, &self->v)) {
 			TH_LOG("%s: setting up", cmds[i].name);
 		}
 		valid_arg(&e, i, buf);
@@ -268,6 +282,8 @@ TEST_F(dev, bad_struct_size)
 		__u32 *size = (__u32 *)buf;
 		unsigned long cmd = cmds[i].cmd;
 
+		if (!have_cmd(&self->v, i))
+			continue;
 		memset(buf, 0, sizeof(buf));
 		*size = 0;
 		FAILS_CLEANLY(self->fd, EINVAL, gs_ioctl(self->fd, cmd, buf));
@@ -303,7 +319,9 @@ TEST_F(dev, unknown_flags)
 	struct env e;
 
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
-		ASSERT_EQ(0, env_open(&e)) {
+		if (!have_cmd(&self->v, i))
+			continue;
+		ASSERT_EQ(0, env_open(&e, &self->v)) {
 			TH_LOG("%s: setting up", cmds[i].name);
 		}
 		for (bit = 0; bit < 32; bit++) {
@@ -356,6 +374,8 @@ TEST_F(dev, bad_arg_pointer)
 		__u32 ver0 = cmds[i].ver0;
 		unsigned char *tail = guard + PAGE - ver0 + 4;
 
+		if (!have_cmd(&self->v, i))
+			continue;
 		FAILS_CLEANLY(self->fd, EFAULT, gs_ioctl(self->fd, cmd, NULL));
 		FAILS_CLEANLY(self->fd, EFAULT, gs_ioctl(self->fd, cmd, (void *)16));
 		FAILS_CLEANLY(self->fd, EFAULT,
@@ -405,6 +425,41 @@ TEST_F(dev, bad_arg_pointer)
 	munmap(ro, PAGE);
 	EXPECT_EQ(0, gs_free(self->fd, h));
 	EXPECT_EQ(0, gs_cache_destroy(self->fd, c));
+}
+
+/*
+ * The GC commands follow GOSLAB_FEATURE_GC: without it (goslab built
+ * without its collector) each is refused with EOPNOTSUPP whatever its
+ * struct holds, before the struct is read; with it, each reads its
+ * struct (a size below the first version is EINVAL) and GC_HEAP_CREATE
+ * works.
+ */
+TEST_F(dev, gc_commands_follow_feature)
+{
+	bool gc = self->v.features & GOSLAB_FEATURE_GC;
+	unsigned char buf[256];
+	unsigned int i, n = 0;
+	char what[64];
+	__u64 heap;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!gs_is_gc_cmd(cmds[i].cmd))
+			continue;
+		n++;
+		memset(buf, 0, sizeof(buf));
+		*(__u32 *)buf = cmds[i].ver0 - 1;
+		snprintf(what, sizeof(what), "%s: size %u", cmds[i].name,
+			 cmds[i].ver0 - 1);
+		FAILS_CLEANLY_AS(self->fd, gc ? EINVAL : EOPNOTSUPP,
+				 gs_ioctl(self->fd, cmds[i].cmd, buf), what);
+		if (gc)
+			continue;
+		*(__u32 *)buf = cmds[i].ver0;
+		FAILS_CLEANLY(self->fd, EOPNOTSUPP, gs_ioctl(self->fd, cmds[i].cmd, buf));
+		FAILS_CLEANLY(self->fd, EOPNOTSUPP, gs_ioctl(self->fd, cmds[i].cmd, NULL));
+	}
+	EXPECT_EQ(9, n);
+	EXPECT_EQ(gc ? 0 : -EOPNOTSUPP, gs_gc_heap_create(self->fd, 0, &heap));
 }
 
 TEST_HARNESS_MAIN

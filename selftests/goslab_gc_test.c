@@ -29,7 +29,7 @@ FIXTURE_SETUP(gc)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, gs_version(self->fd, &v));
 	if (!(v.features & GOSLAB_FEATURE_GC))
-		SKIP(return, "no GOSLAB_FEATURE_GC");
+		SKIP(return, GS_NO_GC);
 	ASSERT_EQ(0, gs_snap(self->fd, &self->base));
 	self->taint = gs_taint();
 	/* Manual: no cycle but those the tests ask for. */

@@ -495,6 +495,8 @@ TEST_F_TIMEOUT(stress, gc_threads_one_file, 400)
 	struct gc_shared g = { .sh = &self->sh };
 	unsigned int i;
 
+	if (!gs_has_gc())
+		SKIP(return, GS_NO_GC);
 	g.fd = gs_open();
 	ASSERT_LE(0, g.fd);
 	g.iters = self->sh.iters;

@@ -76,6 +76,31 @@ static inline int gs_version(int fd, struct goslab_ioc_version *v)
 	return gs_ioctl(fd, GOSLAB_IOC_VERSION, v);
 }
 
+/*
+ * Whether goslab has its collector (GOSLAB_FEATURE_GC); a test of it
+ * skips with GS_NO_GC when not, and its commands then fail with
+ * EOPNOTSUPP.
+ */
+#define GS_NO_GC	"goslab built without its collector (GOSLAB_GC=n)"
+static inline bool gs_has_gc(void)
+{
+	struct goslab_ioc_version v;
+	int fd = gs_open();
+	bool gc;
+
+	gc = fd >= 0 && !gs_version(fd, &v) && (v.features & GOSLAB_FEATURE_GC);
+	if (fd >= 0)
+		close(fd);
+	return gc;
+}
+
+/* Whether @cmd is one of the collector's: numbered after all others. */
+static inline bool gs_is_gc_cmd(unsigned long cmd)
+{
+	return _IOC_TYPE(cmd) == GOSLAB_IOC_MAGIC &&
+	       _IOC_NR(cmd) >= _IOC_NR(GOSLAB_IOC_GC_HEAP_CREATE);
+}
+
 static inline int gs_alloc(int fd, __u64 len, __u32 flags, __u64 *handle)
 {
 	struct goslab_ioc_alloc a = {

@@ -174,7 +174,16 @@ bool goslab_debug_enabled(void);
  */
 struct goslab_gc_heap;
 struct goslab_gc_type;
+struct goslab_gc_stats;
 
+/*
+ * goslab built without its collector (make GOSLAB_GC=n) exports none of
+ * these; code built in goslab's own tree then sees GOSLAB_GC defined 0
+ * and no declaration, so a use that the build did not leave out fails to
+ * compile.  Other modules never define GOSLAB_GC: built against such a
+ * goslab, one that calls these fails at modpost, which names the symbol.
+ */
+#if !defined(GOSLAB_GC) || GOSLAB_GC
 struct goslab_gc_heap *goslab_gc_heap_create(const char *name);
 void goslab_gc_heap_destroy(struct goslab_gc_heap *h);
 struct goslab_gc_type *goslab_gc_type_create(struct goslab_gc_heap *h,
@@ -192,6 +201,9 @@ int goslab_gc_enter(struct goslab_gc_heap *h);
 void goslab_gc_exit(struct goslab_gc_heap *h, int token);
 void goslab_gc_collect(struct goslab_gc_heap *h);
 int goslab_gc_set_percent(struct goslab_gc_heap *h, int percent);
+void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st);
+void goslab_gc_stats_reset(struct goslab_gc_heap *h);
+#endif
 
 /**
  * goslab_gc_load() - read a pointer field or root slot
@@ -292,9 +304,6 @@ struct goslab_gc_stats {
  * cache line and its mark bits): the latency it can add.
  */
 #define GOSLAB_GC_STRETCH_BYTES	(64UL << 10)
-
-void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st);
-void goslab_gc_stats_reset(struct goslab_gc_heap *h);
 
 /*
  * goslab's own KUnit suites step cycles by hand through

@@ -26,6 +26,8 @@ enum goslab_gc_color {
 #define GOSLAB_GC_SHADE_OLD	0x1	/* the deletion (Yuasa) half */
 #define GOSLAB_GC_SHADE_NEW	0x2	/* the insertion (Dijkstra) half */
 
+/* Without the collector (GOSLAB_GC 0, as in <linux/goslab.h>), none. */
+#if !defined(GOSLAB_GC) || GOSLAB_GC
 int goslab_gc_step_begin(struct goslab_gc_heap *h);
 unsigned long goslab_gc_step(struct goslab_gc_heap *h, unsigned long n);
 unsigned long goslab_gc_step_bytes(struct goslab_gc_heap *h,
@@ -36,5 +38,6 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 void goslab_gc_test_barrier(struct goslab_gc_heap *h, unsigned int shade);
 void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
 bool goslab_gc_test_stopped(struct goslab_gc_heap *h);
+#endif
 
 #endif /* _LINUX_GOSLAB_GC_TEST_H */

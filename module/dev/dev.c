@@ -30,7 +30,9 @@
  * struct gsd_cmd - a command of /dev/goslab
  * @nr: its number, GOSLAB_IOC_*
  * @size: the size of its struct in this kernel
- * @fn: its handler, on the struct copied in
+ * @fn: its handler, on the struct copied in; NULL for a command of a
+ *	part this goslab was built without (the GC commands if GOSLAB_GC
+ *	is 0), which fails with EOPNOTSUPP whatever its struct holds
  *
  * A command whose number says _IOC_READ returns data: its struct is
  * copied out after @fn succeeded.  The size in its number is that of the
@@ -57,6 +59,10 @@ struct gsd_cmd {
 	.fn = (_fn),							\
 }
 
+/* A command of the collector: no handler without it (dev.h). */
+#define GSD_GC_CMD(_nr, type, _ver0, _fn)				\
+	GSD_CMD(_nr, type, _ver0, GOSLAB_GC ? (_fn) : NULL)
+
 static const struct gsd_cmd gsd_cmds[] = {
 	GSD_CMD(GOSLAB_IOC_VERSION, struct goslab_ioc_version,
 		GOSLAB_VERSION_SIZE_VER0, gsd_cmd_version),
@@ -80,24 +86,24 @@ static const struct gsd_cmd gsd_cmds[] = {
 		GOSLAB_CACHE_DESTROY_SIZE_VER0, gsd_cmd_cache_destroy),
 	GSD_CMD(GOSLAB_IOC_STATS, struct goslab_ioc_stats,
 		GOSLAB_STATS_SIZE_VER0, gsd_cmd_stats),
-	GSD_CMD(GOSLAB_IOC_GC_HEAP_CREATE, struct goslab_ioc_gc_heap_create,
-		GOSLAB_GC_HEAP_CREATE_SIZE_VER0, gsd_cmd_gc_heap_create),
-	GSD_CMD(GOSLAB_IOC_GC_TYPE_CREATE, struct goslab_ioc_gc_type_create,
-		GOSLAB_GC_TYPE_CREATE_SIZE_VER0, gsd_cmd_gc_type_create),
-	GSD_CMD(GOSLAB_IOC_GC_ALLOC, struct goslab_ioc_gc_alloc,
-		GOSLAB_GC_ALLOC_SIZE_VER0, gsd_cmd_gc_alloc),
-	GSD_CMD(GOSLAB_IOC_GC_STORE, struct goslab_ioc_gc_store,
-		GOSLAB_GC_STORE_SIZE_VER0, gsd_cmd_gc_store),
-	GSD_CMD(GOSLAB_IOC_GC_LOAD, struct goslab_ioc_gc_load,
-		GOSLAB_GC_LOAD_SIZE_VER0, gsd_cmd_gc_load),
-	GSD_CMD(GOSLAB_IOC_GC_DROP, struct goslab_ioc_gc_drop,
-		GOSLAB_GC_DROP_SIZE_VER0, gsd_cmd_gc_drop),
-	GSD_CMD(GOSLAB_IOC_GC_COLLECT, struct goslab_ioc_gc_collect,
-		GOSLAB_GC_COLLECT_SIZE_VER0, gsd_cmd_gc_collect),
-	GSD_CMD(GOSLAB_IOC_GC_ALIVE, struct goslab_ioc_gc_alive,
-		GOSLAB_GC_ALIVE_SIZE_VER0, gsd_cmd_gc_alive),
-	GSD_CMD(GOSLAB_IOC_GC_STATS, struct goslab_ioc_gc_stats,
-		GOSLAB_GC_STATS_SIZE_VER0, gsd_cmd_gc_stats),
+	GSD_GC_CMD(GOSLAB_IOC_GC_HEAP_CREATE, struct goslab_ioc_gc_heap_create,
+		   GOSLAB_GC_HEAP_CREATE_SIZE_VER0, gsd_cmd_gc_heap_create),
+	GSD_GC_CMD(GOSLAB_IOC_GC_TYPE_CREATE, struct goslab_ioc_gc_type_create,
+		   GOSLAB_GC_TYPE_CREATE_SIZE_VER0, gsd_cmd_gc_type_create),
+	GSD_GC_CMD(GOSLAB_IOC_GC_ALLOC, struct goslab_ioc_gc_alloc,
+		   GOSLAB_GC_ALLOC_SIZE_VER0, gsd_cmd_gc_alloc),
+	GSD_GC_CMD(GOSLAB_IOC_GC_STORE, struct goslab_ioc_gc_store,
+		   GOSLAB_GC_STORE_SIZE_VER0, gsd_cmd_gc_store),
+	GSD_GC_CMD(GOSLAB_IOC_GC_LOAD, struct goslab_ioc_gc_load,
+		   GOSLAB_GC_LOAD_SIZE_VER0, gsd_cmd_gc_load),
+	GSD_GC_CMD(GOSLAB_IOC_GC_DROP, struct goslab_ioc_gc_drop,
+		   GOSLAB_GC_DROP_SIZE_VER0, gsd_cmd_gc_drop),
+	GSD_GC_CMD(GOSLAB_IOC_GC_COLLECT, struct goslab_ioc_gc_collect,
+		   GOSLAB_GC_COLLECT_SIZE_VER0, gsd_cmd_gc_collect),
+	GSD_GC_CMD(GOSLAB_IOC_GC_ALIVE, struct goslab_ioc_gc_alive,
+		   GOSLAB_GC_ALIVE_SIZE_VER0, gsd_cmd_gc_alive),
+	GSD_GC_CMD(GOSLAB_IOC_GC_STATS, struct goslab_ioc_gc_stats,
+		   GOSLAB_GC_STATS_SIZE_VER0, gsd_cmd_gc_stats),
 };
 
 /*
@@ -179,6 +185,8 @@ static long gsd_ioctl(struct file *file, unsigned int nr, unsigned long arg)
 	cmd = gsd_cmd_find(nr);
 	if (!cmd)
 		return -ENOTTY;
+	if (!cmd->fn)
+		return -EOPNOTSUPP;
 	a.ksize = cmd->size;
 	/* The size in the number is the first version's. */
 	ret = gsd_copy_in(&a, _IOC_SIZE(nr));

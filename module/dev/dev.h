@@ -212,9 +212,18 @@ int gsd_cmd_cache_destroy(struct gsd_session *s, struct gsd_arg *a);
 int gsd_cmd_version(struct gsd_session *s, struct gsd_arg *a);
 int gsd_cmd_stats(struct gsd_session *s, struct gsd_arg *a);
 
-/* gc.c: garbage-collected heaps, the GC session state */
+/*
+ * gc.c: garbage-collected heaps, the GC session state.  Without the
+ * collector (GOSLAB_GC 0) there is no gc.c: a session has no GC state
+ * and the GC commands' entries in dev.c have no handler.
+ */
+#if GOSLAB_GC
 void gsd_gc_open(struct gsd_session *s);
 void gsd_gc_close(struct gsd_session *s);
+#else
+static inline void gsd_gc_open(struct gsd_session *s) { }
+static inline void gsd_gc_close(struct gsd_session *s) { }
+#endif
 int gsd_cmd_gc_heap_create(struct gsd_session *s, struct gsd_arg *a);
 int gsd_cmd_gc_type_create(struct gsd_session *s, struct gsd_arg *a);
 int gsd_cmd_gc_alloc(struct gsd_session *s, struct gsd_arg *a);

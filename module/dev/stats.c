@@ -22,7 +22,9 @@ int gsd_cmd_version(struct gsd_session *s, struct gsd_arg *a)
 	v->minor = GOSLAB_VERSION_MINOR;
 	v->features = GOSLAB_FEATURE_ALLOC | GOSLAB_FEATURE_RW |
 		      GOSLAB_FEATURE_CACHE | GOSLAB_FEATURE_CACHE_CTOR |
-		      GOSLAB_FEATURE_STATS | GOSLAB_FEATURE_GC;
+		      GOSLAB_FEATURE_STATS;
+	if (GOSLAB_GC)
+		v->features |= GOSLAB_FEATURE_GC;
 	if (goslab_debug_enabled())
 		v->features |= GOSLAB_FEATURE_DEBUG;
 	v->max_alloc = GOSLAB_DEV_MAX_ALLOC;

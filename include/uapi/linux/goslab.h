@@ -109,7 +109,11 @@ struct goslab_ioc_version {
 #define GOSLAB_FEATURE_CACHE		(1ULL << 2)	/* the CACHE_* commands */
 #define GOSLAB_FEATURE_CACHE_CTOR	(1ULL << 3)	/* GOSLAB_CACHE_CTOR */
 #define GOSLAB_FEATURE_STATS		(1ULL << 4)	/* STATS, GOSLAB_STATS_TRIM */
-#define GOSLAB_FEATURE_GC		(1ULL << 5)	/* the GC_* commands */
+/*
+ * The GC_* commands.  A goslab built without its collector lacks it and
+ * fails them with EOPNOTSUPP, whatever their struct holds.
+ */
+#define GOSLAB_FEATURE_GC		(1ULL << 5)
 /* Not a command: goslab runs in debug mode (double and invalid frees). */
 #define GOSLAB_FEATURE_DEBUG		(1ULL << 63)
 
