@@ -69,10 +69,12 @@ if [ ! -f "$out/modules/goslab.ko" ]; then
 fi
 
 # Each test kernel other than the debug one gets its own build of the
-# modules (kernel_modules), made once, before its first boot.
+# modules (kernel_modules), made once, before its first boot: goslab's
+# own test kernels the test build (GOSLAB_TEST=y, module/Kbuild), as
+# lint.sh builds the debug kernel's, Debian's the shipped build.
 declare -A kimage=([debug]=$kdir/arch/x86/boot/bzImage) kmods=([debug]=$out/modules)
 kernel_modules() {
-	local name=$1 dir image rc=0
+	local name=$1 dir image rc=0 build=()
 	[ -z "${kimage[$name]:-}" ] || return 0
 	case $name in
 	debian-*)
@@ -83,9 +85,10 @@ kernel_modules() {
 		dir=$("$scripts/build-kernel.sh" "$name") ||
 			{ result fail "$name: test kernel build"; return 1; }
 		image=$dir/arch/x86/boot/bzImage
+		build=(--test)
 		;;
 	esac
-	"$scripts/build-modules.sh" "$dir" "$out/$name" "$modsrc" || rc=$?
+	"$scripts/build-modules.sh" "${build[@]}" "$dir" "$out/$name" "$modsrc" || rc=$?
 	case $rc in
 	0) result pass "$name: modules build (W=1)" ;;
 	2) result fail "$name: modules build (W=1): warnings" ;;

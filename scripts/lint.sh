@@ -7,7 +7,9 @@
 #   KDIR    kernel build tree (its "source" link leads to checkpatch.pl)
 #   MODSRC  external module tree to lint (default: this repository)
 #   ROWS    file to append "pass|fail|skip<TAB>1<TAB>name" rows to
-# Leaves the freshly built modules in MODSRC.  Exits 1 if anything failed.
+# Leaves the freshly built modules in MODSRC: KDIR is a test kernel, so
+# they are the test build (GOSLAB_TEST=y, module/Kbuild).  Exits 1 if
+# anything failed.
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -17,7 +19,7 @@ kdir=$1 modsrc=${2:-$GOSLAB_ROOT} rows=${3:-/dev/null}
 failed=0
 
 # W=1 warnings appear only when a file is compiled, so start clean.  The
-# objects built here are ordinary ones (W= and C= change no code), and
+# objects built here are the test build's (W= and C= change no code), and
 # `make check` boots them.
 log "building $modsrc with W=1 C=1 against $kdir"
 buildlog=$(mktemp)
@@ -28,7 +30,7 @@ make -s -C "$kdir" M="$modsrc/samples" clean >/dev/null 2>&1
 # into a staging root as make install would (Documentation/usage.rst).
 stage=$(mktemp -d)
 trap 'rm -f "$buildlog"; rm -rf "$stage"' EXIT
-if { make -C "$kdir" M="$modsrc" W=1 C=1 -j"$(nproc)" &&
+if { make -C "$kdir" M="$modsrc" GOSLAB_TEST=y W=1 C=1 -j"$(nproc)" &&
 	DESTDIR=$stage "$GOSLAB_ROOT/scripts/install.sh" install "$kdir" "$modsrc" &&
 	make -C "$kdir" M="$modsrc/samples" GOSLAB="$stage/usr/src/goslab" W=1 C=1; } \
 	>"$buildlog" 2>&1; then
