@@ -538,3 +538,7 @@ void mheap_exit(void)
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);
 }
+
+#ifdef GOSLAB_TEST
+#include "tests/mheap-kunit.h"
+#endif
