@@ -2,6 +2,10 @@
 # goslab: the Go runtime's allocator as an out-of-tree kernel module.
 #
 #   make [KDIR=<kernel build tree>]  build the modules (kbuild side: ./Kbuild)
+#   make GOSLAB_TEST=y [KDIR=...]  goslab.ko's test build instead, for a
+#                 kernel with KUnit: its white-box suites and test hooks,
+#                 and kunit/goslab_kunit.ko (module/Kbuild); make check
+#                 builds it for the test kernels
 #   make check    lint, then boot the modules in the test kernels under QEMU
 #   make check-full  the same with every boot (scripts/check.sh lists them)
 #   make demo [KERNEL=debug|prod|rt|debian-6.1|debian-6.12|debian-6.12-rt]

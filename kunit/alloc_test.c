@@ -283,7 +283,7 @@ static void check_shadow(struct kunit *test, size_t size)
 	 * vunmap() may drop its shadow: look while the hook holds that off.
 	 */
 	if (vmapped && gs_param_get("test_huge_free_hold", &hold)) {
-		kunit_info(test, "size %zu: no test_huge_free_hold (CONFIG_FAULT_INJECTION) to look at it freed\n",
+		kunit_info(test, "size %zu: no test_huge_free_hold (goslab.ko's test build) to look at it freed\n",
 			   size);
 		goto out;
 	}

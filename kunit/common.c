@@ -195,7 +195,7 @@ void gs_test_hold_need(struct kunit *test)
 	char buf[48];
 
 	if (gs_read_file(GS_TEST_HOLD, buf, sizeof(buf)))
-		kunit_skip(test, "needs goslab.test_hold (CONFIG_FAULT_INJECTION)");
+		kunit_skip(test, "needs goslab.test_hold (goslab.ko's test build)");
 }
 
 static void gs_test_hold_disarm(void *unused)

@@ -85,3 +85,7 @@ module_exit(goslab_exit);
 MODULE_LICENSE("GPL");
 MODULE_VERSION(GOSLAB_RELEASE);
 MODULE_DESCRIPTION("goslab: the Go runtime's memory allocator for the kernel");
+#ifdef GOSLAB_TEST
+/* The test build (module/Kbuild): the kernel's mark of a test module. */
+MODULE_INFO(test, "Y");
+#endif

@@ -2,12 +2,15 @@
 # Build goslab's modules for a kernel other than the one the work tree's
 # objects belong to, in a copy of the sources, with W=1.
 #
-# usage: build-modules.sh KDIR OUTDIR [MODSRC [SUBDIR...]]
+# usage: build-modules.sh [--test] KDIR OUTDIR [MODSRC [SUBDIR...]]
+#   --test   goslab.ko's test build (GOSLAB_TEST=y, module/Kbuild), for
+#            goslab's own test kernels, which have KUnit; without it, the
+#            shipped build, as make, make install and DKMS build it
 #   KDIR     kernel build tree (a test kernel or /usr/src/linux-headers-*)
 #   OUTDIR   gets src/ (the copy and its build log) and modules/ (the .ko)
 #   MODSRC   the module tree to copy (default: this repository)
 #   SUBDIR   which of module kunit samples bench stress to build (default: all;
-#            kunit/ builds nothing on a kernel without CONFIG_KUNIT).  samples/
+#            kunit/ builds only with --test).  samples/
 #            is a client of goslab: it builds as Documentation/usage.rst says
 #            module authors build theirs, against this build installed
 #            (scripts/install.sh) into OUTDIR/stage.
@@ -16,7 +19,14 @@ set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
-[ $# -ge 2 ] || die "usage: $0 KDIR OUTDIR [MODSRC [SUBDIR...]]"
+# Given either way on make's command line, which an exported GOSLAB_TEST
+# in the environment cannot override.
+test=
+if [ "${1:-}" = --test ]; then
+	test=y
+	shift
+fi
+[ $# -ge 2 ] || die "usage: $0 [--test] KDIR OUTDIR [MODSRC [SUBDIR...]]"
 kdir=$1 outdir=$2 modsrc=${3:-$GOSLAB_ROOT}
 shift $(($# < 3 ? $# : 3))
 subdirs=("$@")
@@ -36,8 +46,8 @@ printf 'obj-m += %s\n' "${tree[*]}" >"$outdir/src/Kbuild"
 find "$outdir/src" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' \) -delete
 
 buildlog=$outdir/src/build.log
-log "building ${subdirs[*]} against $kdir (log: $buildlog)"
-if ! make -C "$kdir" M="$outdir/src" W=1 -j"$(nproc)" >"$buildlog" 2>&1; then
+log "building ${subdirs[*]} against $kdir${test:+ (test build)} (log: $buildlog)"
+if ! make -C "$kdir" M="$outdir/src" GOSLAB_TEST="$test" W=1 -j"$(nproc)" >"$buildlog" 2>&1; then
 	tail -n 40 "$buildlog" >&2
 	exit 1
 fi

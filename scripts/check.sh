@@ -69,11 +69,14 @@ if [ ! -f "$out/modules/goslab.ko" ]; then
 fi
 
 # Each test kernel other than the debug one gets its own build of the
-# modules (kernel_modules), made once, before its first boot.  KERNEL/nogc
-# is that kernel with the modules built without the collector (GOSLAB_GC=n).
+# modules (kernel_modules), made once, before its first boot: goslab's
+# own test kernels the test build (GOSLAB_TEST=y, module/Kbuild), as
+# lint.sh builds the debug kernel's, Debian's the shipped build.
+# KERNEL/nogc is that kernel with the modules built without the collector
+# (GOSLAB_GC=n).
 declare -A kimage=([debug]=$kdir/arch/x86/boot/bzImage) kmods=([debug]=$out/modules)
 kernel_modules() {
-	local key=$1 name=${1%/nogc} dir image rc=0 gc=y
+	local key=$1 name=${1%/nogc} dir image rc=0 gc=y build=()
 	[ -z "${kimage[$key]:-}" ] || return 0
 	[ "$name" = "$key" ] || gc=n
 	case $name in
@@ -85,10 +88,11 @@ kernel_modules() {
 		dir=$("$scripts/build-kernel.sh" "$name") ||
 			{ result fail "$name: test kernel build"; return 1; }
 		image=$dir/arch/x86/boot/bzImage
+		build=(--test)
 		;;
 	esac
 	local built=$out/${key/\//-}
-	GOSLAB_GC=$gc "$scripts/build-modules.sh" "$dir" "$built" "$modsrc" || rc=$?
+	GOSLAB_GC=$gc "$scripts/build-modules.sh" "${build[@]}" "$dir" "$built" "$modsrc" || rc=$?
 	# A build without the collector that exports it would test nothing.
 	[ $rc -ne 0 ] || [ $gc = y ] || ! grep -q goslab_gc_ "$built/src/Module.symvers" ||
 		rc=3

@@ -1,13 +1,16 @@
 #!/bin/bash
 # Lint goslab: build the modules with W=1 and sparse (C=1) and demand no
-# warning at all, run the kernel tree's checkpatch.pl --strict on every
+# warning at all, check that only the test build of goslab.ko has KUnit
+# suites in it, run the kernel tree's checkpatch.pl --strict on every
 # .c/.h file, and shellcheck our scripts.  Each is one test result.
 #
 # usage: lint.sh KDIR [MODSRC [ROWS]]
 #   KDIR    kernel build tree (its "source" link leads to checkpatch.pl)
 #   MODSRC  external module tree to lint (default: this repository)
 #   ROWS    file to append "pass|fail|skip<TAB>1<TAB>name" rows to
-# Leaves the freshly built modules in MODSRC.  Exits 1 if anything failed.
+# Leaves the freshly built modules in MODSRC: KDIR is a test kernel, so
+# they are the test build (GOSLAB_TEST=y, module/Kbuild).  Exits 1 if
+# anything failed.
 set -uo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -17,7 +20,7 @@ kdir=$1 modsrc=${2:-$GOSLAB_ROOT} rows=${3:-/dev/null}
 failed=0
 
 # W=1 warnings appear only when a file is compiled, so start clean.  The
-# objects built here are ordinary ones (W= and C= change no code), and
+# objects built here are the test build's (W= and C= change no code), and
 # `make check` boots them.
 log "building $modsrc with W=1 C=1 against $kdir"
 buildlog=$(mktemp)
@@ -28,7 +31,7 @@ make -s -C "$kdir" M="$modsrc/samples" clean >/dev/null 2>&1
 # into a staging root as make install would (Documentation/usage.rst).
 stage=$(mktemp -d)
 trap 'rm -f "$buildlog"; rm -rf "$stage"' EXIT
-if { make -C "$kdir" M="$modsrc" W=1 C=1 -j"$(nproc)" &&
+if { make -C "$kdir" M="$modsrc" GOSLAB_TEST=y W=1 C=1 -j"$(nproc)" &&
 	DESTDIR=$stage "$GOSLAB_ROOT/scripts/install.sh" install "$kdir" "$modsrc" &&
 	make -C "$kdir" M="$modsrc/samples" GOSLAB="$stage/usr/src/goslab" W=1 C=1; } \
 	>"$buildlog" 2>&1; then
@@ -45,6 +48,49 @@ else
 	result skip "lint: W=1 + sparse clean"
 fi
 
+# The rule of module/Kbuild: goslab.ko's KUnit suites (kunit_test_suites()
+# puts them in the section .kunit_test_suites; their asserts call KUnit)
+# and its test-only code are in the test build only.  The shipped build,
+# as make, make install and DKMS build it, against this kernel with KUnit,
+# has none of them; the test build just made has them all.
+# test_only KO: what of the test build's marks KO holds, one a line.
+test_only() {
+	local ko=$1
+	readelf -SW "$ko" | grep -o '\.kunit_test_suites' | sort -u
+	nm -u "$ko" | grep -Eo '\b_*kunit_[a-z_]*' | sed -n 1p
+	nm "$ko" | grep -Eo '\b(gs_test_hold_wait|goslab_gc_step_begin)$'
+	modinfo -F test "$ko" | sed 's/^/modinfo test: /'
+}
+# Every mark, that the check stays alive: a section, a KUnit call, both
+# test-only files' code and the kernel's mark of a test module.
+marks=5
+# The shipped build compiles less: W=1 may find what the test build hid.
+shipped=$(mktemp -d)
+trap 'rm -f "$buildlog"; rm -rf "$stage" "$shipped"' EXIT
+rc=0
+"$GOSLAB_ROOT/scripts/build-modules.sh" "$kdir" "$shipped" "$modsrc" module || rc=$?
+case $rc in
+0) result pass "lint: shipped goslab.ko builds (W=1)" ;;
+2) result fail "lint: shipped goslab.ko builds (W=1): warnings" ;;
+*) result fail "lint: shipped goslab.ko builds (W=1)" ;;
+esac
+if [ ! -f "$shipped/modules/goslab.ko" ] || [ ! -f "$modsrc/module/goslab.ko" ]; then
+	result skip "lint: only the test build of goslab.ko has KUnit suites"
+else
+	got=$(test_only "$shipped/modules/goslab.ko")
+	want=$(test_only "$modsrc/module/goslab.ko")
+	if [ -n "$got" ]; then
+		printf 'shipped goslab.ko has: %s\n' "$got"
+		result fail "lint: only the test build of goslab.ko has KUnit suites"
+	elif [ "$(printf '%s\n' "$want" | grep -c .)" -ne $marks ]; then
+		printf 'test goslab.ko has %s, not all %d marks of the test build\n' \
+			"${want:-none}" $marks
+		result fail "lint: only the test build of goslab.ko has KUnit suites"
+	else
+		result pass "lint: only the test build of goslab.ko has KUnit suites"
+	fi
+fi
+
 checkpatch=$kdir/source/scripts/checkpatch.pl
 [ -x "$checkpatch" ] || checkpatch=$kdir/scripts/checkpatch.pl
 mapfile -t files < <(cd "$modsrc" && find . \( -name .git -o -name out \) -prune -o \
@@ -52,7 +98,7 @@ mapfile -t files < <(cd "$modsrc" && find . \( -name .git -o -name out \) -prune
 # One checkpatch per file, as many at once as there are CPUs; each writes
 # its findings to a file of its own, shown in file order afterwards.
 cpdir=$(mktemp -d)
-trap 'rm -f "$buildlog"; rm -rf "$stage" "$cpdir"' EXIT
+trap 'rm -f "$buildlog"; rm -rf "$stage" "$shipped" "$cpdir"' EXIT
 # shellcheck disable=SC2016 # expanded by the inner sh
 printf '%s\0' "${files[@]}" | (cd "$modsrc" && xargs -0 -P "$(nproc)" -I{} sh -c \
 	'f=$1; o=$2/$(printf %s "$f" | tr / _); "$3" --strict --no-tree --quiet --show-types -f "$f" >"$o.log" 2>&1; echo $? >"$o.rc"' \

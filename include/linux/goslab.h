@@ -307,7 +307,8 @@ struct goslab_gc_stats {
 
 /*
  * goslab's own KUnit suites step cycles by hand through
- * <linux/goslab_gc_test.h>, on kernels with KUnit only.
+ * <linux/goslab_gc_test.h>, which only goslab.ko's test build (make
+ * GOSLAB_TEST=y) exports.
  */
 
 /* ------------------------------------------------------------------------

@@ -4,8 +4,9 @@
  * cycle by hand to create exact colourings, look at colours, and break
  * the collector on purpose to see that checks catch it.
  *
- * goslab.ko exports these (symbol namespace GOSLAB_GC_TEST) only when the
- * kernel has KUnit (module/gc/export_test.c).  The header sits beside
+ * goslab.ko exports these (symbol namespace GOSLAB_GC_TEST) only in its
+ * test build, make GOSLAB_TEST=y (module/gc/export_test.c), which needs a
+ * kernel with KUnit; the shipped build has none.  The header sits beside
  * goslab.h so that goslab_kunit.ko reaches it as it reaches goslab.h,
  * without reading the module's internals, while make install ships
  * goslab.h alone: clients never see it.

@@ -543,7 +543,7 @@ void gs_caches_exit(void);
 /* reclaim.c: goslab_trim() and the shrinker */
 int gs_reclaim_start(void);
 void gs_reclaim_stop(void);
-#ifdef CONFIG_FAULT_INJECTION
+#ifdef GOSLAB_TEST
 bool gs_reclaim_test_init_fail(void);
 #else
 static inline bool gs_reclaim_test_init_fail(void) { return false; }

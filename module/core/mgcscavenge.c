@@ -60,11 +60,12 @@ void mheap_scavenger_kick(void)
 }
 
 /*
- * Give free heap pages back to the kernel, newest chunk first, until at
- * most @keep kernel pages are free; a batch at a time, so interrupts are
- * never off for long.
+ * Give @h's free heap pages back to the kernel, newest chunk first, until
+ * at most @keep kernel pages are free; a batch at a time, so interrupts are
+ * never off for long.  A chunk left with no page held goes to @dead.
  */
-static unsigned long release_batch(unsigned long keep, struct list_head *dead)
+static unsigned long release_batch(struct mheap *h, unsigned long keep,
+				   struct list_head *dead)
 {
 	unsigned long flags, idx, done = 0;
 	struct mchunk *ch, *tmp;
@@ -72,9 +73,9 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
 	LIST_HEAD(pages);
 	unsigned int i;
 
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_for_each_entry_safe_reverse(ch, tmp, &mheap.chunks, list) {
-		while (ch->nfree && mheap.free > keep &&
+	spin_lock_irqsave(&h->lock, flags);
+	list_for_each_entry_safe_reverse(ch, tmp, &h->chunks, list) {
+		while (ch->nfree && h->free > keep &&
 		       done < GS_RELEASE_BATCH) {
 			idx = find_first_zero_bit(ch->busy, ch->npages);
 			__set_bit(idx, ch->busy);
@@ -84,25 +85,51 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
 			page = virt_to_page((void *)chunk_addr(ch, idx));
 			for (i = 0; i < GS_KPAGES; i++)
 				list_add(&page[i].lru, &pages);
-			mheap.free -= GS_KPAGES;
-			mheap.held -= GS_KPAGES;
-			mheap.released += GS_KPAGES;
+			h->free -= GS_KPAGES;
+			h->held -= GS_KPAGES;
+			h->released += GS_KPAGES;
 			done++;
 		}
 		if (!ch->nheld) {
 			list_move(&ch->list, dead);
-			mheap.nchunks--;
+			h->nchunks--;
 		}
-		if (mheap.free <= keep || done >= GS_RELEASE_BATCH)
+		if (h->free <= keep || done >= GS_RELEASE_BATCH)
 			break;
 	}
-	spin_unlock_irqrestore(&mheap.lock, flags);
+	spin_unlock_irqrestore(&h->lock, flags);
 	/* With interrupts on: init_on_free has the kernel zero each page. */
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
 	}
 	return done;
+}
+
+/**
+ * __mheap_release() - give a heap's free pages back to the kernel
+ * @h: &mheap, or a white-box test's own heap (tests/mheap-kunit.h)
+ * @keep: kernel pages that may stay free
+ *
+ * Newest chunk first, lowest free heap page first within a chunk; a
+ * chunk whose every page went back is freed.
+ *
+ * Context: process context; may sleep.
+ * Return: kernel pages given back.
+ */
+unsigned long __mheap_release(struct mheap *h, unsigned long keep)
+{
+	unsigned long n, total = 0;
+	struct mchunk *ch, *tmp;
+	LIST_HEAD(dead);
+
+	while ((n = release_batch(h, keep, &dead))) {
+		total += n * GS_KPAGES;
+		cond_resched();
+	}
+	list_for_each_entry_safe(ch, tmp, &dead, list)
+		kfree(ch);
+	return total;
 }
 
 /**
@@ -114,17 +141,7 @@ static unsigned long release_batch(unsigned long keep, struct list_head *dead)
  */
 unsigned long mheap_release(unsigned long keep)
 {
-	unsigned long n, total = 0;
-	struct mchunk *ch, *tmp;
-	LIST_HEAD(dead);
-
-	while ((n = release_batch(keep, &dead))) {
-		total += n * GS_KPAGES;
-		cond_resched();
-	}
-	list_for_each_entry_safe(ch, tmp, &dead, list)
-		kfree(ch);
-	return total;
+	return __mheap_release(&mheap, keep);
 }
 
 /**

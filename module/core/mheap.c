@@ -89,14 +89,19 @@ struct mspan *mheap_span_struct_alloc(gfp_t gfp)
 	return s;
 }
 
-/* First fit in the existing chunks; 0 if no run of @npages is free. */
-static unsigned long heap_take(unsigned int npages, struct mchunk **chp)
+/*
+ * First fit in @h's chunks; 0 if no run of @npages is free.  @h, here and
+ * in heap_put() and chunk_add(), is &mheap but in the white-box tests
+ * (tests/mheap-kunit.h), which work on a heap of their own.
+ */
+static unsigned long heap_take(struct mheap *h, unsigned int npages,
+			       struct mchunk **chp)
 {
 	struct mchunk *ch;
 	unsigned long idx;
 
-	lockdep_assert_held(&mheap.lock);
-	list_for_each_entry(ch, &mheap.chunks, list) {
+	lockdep_assert_held(&h->lock);
+	list_for_each_entry(ch, &h->chunks, list) {
 		if (ch->nfree < npages)
 			continue;
 		idx = bitmap_find_next_zero_area(ch->busy, ch->npages, 0,
@@ -105,12 +110,27 @@ static unsigned long heap_take(unsigned int npages, struct mchunk **chp)
 			continue;
 		bitmap_set(ch->busy, idx, npages);
 		ch->nfree -= npages;
-		mheap.free -= npages * GS_KPAGES;
-		mheap.inuse += npages * GS_KPAGES;
+		h->free -= npages * GS_KPAGES;
+		h->inuse += npages * GS_KPAGES;
 		*chp = ch;
 		return chunk_addr(ch, idx);
 	}
 	return 0;
+}
+
+/*
+ * Heap pages @idx to @idx + @n - 1 of @ch, taken by heap_take(), are free
+ * again: clearing their busy bits joins them to the free runs on either
+ * side, if any.
+ */
+static void heap_put(struct mheap *h, struct mchunk *ch, unsigned long idx,
+		     unsigned long n)
+{
+	lockdep_assert_held(&h->lock);
+	bitmap_clear(ch->busy, idx, n);
+	ch->nfree += n;
+	h->free += n * GS_KPAGES;
+	h->inuse -= n * GS_KPAGES;
 }
 
 /*
@@ -187,13 +207,13 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 	return ch;
 }
 
-static void chunk_add(struct mchunk *ch)
+static void chunk_add(struct mheap *h, struct mchunk *ch)
 {
-	lockdep_assert_held(&mheap.lock);
-	list_add_tail(&ch->list, &mheap.chunks);
-	mheap.nchunks++;
-	mheap.held += ch->npages * GS_KPAGES;
-	mheap.free += ch->npages * GS_KPAGES;
+	lockdep_assert_held(&h->lock);
+	list_add_tail(&ch->list, &h->chunks);
+	h->nchunks++;
+	h->held += ch->npages * GS_KPAGES;
+	h->free += ch->npages * GS_KPAGES;
 }
 
 /**
@@ -218,8 +238,8 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 	for (;;) {
 		spin_lock_irqsave(&mheap.lock, flags);
 		if (fresh)
-			chunk_add(fresh);
-		base = heap_take(npages, &ch);
+			chunk_add(&mheap, fresh);
+		base = heap_take(&mheap, npages, &ch);
 		spin_unlock_irqrestore(&mheap.lock, flags);
 		if (base)
 			break;
@@ -300,10 +320,7 @@ void mheap_free_span(struct mspan *s)
 		mheap.nlarge--;
 		mheap.nlarge_pages -= n * GS_KPAGES;
 	}
-	bitmap_clear(ch->busy, idx, n);
-	ch->nfree += n;
-	mheap.free += n * GS_KPAGES;
-	mheap.inuse -= n * GS_KPAGES;
+	heap_put(&mheap, ch, idx, n);
 	mheap_scavenger_kick();
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
@@ -521,3 +538,7 @@ void mheap_exit(void)
 	mheap_release(0);
 	kmem_cache_destroy(mheap.span_cache);
 }
+
+#ifdef GOSLAB_TEST
+#include "tests/mheap-kunit.h"
+#endif

@@ -103,6 +103,7 @@ static inline unsigned long chunk_addr(const struct mchunk *ch,
 struct mspan *mheap_span_struct_alloc(gfp_t gfp);
 
 /* mgcscavenge.c */
+unsigned long __mheap_release(struct mheap *h, unsigned long keep);
 void mheap_scavenger_kick(void);
 void mheap_scavenger_init(void);
 void mheap_scavenger_show(struct seq_file *m);

@@ -15,9 +15,9 @@
 
 #include "mheap.h"
 
-#ifdef CONFIG_FAULT_INJECTION
+#ifdef GOSLAB_TEST
 /*
- * A test hook, on kernels built for fault injection only.  While
+ * A test hook, in the test build only (GOSLAB_TEST, module/Kbuild).  While
  * test_huge_free_hold is 1, the work that unmaps freed huge objects waits
  * (10 s at most) before it starts: KUnit looks at a freed huge object
  * before its unmapping every time, not by luck.

@@ -29,9 +29,9 @@
 
 static struct shrinker *gs_shrinker;
 
-#ifdef CONFIG_FAULT_INJECTION
+#ifdef GOSLAB_TEST
 /*
- * Test hooks, on kernels built for fault injection only.  With
+ * Test hooks, in the test build only (GOSLAB_TEST, module/Kbuild).  With
  * test_shrink_hold set, a scan waits inside goslab (up to 10 s) until
  * goslab starts to unload (gs_reclaim_stop()), and 500 ms more, while the
  * unload goes on: the guest's unload test (scripts/guest-init.sh) makes

@@ -2,8 +2,8 @@
 /*
  * Test hooks: a KUnit case holds a task it made at one point of a race,
  * does the other side, and lets the task go, so that the race goes the
- * same way every run.  Built only for kernels with fault injection, as
- * test kernels have it and distribution kernels do not.
+ * same way every run.  Built only into goslab.ko's test build (make
+ * GOSLAB_TEST=y, module/Kbuild), never into the one users load.
  *
  * One parameter, goslab.test_hold, arms them: "POINT PID" holds the task
  * PID when it reaches POINT; while it is held the parameter reads
@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/wait.h>
 
 #include "internal.h"

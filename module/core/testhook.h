@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goslab's test hooks (testhook.c), on kernels built for fault injection
- * only: a KUnit case holds a task it made at one point of a race.
+ * goslab's test hooks (testhook.c), in the test build only (GOSLAB_TEST,
+ * module/Kbuild): a KUnit case holds a task it made at one point of a race.
  */
 #ifndef _GOSLAB_TESTHOOK_H
 #define _GOSLAB_TESTHOOK_H
@@ -16,7 +16,7 @@ enum gs_test_hook {
 	GS_NR_HOLDS,
 };
 
-#ifdef CONFIG_FAULT_INJECTION
+#ifdef GOSLAB_TEST
 extern int gs_test_hold_pid;
 void gs_test_hold_wait(enum gs_test_hook hook);
 

@@ -5,9 +5,9 @@
  * object's colour, turn halves of the barrier off, cap the grey list,
  * and make stops of the world patient enough to overlap on purpose.
  *
- * Built only when the kernel has KUnit (module/Kbuild), exported in the
- * symbol namespace GOSLAB_GC_TEST, declared in
- * include/linux/goslab_gc_test.h.
+ * Built only into goslab.ko's test build (make GOSLAB_TEST=y,
+ * module/Kbuild), exported in the symbol namespace GOSLAB_GC_TEST,
+ * declared in include/linux/goslab_gc_test.h.
  */
 
 #include <linux/goslab_gc_test.h>

@@ -15,7 +15,7 @@
  *   mgcstats.c    statistics, the trace line and debugfs
  *   export_test.c the stepping API for goslab's KUnit suites only
  *                 (include/linux/goslab_gc_test.h), as Go's
- *                 runtime/export_test.go
+ *                 runtime/export_test.go: in the test build only
  *
  * Documentation/gc.rst has the protocol and its correctness argument.
  *
@@ -524,8 +524,8 @@ void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s);
 
-/* export_test.c: KUnit kernels only */
-#if IS_ENABLED(CONFIG_KUNIT)
+/* export_test.c: the test build only (GOSLAB_TEST, module/Kbuild) */
+#ifdef GOSLAB_TEST
 unsigned int gs_gc_test_stw_patience_ms(void);
 #else
 static inline unsigned int gs_gc_test_stw_patience_ms(void)

@@ -506,7 +506,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 	return done;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+#ifdef GOSLAB_TEST
 /**
  * gs_gc_step_objects() - scan exactly up to @n grey objects
  * @h: the heap

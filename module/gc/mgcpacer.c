@@ -256,3 +256,7 @@ int goslab_gc_set_percent(struct goslab_gc_heap *h, int percent)
 	return old;
 }
 EXPORT_SYMBOL_GPL(goslab_gc_set_percent);
+
+#ifdef GOSLAB_TEST
+#include "tests/mgcpacer-kunit.h"
+#endif
