@@ -9,7 +9,7 @@
  *   spans    every chunk of the heap, run by run: the heap, drawn
  *   debug    debug mode's findings
  *   totals   struct goslab_stats, as goslab_get_stats() returns it
- *   gc       one block per garbage-collected heap (mgc.c)
+ *   gc       one block per garbage-collected heap (gc/mgcstats.c)
  *
  * Every number is read without stopping allocation: counters that CPUs
  * update under their own locks are read racily, and each file is exact
