@@ -61,7 +61,7 @@ EXPECTED_HEADER = {
 }
 EXPECTED_TAINT = {'KASAN': 5, 'sleep-in-atomic': 9}
 # goslab's own reports of a caller's misuse (gs_debug_report(), names from
-# module/debug.c) or of its collector's findings: splats, but inside the
+# module/core/debug.c) or of its collector's findings: splats, but inside the
 # KUnit suites that provoke them ("reports" lines of scripts/coverage.txt).
 # They are rate-limited, so the KUnit suites also compare goslab's misuse
 # counters (the "MISUSE" lines below).

@@ -5,8 +5,8 @@
  * This header is the contract other modules build against.  Objects come
  * in three tiers, as in Go: tiny (< 16 bytes, packed into 16-byte blocks),
  * small (16 bytes to 32 KiB, rounded up to one of Go's size classes) and
- * large (page runs from goslab's page heap).  See
- * Documentation/goslab.rst for the design and the rules of use.
+ * large (page runs from goslab's page heap).  See Documentation/usage.rst
+ * for the rules of use and Documentation/design.rst for the design.
  */
 #ifndef _LINUX_GOSLAB_H
 #define _LINUX_GOSLAB_H

@@ -278,17 +278,11 @@ struct mspan *mheap_alloc_span(unsigned int npages, enum mspan_state state,
 			       gfp_t gfp);
 void mheap_free_span(struct mspan *s);
 void mheap_span_clear(struct mspan *s, bool can_sleep);
-struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
-void mheap_flush_huge(void);
 bool mheap_claim_free(struct mspan *s);
 unsigned long mheap_lock(void);
 void mheap_unlock(unsigned long flags);
 struct mspan *mheap_lookup(const void *p, bool *in_heap);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
-unsigned long mheap_release(unsigned long keep_pages);
-unsigned long mheap_release_some(unsigned long nr);
-unsigned long mheap_free_pages(void);
-void mheap_scavenger_enable(bool on);
 void mheap_show_spans(struct seq_file *m,
 		      void (*show)(struct seq_file *m, unsigned long chunk,
 				   unsigned long page, const struct mspan *s));
@@ -303,6 +297,16 @@ static __always_inline unsigned int span_obj_index(const struct mcentral *c,
 {
 	return gs_span_index(p - s->base, c->divmagic);
 }
+
+/* mgcscavenge.c: the page heap's free pages back to the kernel */
+unsigned long mheap_release(unsigned long keep_pages);
+unsigned long mheap_release_some(unsigned long nr);
+unsigned long mheap_free_pages(void);
+void mheap_scavenger_enable(bool on);
+
+/* mhuge.c: the page heap's huge objects */
+struct mspan *mheap_alloc_huge(unsigned int npages, gfp_t gfp);
+void mheap_flush_huge(void);
 
 /* debug.c: debug mode, findings, and KASAN poisoning */
 enum gs_debug_counter {
@@ -397,6 +401,7 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 int gs_malloc_init(void);
 void gs_malloc_exit(void);
 void gs_show_spans(struct seq_file *m);
+void gs_tiny_retire(void *block, unsigned int nallocs);
 
 /* nmi.c: called from NMI context */
 void gs_nmi_init(void);
@@ -533,8 +538,6 @@ static __always_inline void gs_fast_free(struct mcentral *c, void *obj)
 		return gs_free_hooked(c, obj);
 	mcache_free(c, obj);
 }
-
-void gs_tiny_retire(void *block, unsigned int nallocs);
 
 /* cache.c: goslab_cache */
 void gs_cache_show(struct seq_file *m);

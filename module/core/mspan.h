@@ -13,7 +13,7 @@ enum mspan_state {
 	MSPAN_SMALL,	/* carved into objects of one mcentral */
 	MSPAN_LARGE,	/* one large object, physically contiguous */
 	MSPAN_HUGE,	/* one object beyond GS_MAX_RUN_PAGES, vmap()ed */
-	MSPAN_GC,	/* objects of one GC type (mgc.c); ->gc has the rest */
+	MSPAN_GC,	/* a GC type's objects (mgcheap.c); ->gc has the rest */
 };
 
 struct mchunk;

@@ -2,7 +2,7 @@
 /*
  * Giving memory back to the kernel across the tiers: goslab_trim(), and
  * the shrinker that memory pressure calls.  The scavenger, which gives
- * back only free heap pages, belongs to the heap (mheap.c).
+ * back only free heap pages, belongs to the heap (mgcscavenge.c).
  *
  * The shrinker keeps the shrinker contract in one unit, kernel pages:
  *

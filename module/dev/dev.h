@@ -9,9 +9,11 @@
 #define _GOSLAB_DEV_H
 
 #include <linux/atomic.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/container_of.h>
 #include <linux/mutex.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -162,6 +164,45 @@ struct gsd_arg {
 
 /* Each command: GOSLAB_IOC_<NAME> is gsd_cmd_<name>(). */
 typedef int (*gsd_cmd_fn)(struct gsd_session *s, struct gsd_arg *a);
+
+/**
+ * struct gsd_copy - a u64 a command copies from a kernel struct into the
+ *	field of the same name of its uapi struct
+ * @from: the field's offset in the kernel struct
+ * @to: its offset in the uapi struct
+ *
+ * A command that reports a kernel struct's counters keeps a table of
+ * these, made with GSD_COPY(), and hands it to gsd_copy_fields(): a
+ * counter the uapi struct gains is one more line of its table.
+ */
+struct gsd_copy {
+	u16 from;
+	u16 to;
+};
+
+/*
+ * The struct gsd_copy of @field, a u64 in both @kstruct and @ustruct; it
+ * does not build if either lacks the field or has it of another size.
+ * @field is variadic only for checkpatch, which cannot tell a field name
+ * used four times from an expression with side effects.
+ */
+#define GSD_COPY(kstruct, ustruct, field...) {				\
+	.from = offsetof(kstruct, field) +				\
+		BUILD_BUG_ON_ZERO(sizeof_field(kstruct, field) != sizeof(u64)), \
+	.to = offsetof(ustruct, field) +				\
+		BUILD_BUG_ON_ZERO(sizeof_field(ustruct, field) != sizeof(u64)), \
+}
+
+/* Copy the @n fields of table @c from kernel struct @from to uapi @to. */
+static inline void gsd_copy_fields(void *to, const void *from,
+				   const struct gsd_copy *c, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		*(u64 *)((u8 *)to + c[i].to) =
+			*(const u64 *)((const u8 *)from + c[i].from);
+}
 
 /* session.c: handles, charges, open and close */
 int __must_check gsd_lock(struct gsd_session *s);

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/build_bug.h>
+#include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
@@ -545,6 +546,34 @@ int gsd_cmd_gc_alive(struct gsd_session *s, struct gsd_arg *a)
 	return ret;
 }
 
+/*
+ * The fields of struct goslab_gc_stats that GOSLAB_IOC_GC_STATS reports:
+ * each goes to its field of the same name in struct goslab_ioc_gc_stats.
+ */
+#define GSD_GC_STAT(field)							\
+	GSD_COPY(struct goslab_gc_stats, struct goslab_ioc_gc_stats, field)
+static const struct gsd_copy gsd_gc_stats_copy[] = {
+	GSD_GC_STAT(cycles),
+	GSD_GC_STAT(heap_alloc),
+	GSD_GC_STAT(heap_live),
+	GSD_GC_STAT(heap_goal),
+	GSD_GC_STAT(objects),
+	GSD_GC_STAT(objects_marked),
+	GSD_GC_STAT(objects_freed),
+	GSD_GC_STAT(objects_released),
+	GSD_GC_STAT(bad_pointers),
+};
+
+#undef GSD_GC_STAT
+/*
+ * Every u64 of struct goslab_ioc_gc_stats is in the table, or one of the
+ * three gsd_cmd_gc_stats() sets itself: heap (the caller's), live_objects
+ * and handles.
+ */
+static_assert(ARRAY_SIZE(gsd_gc_stats_copy) + 3 ==
+	      (sizeof(struct goslab_ioc_gc_stats) -
+	       offsetof(struct goslab_ioc_gc_stats, heap)) / sizeof(u64));
+
 int gsd_cmd_gc_stats(struct gsd_session *s, struct gsd_arg *a)
 {
 	struct goslab_ioc_gc_stats *st = a->k;
@@ -563,15 +592,8 @@ int gsd_cmd_gc_stats(struct gsd_session *s, struct gsd_arg *a)
 	if (!gh)
 		return -ENOENT;
 	goslab_gc_get_stats(gh->h, &g);
-	st->cycles = g.cycles;
-	st->heap_alloc = g.heap_alloc;
-	st->heap_live = g.heap_live;
-	st->heap_goal = g.heap_goal;
-	st->objects = g.objects;
-	st->objects_marked = g.objects_marked;
-	st->objects_freed = g.objects_freed;
-	st->objects_released = g.objects_released;
-	st->bad_pointers = g.bad_pointers;
+	gsd_copy_fields(st, &g, gsd_gc_stats_copy,
+			ARRAY_SIZE(gsd_gc_stats_copy));
 	st->live_objects = atomic64_read(&gh->nr_live);
 	return 0;
 }

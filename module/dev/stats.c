@@ -5,7 +5,10 @@
  * session's.
  */
 
+#include <linux/build_bug.h>
+#include <linux/kernel.h>
 #include <linux/mutex.h>
+#include <linux/stddef.h>
 
 #include <uapi/linux/goslab.h>
 
@@ -38,6 +41,38 @@ int gsd_cmd_version(struct gsd_session *s, struct gsd_arg *a)
 	return 0;
 }
 
+/*
+ * Where GOSLAB_IOC_STATS puts each counter of struct goslab_stats: its
+ * field of the same name in struct goslab_ioc_stats.
+ */
+#define GSD_STAT(field)							\
+	GSD_COPY(struct goslab_stats, struct goslab_ioc_stats, field)
+static const struct gsd_copy gsd_stats_copy[] = {
+	GSD_STAT(pages_held),
+	GSD_STAT(pages_in_use),
+	GSD_STAT(pages_free),
+	GSD_STAT(pages_released),
+	GSD_STAT(objects_in_use),
+	GSD_STAT(bytes_in_use),
+	GSD_STAT(objects_cached),
+	GSD_STAT(large_in_use),
+	GSD_STAT(debug_double_free),
+	GSD_STAT(debug_invalid_free),
+	GSD_STAT(debug_poison_corrupt),
+};
+
+#undef GSD_STAT
+/* Every counter reaches user space... */
+static_assert(ARRAY_SIZE(gsd_stats_copy) == GOSLAB_NR_STATS);
+/*
+ * ...and every u64 of struct goslab_ioc_stats is one, or one of the four
+ * gsd_cmd_stats() sets itself: trimmed, session_charged, session_objects
+ * and session_caches.
+ */
+static_assert(ARRAY_SIZE(gsd_stats_copy) + 4 ==
+	      (sizeof(struct goslab_ioc_stats) -
+	       offsetof(struct goslab_ioc_stats, trimmed)) / sizeof(u64));
+
 int gsd_cmd_stats(struct gsd_session *s, struct gsd_arg *a)
 {
 	struct goslab_ioc_stats *st = a->k;
@@ -50,17 +85,7 @@ int gsd_cmd_stats(struct gsd_session *s, struct gsd_arg *a)
 	if (st->flags & GOSLAB_STATS_TRIM)
 		st->trimmed = goslab_trim();
 	goslab_get_stats(&g);
-	st->pages_held = g.pages_held;
-	st->pages_in_use = g.pages_in_use;
-	st->pages_free = g.pages_free;
-	st->pages_released = g.pages_released;
-	st->objects_in_use = g.objects_in_use;
-	st->bytes_in_use = g.bytes_in_use;
-	st->objects_cached = g.objects_cached;
-	st->large_in_use = g.large_in_use;
-	st->debug_double_free = g.debug_double_free;
-	st->debug_invalid_free = g.debug_invalid_free;
-	st->debug_poison_corrupt = g.debug_poison_corrupt;
+	gsd_copy_fields(st, &g, gsd_stats_copy, ARRAY_SIZE(gsd_stats_copy));
 
 	if (gsd_lock(s))
 		return -EINTR;
