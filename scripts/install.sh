@@ -59,6 +59,10 @@ install)
 	if [ -e "$link" ] && [ ! -L "$link" ]; then
 		die "$link is not a link to goslab's headers; move it away first"
 	fi
+	# A staged install may be a test kernel's (build-modules.sh --test).
+	if [ -z "$root" ] && [ -n "$(modinfo -F test "$ko")" ]; then
+		die "$ko is the test build (GOSLAB_TEST=y): run make KDIR=$kdir first"
+	fi
 	install -D -m 644 "$ko" "$moddir/goslab.ko"
 	install -D -m 644 "$built/include/linux/goslab.h" "$prefix/include/linux/goslab.h"
 	install -D -m 644 "$built/include/uapi/linux/goslab.h" \

@@ -58,12 +58,16 @@ test_only() {
 	local ko=$1
 	readelf -SW "$ko" | grep -o '\.kunit_test_suites' | sort -u
 	nm -u "$ko" | grep -Eo '\b_*kunit_[a-z_]*' | sed -n 1p
-	nm "$ko" | grep -Eo '\b(gs_test_hold_wait|goslab_gc_step_begin)$'
+	nm "$ko" | grep -Eo '\b(gs_test_hold_wait|goslab_gc_step_begin|gs_gc_step_objects)$'
 	modinfo -F test "$ko" | sed 's/^/modinfo test: /'
+	modinfo -F parm "$ko" | grep -o '^test_[a-z_]*' | sort | tr '\n' ' ' |
+		sed -n 's/^./test parameters: &/p'
 }
 # Every mark, that the check stays alive: a section, a KUnit call, both
-# test-only files' code and the kernel's mark of a test module.
-marks=5
+# test-only files' code, test-only code in a file both builds compile
+# (gs_gc_step_objects), the kernel's mark of a test module and the test_*
+# parameters (core's hooks, the collector's patience).
+marks=7
 # The shipped build compiles less: W=1 may find what the test build hid.
 shipped=$(mktemp -d)
 trap 'rm -f "$buildlog"; rm -rf "$stage" "$shipped"' EXIT

@@ -94,7 +94,9 @@ int gs_gc_heap_percent(struct goslab_gc_heap *h)
 	return p < 0 ? -1 : p;
 }
 
-static unsigned int gc_min_heap_kb = 4096;
+/* Go's heapminimum: 4 MiB at GOGC 100. */
+#define GC_MIN_HEAP_KB_DEFAULT	4096
+static unsigned int gc_min_heap_kb = GC_MIN_HEAP_KB_DEFAULT;
 module_param(gc_min_heap_kb, uint, 0644);
 MODULE_PARM_DESC(gc_min_heap_kb,
 		 "Heap goal floor at gc_percent=100, in KiB (Go's heapminimum; scaled by gc_percent)");
