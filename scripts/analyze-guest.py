@@ -14,6 +14,9 @@ scripts/guest-init.sh) and appends one row per result to the rows file:
   - coverage (scripts/coverage.txt): every KUnit suite and selftest
     program listed there reports all its cases, and a case that skips
     fails unless the list allows it on this boot, with its reason;
+  - the results of goslab.ko's own white-box suites at every load of its
+    test build, from the console log: the KUnit passes count them once,
+    and a failure at another load must not go unseen;
   - every splat found in the console log, as one failure each.
 """
 
@@ -278,6 +281,27 @@ ON_PURPOSE = re.compile(r'goslab-kunit: (\S+): (\d+) objects left live on purpos
 SUITE_LEAK = re.compile(r'goslab-kunit: (LEAK|MISUSE): .*')
 
 
+# A suite's closing line as KUnit logs it while a module loads.
+SUITE_END = re.compile(r'^\[[ \d.]+\] (not ok|ok) \d+ (goslab_\w+_internal)\s*$')
+
+
+def check_internal_suites(lines, res):
+    """goslab.ko's white-box suites (its test build) at each load."""
+    runs, failed = 0, []
+    for line in lines:
+        m = SUITE_END.match(line)
+        if m:
+            runs += 1
+            if m.group(1) == 'not ok':
+                failed.append(m.group(2))
+    if failed:
+        res.add('fail', 1, 'goslab.ko white-box suites at load: '
+                + ', '.join(sorted(set(failed))) + f' failed ({len(failed)} '
+                f'of {runs} runs; see the console log)')
+    elif runs:
+        res.add('pass', 1, f'goslab.ko white-box suites at load ({runs} runs)')
+
+
 def check_unloads(lines, nr_rmmods, res):
     """Each unload of goslab.ko must leave 0 pages held, and release only
     the objects tests said they left live on purpose since the last one;
@@ -536,6 +560,7 @@ def main():
             for prog in sorted(set(cov.selftests) - ran):
                 res.add('fail', 1, f'selftest {name}: {prog} did not run')
 
+    check_internal_suites(console, res)
     check_unloads(console, sum(1 for rc, what in steps
                                if rc == 0 and 'rmmod goslab' in what and
                                'rmmod goslab_' not in what), res)
