@@ -122,7 +122,7 @@ TEST_F(dev, cap_counts_pinned_memory)
 
 	for (i = 0; i < ARRAY_SIZE(loops); i++) {
 		ASSERT_LE(0, fd[i]);
-		if (loops[i].gc_data && !gs_has_gc()) {
+		if (loops[i].gc_data && !(self->v.features & GOSLAB_FEATURE_GC)) {
 			TH_LOG("%s: %s", loops[i].what, GS_NO_GC);
 			close(fd[i]);
 			continue;
