@@ -28,6 +28,30 @@ label=${GOSLAB_LABEL:-}
 
 kernel=${GOSLAB_KERNEL:-debug}
 
+# test_rows TEST...: run a test that prints "pass|fail|skip WHAT" lines; each
+# becomes a result, and a test that fails without saying so fails too.
+test_rows() {
+	local line status what rc=1 failed=0
+	while IFS= read -r line; do
+		status=${line%% *} what=${line#* }
+		case $status in
+		pass | skip) result "$status" "${label}$what" ;;
+		fail) result fail "${label}$what"; failed=1 ;;
+		@@exit) rc=$what ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$@" 2>&1; echo "@@exit $?")
+	[ "$rc" -eq 0 ] || [ $failed -eq 1 ] || result fail "${label}$* (exit $rc)"
+}
+
+# What make check asks of the demo's output (scripts/check.sh's demo boot).
+demo_checks() {
+	test_rows python3 "$tools/goslab-top/check-batch.py" "$ex/top.txt" "$ex/snapshot/client-stats"
+	test_rows "$tools/goslab-top/test-tmux.sh"
+	test_rows "$tools/goslab-map/test-map.sh" "$out/heap.html" "$ex/snapshot"
+	test_rows "$tools/goslab-pprof/check-profile.sh" "$ex/profile"
+}
+
 "$scripts/deps.sh"
 rm -rf "$out"
 mkdir -p "$out/tools" "$out/export"
