@@ -34,6 +34,7 @@ test_rows() {
 	local line status what rc=1 failed=0
 	while IFS= read -r line; do
 		status=${line%% *} what=${line#* }
+		status=${status,,}
 		case $status in
 		pass | skip) result "$status" "${label}$what" ;;
 		fail) result fail "${label}$what"; failed=1 ;;

@@ -121,7 +121,7 @@ done
 # deps.sh installs shellcheck: without it this is a failure, not a skip.
 if ! command -v shellcheck >/dev/null; then
 	result fail "lint: shellcheck (not installed: run make deps)"
-elif (cd "$GOSLAB_ROOT" && shellcheck -x scripts/*.sh .ci/run); then
+elif (cd "$GOSLAB_ROOT" && shellcheck -x scripts/*.sh tools/*/*.sh .ci/run); then
 	result pass "lint: shellcheck"
 else
 	result fail "lint: shellcheck"
