@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,40 +96,51 @@ static const char usage_text[] =
 "    128 plus the signal's number when ended by a signal.\n";
 
 /*
- * The signals that end goslab-top, and SIGWINCH, arrive through a
- * signalfd polled beside the keys: no handler, nothing asynchronous.
+ * The signals that end goslab-top, and SIGWINCH, arrive through a pipe
+ * polled beside the keys: the handler only writes the signal's number to
+ * it.  (Not a signalfd: kernels without CONFIG_SIGNALFD, as the test
+ * kernels, have none.)
  */
-static int sigfd = -1;
+static int sigpipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	unsigned char c = sig;
+	int saved = errno;
+	ssize_t n;
+
+	n = write(sigpipe[1], &c, 1);
+	(void)n;
+	errno = saved;
+}
 
 static int signals_setup(void)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned int i;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
+	if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK))
 		return -1;
-	sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return sigfd < 0 ? -1 : 0;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -1;
+	return 0;
 }
 
-/* The signal pending on sigfd, if any: its number, or 0. */
+/* The signal that came, if any: its number, or 0. */
 static int signal_read(void)
 {
-	struct signalfd_siginfo si;
+	unsigned char c;
 
-	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
-		return 0;
-	return si.ssi_signo;
+	return read(sigpipe[0], &c, 1) == 1 ? c : 0;
 }
 
 /* Waits up to SECONDS for a signal; returns its number, or 0. */
 static int signal_wait(double seconds)
 {
-	struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+	struct pollfd pfd = { .fd = sigpipe[0], .events = POLLIN };
 
 	if (poll(&pfd, 1, (int)(seconds * 1000)) <= 0)
 		return 0;
@@ -223,6 +234,8 @@ static int tty_setup(void)
 		perror("goslab-top: tcsetattr");
 		return -1;
 	}
+	/* A screen in one write, not a line at a time: no flicker. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	/* The alternate screen, cursor hidden. */
 	fputs("\033[?1049h\033[?25l", stdout);
 	return 0;
@@ -350,7 +363,7 @@ static int run_tty(struct view *v, long iterations)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
-		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = sigpipe[0], .events = POLLIN },
 	};
 	int have_prev = 0, help = 0, k, sig = 0, ret = 0;
 	struct sample cur, prev;
