@@ -31,12 +31,17 @@ capture() {
 	tm capture-pane -p -t top >"$tmp/screen" 2>/dev/null
 }
 
-# wait_for PATTERN: until the screen has a line matching it (10 s).
+# wait_for PATTERN: until the screen has a line matching it and is
+# drawn (the same twice, 0.1 s apart), for up to 10 s.
 wait_for() {
 	local _
 
 	for _ in $(seq 100); do
-		capture && grep -Eq "$1" "$tmp/screen" && return 0
+		if capture && grep -Eq "$1" "$tmp/screen"; then
+			cp "$tmp/screen" "$tmp/before"
+			sleep 0.1
+			capture && cmp -s "$tmp/screen" "$tmp/before" && return 0
+		fi
 		sleep 0.1
 	done
 	return 1
