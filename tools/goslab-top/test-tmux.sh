@@ -27,8 +27,10 @@ cp -r "$fixture" "$tmp/root"
 TERM=${TERM:-xterm} tm -f /dev/null new-session -d -s top -x 100 -y 100 \
 	"'$top' --root '$tmp/root' -d 1; echo \$? >'$tmp/rc'"
 
+# capture: the screen of the session $target into $tmp/screen.
+target=top
 capture() {
-	tm capture-pane -p -t top >"$tmp/screen" 2>/dev/null
+	tm capture-pane -p -t "$target" >"$tmp/screen" 2>/dev/null
 }
 
 # wait_for PATTERN: until the screen has a line matching it and is
@@ -56,6 +58,17 @@ wait_for_rows() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# exit_status: goslab-top's, once it has ended (5 s).
+exit_status() {
+	local _
+
+	for _ in $(seq 50); do
+		[ -s "$tmp/rc" ] && break
+		sleep 0.1
+	done
+	cat "$tmp/rc" 2>/dev/null
 }
 
 # column_descends COL: the class table's column COL never grows.
@@ -135,13 +148,18 @@ expect "tmux: class 8 moved 1000 objects in about 1 s ($moved/s)" \
 	test "${moved:-0}" -ge 300 -a "${moved:-0}" -le 1000
 
 tm send-keys -t top q
-for _ in $(seq 50); do
-	[ -s "$tmp/rc" ] && break
-	sleep 0.1
-done
-expect "tmux: key q quits, exit status 0" test "$(cat "$tmp/rc" 2>/dev/null)" = 0
+expect "tmux: key q quits, exit status 0" test "$(exit_status)" = 0
 sleep 0.2
 expect "tmux: the session is gone" bash -c "! tmux -L '$sock' has-session -t top 2>/dev/null"
+
+# ^C (SIGINT through the terminal) ends it too, with status 130.
+rm -f "$tmp/rc"
+tm -f /dev/null new-session -d -s intr -x 100 -y 40 \
+	"'$top' --root '$fixture'; echo \$? >'$tmp/rc'"
+target=intr
+expect "tmux: a second session's first screen" wait_for '^goslab-top - up'
+tm send-keys -t intr C-c
+expect "tmux: ^C ends it, exit status 130" test "$(exit_status)" = 130
 
 [ "$failed" -eq 0 ] && echo "test-tmux: all passed" || echo "test-tmux: FAILED"
 exit "$failed"
