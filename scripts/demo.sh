@@ -48,7 +48,8 @@ test_rows() {
 # What make check asks of the demo's output (scripts/check.sh's demo boot).
 demo_checks() {
 	test_rows python3 "$tools/goslab-top/check-batch.py" "$ex/top.txt" "$ex/snapshot/client-stats"
-	test_rows "$tools/goslab-top/test-tmux.sh"
+	test_rows "$tools/goslab-top/test-tmux.sh" "$out/tools/goslab-top"
+	test_rows "$tools/goslab-top/test-batch.sh" "$out/tools/goslab-top"
 	test_rows "$tools/goslab-map/test-map.sh" "$out/heap.html" "$ex/snapshot"
 	test_rows "$tools/goslab-pprof/check-profile.sh" "$ex/profile"
 }
