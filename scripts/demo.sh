@@ -112,8 +112,13 @@ fi
 echo
 sed -nE 's/^\[ *[0-9.]+\] //; /^(goslab_demo: |goslab gc)/p' "$out/console.log"
 echo
-echo "goslab-top -b, at the end:"
-cat "$ex/top.txt"
+# goslab-top ran through the story: show its busiest screen (most pages
+# in use); the one at the end, quiet, is in $ex/top.txt.
+echo "goslab-top -b, at the busiest moment of the story:"
+awk '/^goslab-top - / { n++ }
+	n { screen[n] = screen[n] $0 "\n" }
+	/^Pages: / && $5 + 0 > best { best = $5 + 0; pick = n }
+	END { printf "%s", screen[pick] }' "$ex/top-live.txt"
 echo
 echo "go tool pprof -top $out/profile.pb.gz:"
 go tool pprof -top "$out/profile.pb.gz" 2>/dev/null | head -n 12

@@ -344,7 +344,7 @@ demo() {
 	if step "insmod goslab.ko" insmod /modules/goslab.ko $DEMO_GOSLAB_ARGS; then
 		series $ex/series &
 		series_pid=$!
-		goslab-top -b -d 1 -n 600 >$ex/top-live.txt 2>&1 &
+		goslab-top -b -d 0.5 -n 1200 >$ex/top-live.txt 2>&1 &
 		top_pid=$!
 		if step "insmod goslab_demo.ko" insmod /modules/goslab_demo.ko; then
 			kill $series_pid $top_pid
