@@ -2,8 +2,9 @@
 /*
  * Garbage collector: what goslab's KUnit suites use and nothing else
  * may, as Go's runtime/export_test.go: step a cycle by hand, read an
- * object's colour, turn halves of the barrier off, cap the grey list,
- * and make stops of the world patient enough to overlap on purpose.
+ * object's colour and its span's colour counts, turn halves of the
+ * barrier off, cap the grey list, and make stops of the world patient
+ * enough to overlap on purpose.
  *
  * Built only into goslab.ko's test build (make GOSLAB_TEST=y,
  * module/Kbuild), exported in the symbol namespace GOSLAB_GC_TEST,
@@ -165,6 +166,37 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 	return c;
 }
 EXPORT_SYMBOL_NS_GPL(goslab_gc_color, GOSLAB_GC_TEST);
+
+/**
+ * goslab_gc_test_span_colors() - the colour counts debugfs "spans" shows
+ *	for the span of an object
+ * @h: its heap
+ * @obj: a live object, which keeps its span
+ * @sc: filled in
+ *
+ * Return: 0, or -ENOENT if @obj is not an object of @h.
+ */
+int goslab_gc_test_span_colors(struct goslab_gc_heap *h, const void *obj,
+			       struct goslab_gc_span_colors *sc)
+{
+	struct gs_gc_colors c;
+	struct gs_gc_span *gs;
+	unsigned int idx;
+
+	gs = gs_gc_lookup(h, obj, &idx);
+	if (!gs)
+		return -ENOENT;
+	spin_lock(&h->lock);
+	gs_gc_span_colors(gs, &c);
+	sc->base = gs->base;
+	sc->nalloc = gs->nalloc;
+	spin_unlock(&h->lock);
+	sc->white = c.white;
+	sc->grey = c.grey;
+	sc->black = c.black;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(goslab_gc_test_span_colors, GOSLAB_GC_TEST);
 
 /**
  * goslab_gc_test_barrier() - turn halves of the write barrier off

@@ -108,11 +108,17 @@ enum gs_gc_span_list {
  * @relbits: the object is dead and awaits its callback (heap.lock)
  * @markbits: marked this cycle (atomic bit operations: see "Mark bits"
  *	at the top of this file)
+ * @scanbits: scanned this cycle, or allocated black (atomic bit operations
+ *	by markers and allocation; cleared with @markbits)
  * @cmarkbits: checkmark's own marks (the collector, world stopped)
  * @bits: storage for the GS_GC_SPAN_BITMAPS bitmaps
  *
  * An allocated object is white while its mark bit is clear; grey while it
- * is marked and on the grey list; black once marked and scanned.
+ * is marked and waits to be scanned (on the grey list, in a marker's
+ * batch, or left off a full list for a rescan); black once marked and
+ * scanned, or allocated black, or marked without pointer fields to scan.
+ * @scanbits tells grey from black for debugfs (gs_gc_span_colors()); the
+ * collector itself never reads them.
  */
 struct gs_gc_span {
 	struct list_head list;
@@ -129,12 +135,25 @@ struct gs_gc_span {
 	unsigned long *allocbits;
 	unsigned long *relbits;
 	unsigned long *markbits;
+	unsigned long *scanbits;
 	unsigned long *cmarkbits;
 	unsigned long bits[];
 };
 
-/* allocbits, relbits, markbits and cmarkbits, in gs_gc_span.bits. */
-#define GS_GC_SPAN_BITMAPS	4
+/* allocbits, relbits, markbits, scanbits and cmarkbits, in gs_gc_span.bits. */
+#define GS_GC_SPAN_BITMAPS	5
+
+/**
+ * struct gs_gc_colors - a span's allocated objects by colour
+ * @white: not marked
+ * @grey: marked, not scanned yet
+ * @black: marked and scanned (or allocated black, or without pointers)
+ */
+struct gs_gc_colors {
+	unsigned int white;
+	unsigned int grey;
+	unsigned int black;
+};
 
 /**
  * struct gs_gc_cursor - where an overflow rescan pass goes on
@@ -523,6 +542,7 @@ void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
 		       u64 term_ns, unsigned long missed);
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s);
+void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c);
 
 /* export_test.c: the test build only (GOSLAB_TEST, module/Kbuild) */
 #ifdef GOSLAB_TEST

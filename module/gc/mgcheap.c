@@ -131,7 +131,8 @@ static struct gs_gc_span *type_grow(struct goslab_gc_type *t, gfp_t gfp)
 	gs->allocbits = gs->bits;
 	gs->relbits = gs->bits + words;
 	gs->markbits = gs->bits + 2 * words;
-	gs->cmarkbits = gs->bits + 3 * words;
+	gs->scanbits = gs->bits + 3 * words;
+	gs->cmarkbits = gs->bits + 4 * words;
 	/*
 	 * Free slots are kept zeroed (sweep zeroes what it reclaims), so the
 	 * collector never finds stale pointers in an object allocated black
@@ -225,6 +226,7 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 		 * armed the barrier everywhere: see gs_gc_cycle_begin()).
 		 */
 		set_bit(idx, gs->markbits);
+		set_bit(idx, gs->scanbits);
 		atomic_long_add(t->elemsize, &h->marked_bytes);
 		gs_gc_count(h, GS_GC_ALLOC_BLACK, 1);
 	}

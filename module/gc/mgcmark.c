@@ -6,7 +6,8 @@
  * once marked and on the grey list, black once marked and scanned.  Grey
  * objects are the work list.  Shading is the white-to-grey step: set the
  * mark bit; if the object has pointer fields, push it (a noscan object
- * goes straight to black).
+ * goes straight to black).  Scanning sets the object's scan bit, which
+ * only debugfs reads, to count grey and black objects per span.
  *
  * The grey list is one stack per heap under heap.grey_lock.  A marker (the
  * worker, an assist, a test step) takes a batch, counts itself busy,
@@ -228,14 +229,19 @@ static void wbuf_flush(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 	buf->n = 0;
 }
 
-/* Blacken @obj: shade every object its pointer fields hold. */
+/*
+ * Blacken @obj: shade every object its pointer fields hold.  Its scan bit
+ * tells debugfs it is black now (gs_gc_span_colors()).
+ */
 static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 			     struct gc_wbuf *buf)
 {
-	struct goslab_gc_type *t = gs_gc_span_of(obj)->type;
+	struct gs_gc_span *gs = gs_gc_span_of(obj);
+	struct goslab_gc_type *t = gs->type;
 	unsigned int i;
 	void *p;
 
+	set_bit(gs_gc_index(gs, obj), gs->scanbits);
 	for (i = 0; i < t->nr_ptrs; i++) {
 		p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
 		if (!p)

@@ -217,24 +217,57 @@ const struct file_operations gs_gc_fops = {
 };
 
 /**
+ * gs_gc_span_colors() - count a span's allocated objects by colour
+ * @gs: the span
+ * @c: filled in
+ *
+ * Reads its bitmaps racily: any context, any lock or none.  Objects
+ * awaiting their release callback are white (unmarked); after a sweep
+ * every object is, and outside a mark none is grey.
+ */
+void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c)
+{
+	unsigned int w, words = BITS_TO_LONGS(gs->type->nelems);
+	bool noscan = !gs->type->nr_ptrs;
+	unsigned long alloc, mark, scan;
+
+	memset(c, 0, sizeof(*c));
+	for (w = 0; w < words; w++) {
+		alloc = READ_ONCE(gs->allocbits[w]);
+		mark = READ_ONCE(gs->markbits[w]) & alloc;
+		/* Shaded objects without pointers go straight to black. */
+		scan = noscan ? mark : READ_ONCE(gs->scanbits[w]) & mark;
+		c->white += hweight_long(alloc & ~mark);
+		c->grey += hweight_long(mark & ~scan);
+		c->black += hweight_long(scan);
+	}
+}
+
+/**
  * gs_gc_show_span() - a GC span's line in debugfs "spans"
  * @m: the file
  * @chunk: the heap chunk the span is in
  * @page: its first heap page in the chunk
  * @s: the span
  *
- * Under mheap.lock; reads the span's counters racily.
+ * Under mheap.lock, interrupts off: takes no lock of the collector, and
+ * reads the span's counters and colours racily (gs_gc_span_colors()).
+ * The span's bookkeeping lives while mheap.lock is held: it is freed after
+ * the span leaves the page heap (gs_gc_span_destroy()).
  */
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
+	struct gs_gc_colors c;
 
 	if (!gs) {
 		seq_printf(m, "%lu %lu %u gc -\n", chunk, page, s->npages);
 		return;
 	}
-	seq_printf(m, "%lu %lu %u gc %s/%s %u %u %u\n", chunk, page, s->npages,
-		   gs->type->heap->name, gs->type->name, gs->type->elemsize,
-		   gs->type->nelems, READ_ONCE(gs->nalloc));
+	gs_gc_span_colors(gs, &c);
+	seq_printf(m, "%lu %lu %u gc %s/%s %u %u %u %u %u %u\n", chunk, page,
+		   s->npages, gs->type->heap->name, gs->type->name,
+		   gs->type->elemsize, gs->type->nelems, READ_ONCE(gs->nalloc),
+		   c.white, c.grey, c.black);
 }
