@@ -128,6 +128,12 @@ static inline int goslab_gc_test_span_colors(struct goslab_gc_heap *h,
 {
 	return gc_stub_err();
 }
+
+static inline int goslab_gc_test_trace(struct goslab_gc_heap *h, char *buf,
+				       size_t size)
+{
+	return gc_stub_err();
+}
 #endif /* !GOSLAB_GC */
 
 #endif /* _GOSLAB_KUNIT_GC_STUBS_H */

@@ -58,6 +58,7 @@ void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
 bool goslab_gc_test_stopped(struct goslab_gc_heap *h);
 int goslab_gc_test_span_colors(struct goslab_gc_heap *h, const void *obj,
 			       struct goslab_gc_span_colors *sc);
+int goslab_gc_test_trace(struct goslab_gc_heap *h, char *buf, size_t size);
 #endif
 
 #endif /* _LINUX_GOSLAB_GC_TEST_H */

@@ -94,6 +94,7 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 		bits = gs->allocbits[w] & ~gs->markbits[w] & ~gs->relbits[w];
 		if (!bits)
 			continue;
+		h->released += hweight_long(bits);
 		if (t->release) {
 			gs->relbits[w] |= bits;
 			gs->nrel += hweight_long(bits);
