@@ -121,6 +121,19 @@ static inline bool goslab_gc_test_stopped(struct goslab_gc_heap *h)
 {
 	return false;
 }
+
+static inline int goslab_gc_test_span_colors(struct goslab_gc_heap *h,
+					     const void *obj,
+					     struct goslab_gc_span_colors *sc)
+{
+	return gc_stub_err();
+}
+
+static inline int goslab_gc_test_trace(struct goslab_gc_heap *h, char *buf,
+				       size_t size)
+{
+	return gc_stub_err();
+}
 #endif /* !GOSLAB_GC */
 
 #endif /* _GOSLAB_KUNIT_GC_STUBS_H */

@@ -260,6 +260,19 @@ static inline void *goslab_gc_load(void **slot)
  *	(another heap's object, or in debug mode anything not an object),
  *	each time the barrier or the marker meets it
  * @bad_frees: goslab_free() or goslab_cache_free() of a GC object
+ * @created_ns: ktime_get_ns() when the heap was created
+ * @last_pause_ns: the last cycle's part of @pause_ns
+ * @last_released: objects the last cycle found unreachable: freed, or
+ *	queued for their release callback, as its sweep goes (complete once
+ *	goslab_gc_collect() returns)
+ * @last_cpus_marked: CPUs that took objects off the grey list to scan them
+ *	in the last cycle
+ * @last_cycle_ns: ktime_get_ns() when the last cycle ended its mark (and,
+ *	in stw mode, its sweep)
+ * @cpu_ns: the collector's CPU time since the heap was created, as Go's
+ *	gctrace counts it: every cycle's sweep termination, assists, the
+ *	collector thread's marking, and its mark termination (drains and
+ *	checkmark)
  * @gc_percent: the heap's GOGC in force
  * @phase: 0 off, 1 mark, 2 mark termination, 3 sweep
  */
@@ -294,6 +307,12 @@ struct goslab_gc_stats {
 	u64 stretch_max;
 	u64 bad_pointers;
 	u64 bad_frees;
+	u64 created_ns;
+	u64 last_pause_ns;
+	u64 last_released;
+	u64 last_cpus_marked;
+	u64 last_cycle_ns;
+	u64 cpu_ns;
 	int gc_percent;
 	int phase;
 };

@@ -24,6 +24,23 @@ enum goslab_gc_color {
 	GOSLAB_GC_BLACK,
 };
 
+/**
+ * struct goslab_gc_span_colors - a span's objects by colour, as debugfs
+ *	"spans" shows them
+ * @base: the span's first object, to tell spans apart
+ * @nalloc: objects allocated, those awaiting release included
+ * @white: allocated and not marked
+ * @grey: marked, not scanned yet
+ * @black: marked and scanned
+ */
+struct goslab_gc_span_colors {
+	const void *base;
+	unsigned int nalloc;
+	unsigned int white;
+	unsigned int grey;
+	unsigned int black;
+};
+
 #define GOSLAB_GC_SHADE_OLD	0x1	/* the deletion (Yuasa) half */
 #define GOSLAB_GC_SHADE_NEW	0x2	/* the insertion (Dijkstra) half */
 
@@ -39,6 +56,9 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 void goslab_gc_test_barrier(struct goslab_gc_heap *h, unsigned int shade);
 void goslab_gc_test_grey_limit(struct goslab_gc_heap *h, unsigned long n);
 bool goslab_gc_test_stopped(struct goslab_gc_heap *h);
+int goslab_gc_test_span_colors(struct goslab_gc_heap *h, const void *obj,
+			       struct goslab_gc_span_colors *sc);
+int goslab_gc_test_trace(struct goslab_gc_heap *h, char *buf, size_t size);
 #endif
 
 #endif /* _LINUX_GOSLAB_GC_TEST_H */

@@ -2,8 +2,9 @@
 /*
  * Garbage collector: what goslab's KUnit suites use and nothing else
  * may, as Go's runtime/export_test.go: step a cycle by hand, read an
- * object's colour, turn halves of the barrier off, cap the grey list,
- * and make stops of the world patient enough to overlap on purpose.
+ * object's colour and its span's colour counts, format the last cycle's
+ * trace line, turn halves of the barrier off, cap the grey list, and make
+ * stops of the world patient enough to overlap on purpose.
  *
  * Built only into goslab.ko's test build (make GOSLAB_TEST=y,
  * module/Kbuild), exported in the symbol namespace GOSLAB_GC_TEST,
@@ -67,7 +68,7 @@ int goslab_gc_step_begin(struct goslab_gc_heap *h)
 	mutex_lock(&h->cycle_mutex);
 	WRITE_ONCE(h->manual, true);
 	h->mode = GS_GC_INCREMENTAL;
-	gs_gc_cycle_begin(h);
+	gs_gc_cycle_begin(h, ktime_get_ns(), true);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(goslab_gc_step_begin, GOSLAB_GC_TEST);
@@ -119,13 +120,12 @@ EXPORT_SYMBOL_NS_GPL(goslab_gc_step_bytes, GOSLAB_GC_TEST);
  */
 unsigned long goslab_gc_step_finish(struct goslab_gc_heap *h)
 {
-	s64 term0 = atomic64_read(&h->cnt[GS_GC_TERM_NS]);
 	unsigned long missed;
 
 	lockdep_assert_held(&h->cycle_mutex);
 	gs_gc_drain_all(h);
 	missed = gs_gc_cycle_terminate(h, false);
-	gs_gc_cycle_end(h, missed, term0);
+	gs_gc_cycle_end(h);
 	gs_gc_sweep_finish(h);
 	WRITE_ONCE(h->manual, false);
 	mutex_unlock(&h->cycle_mutex);
@@ -165,6 +165,56 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 	return c;
 }
 EXPORT_SYMBOL_NS_GPL(goslab_gc_color, GOSLAB_GC_TEST);
+
+/**
+ * goslab_gc_test_span_colors() - the colour counts debugfs "spans" shows
+ *	for the span of an object
+ * @h: its heap
+ * @obj: a live object, which keeps its span
+ * @sc: filled in
+ *
+ * Return: 0, or -ENOENT if @obj is not an object of @h.
+ */
+int goslab_gc_test_span_colors(struct goslab_gc_heap *h, const void *obj,
+			       struct goslab_gc_span_colors *sc)
+{
+	struct gs_gc_colors c;
+	struct gs_gc_span *gs;
+	unsigned int idx;
+
+	gs = gs_gc_lookup(h, obj, &idx);
+	if (!gs)
+		return -ENOENT;
+	spin_lock(&h->lock);
+	gs_gc_span_colors(gs, &c);
+	sc->base = gs->base;
+	sc->nalloc = gs->nalloc;
+	spin_unlock(&h->lock);
+	sc->white = c.white;
+	sc->grey = c.grey;
+	sc->black = c.black;
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(goslab_gc_test_span_colors, GOSLAB_GC_TEST);
+
+/**
+ * goslab_gc_test_trace() - the gc_trace line of the heap's last cycle
+ * @h: the heap, which has collected
+ * @buf: where to write the line, without a newline
+ * @size: its size
+ *
+ * Return: the length written.
+ */
+int goslab_gc_test_trace(struct goslab_gc_heap *h, char *buf, size_t size)
+{
+	struct gs_gc_cycle c;
+
+	spin_lock(&h->lock);
+	c = h->last;
+	spin_unlock(&h->lock);
+	return gs_gc_trace_format(buf, size, h, &c);
+}
+EXPORT_SYMBOL_NS_GPL(goslab_gc_test_trace, GOSLAB_GC_TEST);
 
 /**
  * goslab_gc_test_barrier() - turn halves of the write barrier off

@@ -36,7 +36,9 @@
  * (mgcpacer.c), or when goslab_gc_collect() asks for one.
  */
 
+#include <linux/cpumask.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -121,15 +123,27 @@ static void set_phase(struct goslab_gc_heap *h, int phase)
 /**
  * gs_gc_cycle_begin() - step 1 and 2 of a cycle
  * @h: the heap; its cycle_mutex held
+ * @start: ktime_get_ns() when the cycle began, before any stop of the world
+ * @forced: goslab_gc_collect() or a test asked for it, not the pacer
  *
  * Finishes the last sweep, arms the barrier, shades the roots.
  */
-void gs_gc_cycle_begin(struct goslab_gc_heap *h)
+void gs_gc_cycle_begin(struct goslab_gc_heap *h, u64 start, bool forced)
 {
+	struct gs_gc_cycle *c = &h->cycle;
+	u64 t;
+
 	lockdep_assert_held(&h->cycle_mutex);
-	h->cycle_start = ktime_get();
+	*c = (struct gs_gc_cycle) {
+		.start = start,
+		.mode = h->mode,
+		.forced = forced,
+		.assist0 = atomic64_read(&h->cnt[GS_GC_ASSIST_NS]),
+		.pause0 = atomic64_read(&h->cnt[GS_GC_PAUSE_NS]),
+	};
 	gs_gc_grey_alloc(h);
 	gs_gc_barrier_arm();
+	t = ktime_get_ns();
 	for (;;) {
 		/* Sweep termination, as Go's finishsweep_m(). */
 		gs_gc_sweep_all(h, true);
@@ -138,11 +152,14 @@ void gs_gc_cycle_begin(struct goslab_gc_heap *h)
 			break;
 		spin_unlock(&h->lock);
 	}
+	c->start_ns = ktime_get_ns() - t;
 	gs_gc_pacer_cycle_start(h);
+	c->heap0 = h->heap_live;
 	spin_lock(&h->grey_lock);
 	h->grey_n = 0;
 	h->grey_overflow = false;
 	h->rescanning = false;
+	cpumask_clear(h->mark_cpus);
 	set_phase(h, GS_GC_MARK);
 	spin_unlock(&h->grey_lock);
 	spin_unlock(&h->lock);
@@ -161,13 +178,32 @@ void gs_gc_cycle_begin(struct goslab_gc_heap *h)
 	spin_lock(&h->lock);
 	h->black = true;
 	spin_unlock(&h->lock);
-	gs_gc_mark_roots(h);
+	c->mark = ktime_get_ns();
+	c->roots = gs_gc_mark_roots(h);
+	c->bg_ns += ktime_get_ns() - c->mark;
+}
+
+/*
+ * The collector's own marking, timed as Go times its dedicated workers:
+ * background work while the phase is MARK, termination work after.
+ */
+static unsigned long own_drain(struct goslab_gc_heap *h, unsigned long work)
+{
+	u64 t = ktime_get_ns();
+	unsigned long done = gs_gc_drain(h, work, true);
+
+	t = ktime_get_ns() - t;
+	if (READ_ONCE(h->phase) == GS_GC_MARKTERM)
+		h->cycle.term_ns += t;
+	else
+		h->cycle.bg_ns += t;
+	return done;
 }
 
 /**
  * gs_gc_drain_all() - drain the grey list until it is empty and no marker
  *	holds work
- * @h: the heap, marking
+ * @h: the heap, marking; its cycle_mutex held
  *
  * The work done is credit that allocating tasks may claim instead of
  * assisting (Go's bgScanCredit), so it is handed out a slice at a time.
@@ -176,8 +212,9 @@ void gs_gc_drain_all(struct goslab_gc_heap *h)
 {
 	unsigned long done;
 
+	lockdep_assert_held(&h->cycle_mutex);
 	while (!gs_gc_grey_empty(h)) {
-		done = gs_gc_drain(h, GS_GC_ASSIST_MIN, true);
+		done = own_drain(h, GS_GC_ASSIST_MIN);
 		atomic_long_add(done, &h->bg_credit);
 		if (!done)
 			/* Assists hold the last objects: let them finish. */
@@ -208,7 +245,7 @@ static void cycle_mark(struct goslab_gc_heap *h, bool forced)
 		if (kthread_should_stop())
 			gs_gc_drain_all(h);
 		else
-			gs_gc_drain(h, GS_GC_IDLE_WORK, true);
+			own_drain(h, GS_GC_IDLE_WORK);
 	}
 }
 
@@ -242,10 +279,12 @@ static void unsweep_all(struct goslab_gc_heap *h)
 unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 {
 	bool check = READ_ONCE(gs_gc_checkmark_param), checked = false;
+	struct gs_gc_cycle *c = &h->cycle;
 	unsigned long missed = 0;
 	ktime_t t0 = ktime_get(), pause = 0;
 
 	lockdep_assert_held(&h->cycle_mutex);
+	c->markterm = ktime_to_ns(t0);
 	spin_lock(&h->lock);
 	spin_lock(&h->grey_lock);
 	set_phase(h, GS_GC_MARKTERM);
@@ -270,14 +309,15 @@ unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 	for (;;) {
 		gs_gc_drain_all(h);
 		if (check && !checked) {
-			ktime_t c0 = ktime_get();
+			u64 c0 = ktime_get_ns();
 
 			missed = gs_gc_checkmark(h);
 			checked = true;
+			c0 = ktime_get_ns() - c0;
+			c->term_ns += c0;
 			gs_gc_count(h, GS_GC_CHECKMARKS, 1);
 			gs_gc_count(h, GS_GC_CHECKMARK_MISSED, missed);
-			gs_gc_count(h, GS_GC_CHECKMARK_NS,
-				    ktime_to_ns(ktime_sub(ktime_get(), c0)));
+			gs_gc_count(h, GS_GC_CHECKMARK_NS, c0);
 			continue;
 		}
 		spin_lock(&h->lock);
@@ -293,10 +333,17 @@ unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 	 */
 	set_phase(h, GS_GC_SWEEP);
 	h->black = false;
+	c->cpus = cpumask_weight(h->mark_cpus);
 	spin_unlock(&h->grey_lock);
 	unsweep_all(h);
+	h->released = 0;
+	c->heap1 = h->heap_live;
+	c->goal = h->goal;
 	gs_gc_pacer_cycle_end(h);
+	c->heap2 = h->last_marked;
 	spin_unlock(&h->lock);
+	c->checked = checked;
+	c->missed = missed;
 
 	gs_gc_barrier_disarm();
 	if (pause)
@@ -308,20 +355,28 @@ unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 /**
  * gs_gc_cycle_end() - after termination: statistics, then the sweep
  * @h: the heap; its cycle_mutex held
- * @missed: what gs_gc_cycle_terminate() returned
- * @term0: the GS_GC_TERM_NS count when the cycle began
  */
-void gs_gc_cycle_end(struct goslab_gc_heap *h, unsigned long missed,
-		     s64 term0)
+void gs_gc_cycle_end(struct goslab_gc_heap *h)
 {
-	s64 ns = ktime_to_ns(ktime_sub(ktime_get(), h->cycle_start));
-	s64 term = atomic64_read(&h->cnt[GS_GC_TERM_NS]) - term0;
-	u64 n;
+	struct gs_gc_cycle *c = &h->cycle;
+	u64 ns, all;
 
+	lockdep_assert_held(&h->cycle_mutex);
+	c->end = ktime_get_ns();
+	ns = c->end - c->start;
+	c->assist_ns = atomic64_read(&h->cnt[GS_GC_ASSIST_NS]) - c->assist0;
+	c->pause_ns = atomic64_read(&h->cnt[GS_GC_PAUSE_NS]) - c->pause0;
 	gs_gc_count(h, GS_GC_MARK_NS, ns);
 	atomic64_set(&h->cnt[GS_GC_LAST_MARK_NS], ns);
-	n = atomic64_inc_return(&h->cnt[GS_GC_CYCLES]);
-	gs_gc_trace_cycle(h, n, ns, term, missed);
+	c->n = atomic64_inc_return(&h->cnt[GS_GC_CYCLES]);
+	/* Go's GC CPU fraction: of every online CPU's time since creation. */
+	all = (c->end - h->created_ns) * num_online_cpus();
+	spin_lock(&h->lock);
+	h->cpu_ns += c->start_ns + c->assist_ns + c->bg_ns + c->term_ns;
+	c->util = div64_u64(h->cpu_ns * 100, all ?: 1);
+	h->last = *c;
+	spin_unlock(&h->lock);
+	gs_gc_trace_cycle(h);
 	/* Sweep and release in the background. */
 	gs_gc_wake(h, GS_GC_WANT_SWEEP);
 }
@@ -329,25 +384,22 @@ void gs_gc_cycle_end(struct goslab_gc_heap *h, unsigned long missed,
 /* A whole cycle, in the mode the gc_mode parameter says now. */
 static unsigned long gc_cycle(struct goslab_gc_heap *h, bool forced)
 {
-	s64 term0 = atomic64_read(&h->cnt[GS_GC_TERM_NS]);
+	u64 start = ktime_get_ns();
 	unsigned long missed;
-	ktime_t since = 0;
 
 	lockdep_assert_held(&h->cycle_mutex);
 	h->mode = READ_ONCE(gs_gc_mode_param);
-	if (h->mode == GS_GC_STW) {
-		since = ktime_get();
+	if (h->mode == GS_GC_STW)
 		gs_gc_stop_world(h);
-	}
-	gs_gc_cycle_begin(h);
+	gs_gc_cycle_begin(h, start, forced);
 	cycle_mark(h, forced);
 	missed = gs_gc_cycle_terminate(h, h->mode == GS_GC_STW);
 	if (h->mode == GS_GC_STW) {
 		/* As Go with gcstoptheworld: sweep inside the pause too. */
 		gs_gc_sweep_all(h, true);
-		gs_gc_start_world(h, since, true);
+		gs_gc_start_world(h, ns_to_ktime(start), true);
 	}
-	gs_gc_cycle_end(h, missed, term0);
+	gs_gc_cycle_end(h);
 	return missed;
 }
 

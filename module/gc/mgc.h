@@ -45,6 +45,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/limits.h>
 #include <linux/list.h>
@@ -108,11 +109,17 @@ enum gs_gc_span_list {
  * @relbits: the object is dead and awaits its callback (heap.lock)
  * @markbits: marked this cycle (atomic bit operations: see "Mark bits"
  *	at the top of this file)
+ * @scanbits: scanned this cycle, or allocated black (atomic bit operations
+ *	by markers and allocation; cleared with @markbits)
  * @cmarkbits: checkmark's own marks (the collector, world stopped)
  * @bits: storage for the GS_GC_SPAN_BITMAPS bitmaps
  *
  * An allocated object is white while its mark bit is clear; grey while it
- * is marked and on the grey list; black once marked and scanned.
+ * is marked and waits to be scanned (on the grey list, in a marker's
+ * batch, or left off a full list for a rescan); black once marked and
+ * scanned, or allocated black, or marked without pointer fields to scan.
+ * @scanbits tells grey from black for debugfs (gs_gc_span_colors()); the
+ * collector itself never reads them.
  */
 struct gs_gc_span {
 	struct list_head list;
@@ -129,12 +136,25 @@ struct gs_gc_span {
 	unsigned long *allocbits;
 	unsigned long *relbits;
 	unsigned long *markbits;
+	unsigned long *scanbits;
 	unsigned long *cmarkbits;
 	unsigned long bits[];
 };
 
-/* allocbits, relbits, markbits and cmarkbits, in gs_gc_span.bits. */
-#define GS_GC_SPAN_BITMAPS	4
+/* allocbits, relbits, markbits, scanbits and cmarkbits, in gs_gc_span.bits. */
+#define GS_GC_SPAN_BITMAPS	5
+
+/**
+ * struct gs_gc_colors - a span's allocated objects by colour
+ * @white: not marked
+ * @grey: marked, not scanned yet
+ * @black: marked and scanned (or allocated black, or without pointers)
+ */
+struct gs_gc_colors {
+	unsigned int white;
+	unsigned int grey;
+	unsigned int black;
+};
 
 /**
  * struct gs_gc_cursor - where an overflow rescan pass goes on
@@ -244,6 +264,67 @@ enum gs_gc_counter {
 #define GS_GC_PERCENT_FROM_PARAM	INT_MIN
 
 /**
+ * struct gs_gc_cycle - what gc_trace and debugfs say of one cycle
+ * @n: its number (GS_GC_CYCLES once it ended)
+ * @start: ktime_get_ns() when it began, before a stop of the world (Go's
+ *	tSweepTerm)
+ * @mark: when marking began: the last sweep finished and the barrier armed
+ *	on every CPU (tMark)
+ * @markterm: when mark termination began (tMarkTerm)
+ * @end: when it ended: termination done, and in stw mode the sweep too
+ *	and the world started again (tEnd)
+ * @start_ns: the collector's work between @start and @mark: finishing the
+ *	last cycle's sweep (Go's sweep termination CPU time)
+ * @assist_ns: time allocations spent assisting during the cycle
+ * @bg_ns: the collector's own marking from @mark to @markterm, roots
+ *	included (Go's dedicated and fractional workers)
+ * @term_ns: its marking and checkmark from @markterm to @end
+ * @pause_ns: time sections were held off (GS_GC_PAUSE_NS's part)
+ * @assist0: GS_GC_ASSIST_NS when the cycle began
+ * @pause0: GS_GC_PAUSE_NS when the cycle began
+ * @heap0: heap_live when marking began (Go's heap0)
+ * @heap1: heap_live when marking ended (heap1)
+ * @heap2: bytes marked: live, black allocation included (heap2)
+ * @goal: the goal the cycle was paced to (Go's lastHeapGoal)
+ * @roots: root slots read (Go's globals)
+ * @cpus: CPUs that took grey objects off the list to scan them
+ * @util: percent of all CPUs' time since the heap was created that the
+ *	collector used, up to @end (Go's gc_cpu_fraction)
+ * @mode: enum gs_gc_mode
+ * @forced: goslab_gc_collect() or a test asked for it
+ * @checked: checkmark verified it
+ * @missed: reachable objects checkmark found white
+ *
+ * Written by the task that runs the cycle (heap.cycle_mutex); a copy goes
+ * to heap.last when it ends.
+ */
+struct gs_gc_cycle {
+	u64 n;
+	u64 start;
+	u64 mark;
+	u64 markterm;
+	u64 end;
+	u64 start_ns;
+	u64 assist_ns;
+	u64 bg_ns;
+	u64 term_ns;
+	u64 pause_ns;
+	u64 assist0;
+	u64 pause0;
+	unsigned long heap0;
+	unsigned long heap1;
+	unsigned long heap2;
+	unsigned long goal;
+	unsigned long roots;
+	unsigned int cpus;
+	unsigned int util;
+	int mode;
+	bool forced;
+	bool checked;
+	unsigned long missed;
+};
+
+/**
  * struct goslab_gc_heap - a garbage-collected heap
  * @node: on gs_gc_heaps (gs_gc_mutex)
  * @name: for statistics (a copy)
@@ -309,7 +390,16 @@ enum gs_gc_counter {
  * @cycle_peak: highest @heap_live during the cycle being paced (@lock)
  * @ratio_max: highest cycle_peak / goal seen, in 1/1000 (@lock)
  * @scan_expected: the scan work the pacer expects of this cycle (@lock)
- * @cycle_start: ktime of the cycle's start
+ * @mark_cpus: CPUs that took grey objects this cycle (@grey_lock)
+ * @cycle: the figures of the cycle under way (@cycle_mutex)
+ * @last: those of the last cycle that ended (@lock; written under
+ *	@cycle_mutex too)
+ * @created_ns: ktime_get_ns() when the heap was created
+ * @released: objects the last cycle found dead, as its sweep frees them or
+ *	queues their release callbacks (@lock)
+ * @cpu_ns: the collector's CPU time since the heap was created, Go's
+ *	work.totaltime: each cycle's start, assist, background and
+ *	termination time (@lock)
  * @cnt: enum gs_gc_counter
  */
 struct goslab_gc_heap {
@@ -379,7 +469,13 @@ struct goslab_gc_heap {
 	unsigned long cycle_peak;
 	unsigned long ratio_max;
 	unsigned long scan_expected;
-	ktime_t cycle_start;
+
+	cpumask_var_t mark_cpus;
+	struct gs_gc_cycle cycle;
+	struct gs_gc_cycle last;
+	u64 created_ns;
+	unsigned long released;
+	u64 cpu_ns;
 
 	atomic64_t cnt[GS_GC_COUNTER_COUNT];
 };
@@ -444,11 +540,10 @@ static __always_inline struct gs_gc_span *gs_gc_span_of(const void *p)
 /* mgc.c */
 int gs_gc_worker(void *arg);
 void gs_gc_wake(struct goslab_gc_heap *h, int what);
-void gs_gc_cycle_begin(struct goslab_gc_heap *h);
+void gs_gc_cycle_begin(struct goslab_gc_heap *h, u64 start, bool forced);
 void gs_gc_drain_all(struct goslab_gc_heap *h);
 unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped);
-void gs_gc_cycle_end(struct goslab_gc_heap *h, unsigned long missed,
-		     s64 term0);
+void gs_gc_cycle_end(struct goslab_gc_heap *h);
 void gs_gc_sweep_finish(struct goslab_gc_heap *h);
 
 /* mgcheap.c */
@@ -471,7 +566,7 @@ int gs_gc_grey_alloc(struct goslab_gc_heap *h);
 void gs_gc_grey_free(struct goslab_gc_heap *h);
 void gs_gc_shade_locked(struct goslab_gc_heap *h, void *p);
 void gs_gc_shade(struct goslab_gc_heap *h, void *p);
-void gs_gc_mark_roots(struct goslab_gc_heap *h);
+unsigned long gs_gc_mark_roots(struct goslab_gc_heap *h);
 unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 			  bool resched);
 unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n);
@@ -519,8 +614,10 @@ int gs_gc_heap_percent(struct goslab_gc_heap *h);
 bool gs_gc_pacer_wants_cycle(struct goslab_gc_heap *h);
 
 /* mgcstats.c */
-void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
-		       u64 term_ns, unsigned long missed);
+int gs_gc_trace_format(char *buf, size_t size,
+		       const struct goslab_gc_heap *h, const struct gs_gc_cycle *c);
+void gs_gc_trace_cycle(struct goslab_gc_heap *h);
+void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c);
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s);
 

@@ -18,6 +18,8 @@
  * registered here at module init.
  */
 
+#include <linux/cpumask.h>
+#include <linux/ktime.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -131,7 +133,8 @@ static struct gs_gc_span *type_grow(struct goslab_gc_type *t, gfp_t gfp)
 	gs->allocbits = gs->bits;
 	gs->relbits = gs->bits + words;
 	gs->markbits = gs->bits + 2 * words;
-	gs->cmarkbits = gs->bits + 3 * words;
+	gs->scanbits = gs->bits + 3 * words;
+	gs->cmarkbits = gs->bits + 4 * words;
 	/*
 	 * Free slots are kept zeroed (sweep zeroes what it reclaims), so the
 	 * collector never finds stale pointers in an object allocated black
@@ -225,6 +228,7 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 		 * armed the barrier everywhere: see gs_gc_cycle_begin()).
 		 */
 		set_bit(idx, gs->markbits);
+		set_bit(idx, gs->scanbits);
 		atomic_long_add(t->elemsize, &h->marked_bytes);
 		gs_gc_count(h, GS_GC_ALLOC_BLACK, 1);
 	}
@@ -261,9 +265,12 @@ struct goslab_gc_heap *goslab_gc_heap_create(const char *name)
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return NULL;
+	h->created_ns = ktime_get_ns();
 	h->name = kstrdup(name, GFP_KERNEL);
 	h->assist_credit = alloc_percpu(long);
-	if (!h->name || !h->assist_credit || gs_gc_sections_init(h))
+	if (!h->name || !h->assist_credit ||
+	    !zalloc_cpumask_var(&h->mark_cpus, GFP_KERNEL) ||
+	    gs_gc_sections_init(h))
 		goto fail;
 	mutex_init(&h->cycle_mutex);
 	spin_lock_init(&h->lock);
@@ -293,6 +300,7 @@ struct goslab_gc_heap *goslab_gc_heap_create(const char *name)
 fail_sections:
 	gs_gc_sections_destroy(h);
 fail:
+	free_cpumask_var(h->mark_cpus);
 	free_percpu(h->assist_credit);
 	kfree(h->name);
 	kfree(h);
@@ -336,6 +344,7 @@ static unsigned long heap_free(struct goslab_gc_heap *h, bool release)
 	xa_destroy(&h->roots);
 	gs_gc_sections_destroy(h);
 	gs_gc_grey_free(h);
+	free_cpumask_var(h->mark_cpus);
 	free_percpu(h->assist_credit);
 	kfree(h->name);
 	kfree(h);

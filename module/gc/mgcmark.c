@@ -6,7 +6,8 @@
  * once marked and on the grey list, black once marked and scanned.  Grey
  * objects are the work list.  Shading is the white-to-grey step: set the
  * mark bit; if the object has pointer fields, push it (a noscan object
- * goes straight to black).
+ * goes straight to black).  Scanning sets the object's scan bit, which
+ * only debugfs reads, to count grey and black objects per span.
  *
  * The grey list is one stack per heap under heap.grey_lock.  A marker (the
  * worker, an assist, a test step) takes a batch, counts itself busy,
@@ -73,10 +74,14 @@
  */
 #define GS_GC_ROOTS_PER_RESCHED	1024
 
-/* A marker's local batch of objects to push. */
+/*
+ * A marker's local batch of objects to push, and what it counts: objects
+ * it marked, and whether its CPU is in heap.mark_cpus yet.
+ */
 struct gc_wbuf {
 	unsigned int n;
 	unsigned long marked;
+	bool cpu_counted;
 	void *obj[GS_GC_POP_BATCH];
 };
 
@@ -199,8 +204,10 @@ void gs_gc_shade(struct goslab_gc_heap *h, void *p)
  *
  * A root changed meanwhile went through the barrier, which shaded its old
  * value: what the roots held when the barrier was armed is all shaded.
+ *
+ * Return: the roots read.
  */
-void gs_gc_mark_roots(struct goslab_gc_heap *h)
+unsigned long gs_gc_mark_roots(struct goslab_gc_heap *h)
 {
 	unsigned long key, n = 0;
 	void **slot;
@@ -215,6 +222,7 @@ void gs_gc_mark_roots(struct goslab_gc_heap *h)
 			cond_resched();
 	}
 	mutex_unlock(&h->roots_mutex);
+	return n;
 }
 
 static void wbuf_flush(struct goslab_gc_heap *h, struct gc_wbuf *buf)
@@ -228,14 +236,19 @@ static void wbuf_flush(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 	buf->n = 0;
 }
 
-/* Blacken @obj: shade every object its pointer fields hold. */
+/*
+ * Blacken @obj: shade every object its pointer fields hold.  Its scan bit
+ * tells debugfs it is black now (gs_gc_span_colors()).
+ */
 static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 			     struct gc_wbuf *buf)
 {
-	struct goslab_gc_type *t = gs_gc_span_of(obj)->type;
+	struct gs_gc_span *gs = gs_gc_span_of(obj);
+	struct goslab_gc_type *t = gs->type;
 	unsigned int i;
 	void *p;
 
+	set_bit(gs_gc_index(gs, obj), gs->scanbits);
 	for (i = 0; i < t->nr_ptrs; i++) {
 		p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
 		if (!p)
@@ -386,6 +399,21 @@ static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
 }
 
 /*
+ * The marker of @buf is about to scan: its CPU marked this cycle.  Once
+ * per marker's call, under grey_lock, so that the CPU is counted before
+ * the mark can end.
+ */
+static void count_cpu(struct goslab_gc_heap *h, struct gc_wbuf *buf)
+{
+	lockdep_assert_held(&h->grey_lock);
+	if (buf->cpu_counted)
+		return;
+	/* Migration is off under the lock, even on PREEMPT_RT. */
+	__cpumask_set_cpu(smp_processor_id(), h->mark_cpus);
+	buf->cpu_counted = true;
+}
+
+/*
  * Take up to @max objects from the grey list into @batch, counted busy.
  * Return how many; 0 when the heap is not marking, the list is empty, or
  * an overflow rescan step of at most @limit bytes (and one object or span
@@ -405,6 +433,8 @@ static unsigned int grey_take_batch(struct goslab_gc_heap *h, void **batch,
 		return 0;
 	}
 	n = min_t(unsigned long, h->grey_n, max);
+	if (n || (h->grey_overflow && !h->grey_busy))
+		count_cpu(h, buf);
 	if (!n && h->grey_overflow && !h->grey_busy) {
 		*rescanned = rescan(h, buf, limit);
 		return 0;
@@ -469,6 +499,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 
 	buf.n = 0;
 	buf.marked = 0;
+	buf.cpu_counted = false;
 	while (done < work) {
 		if (resched && stretch >= GS_GC_STRETCH) {
 			gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
@@ -524,6 +555,7 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 
 	buf.n = 0;
 	buf.marked = 0;
+	buf.cpu_counted = false;
 	while (done < n) {
 		if (!grey_take_batch(h, &obj, 1, &buf, GS_GC_STRETCH,
 				     &rescanned)) {

@@ -5,10 +5,13 @@
  * lines of "spans".
  *
  * Counters (enum gs_gc_counter) are named once, in gc_counters[], after
- * their field of struct goslab_gc_stats; goslab_gc_get_stats(), debugfs
- * and the trace line all take the names and fields from there.
+ * their field of struct goslab_gc_stats; goslab_gc_get_stats() and debugfs
+ * take the names and fields from there, and from the tables of the
+ * heap's sizes and of its last cycle.
  */
 
+#include <linux/cpumask.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/stddef.h>
@@ -74,8 +77,19 @@ static const struct gc_stat_field gc_sizes[] = {
 	GC_STAT(objects),
 };
 
-/* Between them the two tables name every u64 field: debugfs shows all. */
-static_assert(ARRAY_SIZE(gc_sizes) + GS_GC_COUNTER_COUNT ==
+/* The heap's age and its last cycle's figures, read under its lock too. */
+static const struct gc_stat_field gc_cycle_fields[] = {
+	GC_STAT(created_ns),
+	GC_STAT(last_pause_ns),
+	GC_STAT(last_released),
+	GC_STAT(last_cpus_marked),
+	GC_STAT(last_cycle_ns),
+	GC_STAT(cpu_ns),
+};
+
+/* Between them the three tables name every u64 field: debugfs shows all. */
+static_assert(ARRAY_SIZE(gc_sizes) + GS_GC_COUNTER_COUNT +
+	      ARRAY_SIZE(gc_cycle_fields) ==
 	      offsetof(struct goslab_gc_stats, gc_percent) / sizeof(u64));
 
 static u64 *stat_field(struct goslab_gc_stats *st,
@@ -107,6 +121,12 @@ void goslab_gc_get_stats(struct goslab_gc_heap *h, struct goslab_gc_stats *st)
 	st->heap_trigger = h->trigger;
 	st->goal_ratio_max = h->ratio_max;
 	st->objects = h->nobj;
+	st->created_ns = h->created_ns;
+	st->last_pause_ns = h->last.pause_ns;
+	st->last_released = h->released;
+	st->last_cpus_marked = h->last.cpus;
+	st->last_cycle_ns = h->last.end;
+	st->cpu_ns = h->cpu_ns;
 	st->gc_percent = gs_gc_heap_percent(h);
 	st->phase = h->phase;
 	spin_unlock(&h->lock);
@@ -133,36 +153,104 @@ void goslab_gc_stats_reset(struct goslab_gc_heap *h)
 }
 EXPORT_SYMBOL_GPL(goslab_gc_stats_reset);
 
-/**
- * gs_gc_trace_cycle() - with gc_trace, log a cycle that ended
- * @h: the heap
- * @n: the cycle's number
- * @mark_ns: its time from start to sweep
- * @term_ns: the part of it in termination
- * @missed: reachable objects checkmark found white
- */
-void gs_gc_trace_cycle(struct goslab_gc_heap *h, u64 n, u64 mark_ns,
-		       u64 term_ns, unsigned long missed)
+/* Thousandths of @n, as a decimal: "12.345". */
+static int put_milli(char *buf, size_t size, u64 n)
 {
-	u64 now;
+	u32 frac;
+	u64 whole = div_u64_rem(n, 1000, &frac);
 
+	return scnprintf(buf, size, "%llu.%03u", whole, frac);
+}
+
+/* Bytes in MiB, Go's MB, to three decimals: a KiB or so. */
+static int put_mb(char *buf, size_t size, u64 bytes)
+{
+	return put_milli(buf, size, mul_u64_u32_shr(bytes, 1000, 20));
+}
+
+/**
+ * gs_gc_trace_format() - the gc_trace line of a cycle, in Go's gctrace shape
+ * @buf: where to write it, NUL-terminated, without a newline
+ * @size: its size
+ * @h: the heap
+ * @c: its cycle, ended
+ *
+ * The line, field by field against Go's, is in Documentation/gc.rst:
+ *
+ *	goslab gc(NAME) 7 @12.345s 1%: 0.120+3.400+0.800 ms clock,
+ *	0.050+1.200/2.100/0.000+0.700 ms cpu, 3.900->4.100->2.000 MB,
+ *	4.000 MB goal, 0.002 MB globals, 2 P (forced)
+ *
+ * Return: the length written, as scnprintf().
+ */
+int gs_gc_trace_format(char *buf, size_t size,
+		       const struct goslab_gc_heap *h, const struct gs_gc_cycle *c)
+{
+	/* Go's phases: sweep termination, concurrent mark, termination. */
+	const u64 clock[] = {
+		c->mark - c->start, c->markterm - c->mark, c->end - c->markterm,
+	};
+	/* Go's sweep termination, assist/background/idle, termination. */
+	const u64 cpu[] = {
+		c->start_ns, c->assist_ns, c->bg_ns, 0, c->term_ns,
+	};
+	static const char *const cpu_sep[] = { "", "+", "/", "/", "+" };
+	const unsigned long heap[] = { c->heap0, c->heap1, c->heap2 };
+	unsigned int i;
+	int len;
+
+	len = scnprintf(buf, size, "goslab gc(%s) %llu @", h->name, c->n);
+	len += put_milli(buf + len, size - len,
+			 div_u64(c->start - h->created_ns, NSEC_PER_MSEC));
+	len += scnprintf(buf + len, size - len, "s %u%%: ", c->util);
+	for (i = 0; i < ARRAY_SIZE(clock); i++) {
+		len += scnprintf(buf + len, size - len, "%s", i ? "+" : "");
+		len += put_milli(buf + len, size - len,
+				 div_u64(clock[i], NSEC_PER_USEC));
+	}
+	len += scnprintf(buf + len, size - len, " ms clock, ");
+	for (i = 0; i < ARRAY_SIZE(cpu); i++) {
+		len += scnprintf(buf + len, size - len, "%s", cpu_sep[i]);
+		len += put_milli(buf + len, size - len,
+				 div_u64(cpu[i], NSEC_PER_USEC));
+	}
+	len += scnprintf(buf + len, size - len, " ms cpu, ");
+	for (i = 0; i < ARRAY_SIZE(heap); i++) {
+		len += scnprintf(buf + len, size - len, "%s", i ? "->" : "");
+		len += put_mb(buf + len, size - len, heap[i]);
+	}
+	len += scnprintf(buf + len, size - len, " MB, ");
+	len += put_mb(buf + len, size - len, c->goal);
+	len += scnprintf(buf + len, size - len, " MB goal, ");
+	len += put_mb(buf + len, size - len, c->roots * sizeof(void *));
+	len += scnprintf(buf + len, size - len, " MB globals, %u P", c->cpus);
+	if (c->mode != GS_GC_CONCURRENT)
+		len += scnprintf(buf + len, size - len, " (%s)",
+				 gs_gc_mode_names[c->mode]);
+	if (c->forced)
+		len += scnprintf(buf + len, size - len, " (forced)");
+	if (c->checked)
+		len += scnprintf(buf + len, size - len, " (checkmark %lu missed)",
+				 c->missed);
+	return len;
+}
+
+/* Go's gctrace line with its figures, and room for a long heap name. */
+#define GS_GC_TRACE_LEN		320
+
+/**
+ * gs_gc_trace_cycle() - with gc_trace, log the cycle that just ended
+ * @h: the heap; its cycle_mutex held, heap.cycle the cycle's figures
+ */
+void gs_gc_trace_cycle(struct goslab_gc_heap *h)
+{
+	char buf[GS_GC_TRACE_LEN];
+
+	lockdep_assert_held(&h->cycle_mutex);
 	if (!READ_ONCE(gc_trace))
 		return;
-	now = ktime_get_ns();
-	pr_info("goslab gc %llu @%llu.%03llus %s: %llu+%llu ms mark+term, %lu->%lu KiB live, %lu KiB goal, %lu KiB marked, %llu %s, %llu %s, %llu %s, %s, checkmark %s %lu\n",
-		n, now / NSEC_PER_SEC, now / NSEC_PER_MSEC % MSEC_PER_SEC,
-		h->name, div_u64(mark_ns - term_ns, NSEC_PER_MSEC),
-		div_u64(term_ns, NSEC_PER_MSEC), h->cycle_peak >> 10,
-		READ_ONCE(h->heap_live) >> 10, h->goal >> 10,
-		h->last_marked >> 10,
-		(u64)atomic64_read(&h->cnt[GS_GC_MARKED]),
-		gc_counters[GS_GC_MARKED].name,
-		(u64)atomic64_read(&h->cnt[GS_GC_SCANNED]),
-		gc_counters[GS_GC_SCANNED].name,
-		(u64)atomic64_read(&h->cnt[GS_GC_ASSISTS]),
-		gc_counters[GS_GC_ASSISTS].name,
-		gs_gc_mode_names[h->mode],
-		READ_ONCE(gs_gc_checkmark_param) ? "missed" : "off", missed);
+	gs_gc_trace_format(buf, sizeof(buf), h, &h->cycle);
+	pr_info("%s\n", buf);
 }
 
 static void show_fields(struct seq_file *m, struct goslab_gc_stats *st,
@@ -186,6 +274,7 @@ static void show_heap(struct seq_file *m, struct goslab_gc_heap *h)
 		   gc_phase_names[st.phase], st.gc_percent);
 	show_fields(m, &st, gc_sizes, ARRAY_SIZE(gc_sizes));
 	show_fields(m, &st, gc_counters, ARRAY_SIZE(gc_counters));
+	show_fields(m, &st, gc_cycle_fields, ARRAY_SIZE(gc_cycle_fields));
 }
 
 static int gs_gc_show(struct seq_file *m, void *v)
@@ -217,24 +306,57 @@ const struct file_operations gs_gc_fops = {
 };
 
 /**
+ * gs_gc_span_colors() - count a span's allocated objects by colour
+ * @gs: the span
+ * @c: filled in
+ *
+ * Reads its bitmaps racily: any context, any lock or none.  Objects
+ * awaiting their release callback are white (unmarked); after a sweep
+ * every object is, and outside a mark none is grey.
+ */
+void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c)
+{
+	unsigned int w, words = BITS_TO_LONGS(gs->type->nelems);
+	bool noscan = !gs->type->nr_ptrs;
+	unsigned long alloc, mark, scan;
+
+	memset(c, 0, sizeof(*c));
+	for (w = 0; w < words; w++) {
+		alloc = READ_ONCE(gs->allocbits[w]);
+		mark = READ_ONCE(gs->markbits[w]) & alloc;
+		/* Shaded objects without pointers go straight to black. */
+		scan = noscan ? mark : READ_ONCE(gs->scanbits[w]) & mark;
+		c->white += hweight_long(alloc & ~mark);
+		c->grey += hweight_long(mark & ~scan);
+		c->black += hweight_long(scan);
+	}
+}
+
+/**
  * gs_gc_show_span() - a GC span's line in debugfs "spans"
  * @m: the file
  * @chunk: the heap chunk the span is in
  * @page: its first heap page in the chunk
  * @s: the span
  *
- * Under mheap.lock; reads the span's counters racily.
+ * Under mheap.lock, interrupts off: takes no lock of the collector, and
+ * reads the span's counters and colours racily (gs_gc_span_colors()).
+ * The span's bookkeeping lives while mheap.lock is held: it is freed after
+ * the span leaves the page heap (gs_gc_span_destroy()).
  */
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s)
 {
 	struct gs_gc_span *gs = READ_ONCE(s->gc);
+	struct gs_gc_colors c;
 
 	if (!gs) {
 		seq_printf(m, "%lu %lu %u gc -\n", chunk, page, s->npages);
 		return;
 	}
-	seq_printf(m, "%lu %lu %u gc %s/%s %u %u %u\n", chunk, page, s->npages,
-		   gs->type->heap->name, gs->type->name, gs->type->elemsize,
-		   gs->type->nelems, READ_ONCE(gs->nalloc));
+	gs_gc_span_colors(gs, &c);
+	seq_printf(m, "%lu %lu %u gc %s/%s %u %u %u %u %u %u\n", chunk, page,
+		   s->npages, gs->type->heap->name, gs->type->name,
+		   gs->type->elemsize, gs->type->nelems, READ_ONCE(gs->nalloc),
+		   c.white, c.grey, c.black);
 }

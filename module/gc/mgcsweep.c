@@ -94,6 +94,7 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 		bits = gs->allocbits[w] & ~gs->markbits[w] & ~gs->relbits[w];
 		if (!bits)
 			continue;
+		h->released += hweight_long(bits);
 		if (t->release) {
 			gs->relbits[w] |= bits;
 			gs->nrel += hweight_long(bits);
@@ -109,6 +110,7 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 	}
 	/* Nothing marks now; the next cycle starts from clear bits. */
 	bitmap_zero(gs->markbits, t->nelems);
+	bitmap_zero(gs->scanbits, t->nelems);
 	h->nunswept--;
 	if (freed)
 		gs_gc_count(h, GS_GC_FREED, freed);
