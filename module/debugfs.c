@@ -14,8 +14,10 @@
  *
  * Every number is read without stopping allocation: counters that CPUs
  * update under their own locks are read racily, and each file is exact
- * only when goslab is quiet.  "spans" holds the heap lock while it walks,
- * which delays span allocation, never the per-CPU fast paths.
+ * only when goslab is quiet.  "spans" holds the heap lock for a bounded
+ * batch of runs at a time (mheap.c), which delays span allocation a
+ * little, never the per-CPU fast paths.  Documentation/debugfs.rst gives
+ * every file's format.
  */
 
 #include <linux/debugfs.h>
@@ -96,12 +98,18 @@ static int heap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
 
-static int spans_show(struct seq_file *m, void *v)
+static int spans_open(struct inode *inode, struct file *file)
 {
-	gs_show_spans(m);
-	return 0;
+	return gs_spans_open(file);
 }
-DEFINE_SHOW_ATTRIBUTE(spans);
+
+static const struct file_operations spans_fops = {
+	.owner		= THIS_MODULE,
+	.open		= spans_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
 
 static int debug_show(struct seq_file *m, void *v)
 {

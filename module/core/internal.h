@@ -42,6 +42,7 @@
 
 #include <linux/goslab.h>
 
+struct file;
 struct seq_file;
 
 #include "compat.h"
@@ -283,9 +284,9 @@ unsigned long mheap_lock(void);
 void mheap_unlock(unsigned long flags);
 struct mspan *mheap_lookup(const void *p, bool *in_heap);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
-void mheap_show_spans(struct seq_file *m,
-		      void (*show)(struct seq_file *m, unsigned long chunk,
-				   unsigned long page, const struct mspan *s));
+int mheap_spans_open(struct file *file,
+		     void (*show)(struct seq_file *m, unsigned long chunk,
+				  unsigned long page, const struct mspan *s));
 void mheap_show(struct seq_file *m);
 void mheap_read_stats(struct goslab_stats *st);
 int mheap_init(void);
@@ -400,7 +401,7 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 /* malloc.c: the object tiers */
 int gs_malloc_init(void);
 void gs_malloc_exit(void);
-void gs_show_spans(struct seq_file *m);
+int gs_spans_open(struct file *file);
 void gs_tiny_retire(void *block, unsigned int nallocs);
 
 /* nmi.c: called from NMI context */

@@ -440,7 +440,9 @@ unsigned long mcentral_release_all(struct mcentral *c)
 void mcentral_show_span(struct seq_file *m, unsigned long chunk,
 			unsigned long page, const struct mspan *s)
 {
-	seq_printf(m, "%lu %lu %u small %s %u %u %u\n", chunk, page, s->npages,
-		   s->central->name, s->central->elemsize, s->central->nelems,
-		   READ_ONCE(s->nalloc));
+	const struct mcentral *c = s->central;
+
+	seq_printf(m, "%lu %lu %u %s %s %u %u %u\n", chunk, page, s->npages,
+		   c->sizeclass < 0 ? "cache" : "class", c->name, c->elemsize,
+		   c->nelems, READ_ONCE(s->nalloc));
 }
