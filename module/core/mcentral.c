@@ -304,6 +304,7 @@ unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head)
 out:
 	s->nalloc = c->nelems;
 	c->nalloc += n;
+	c->refilled += n;
 	spin_unlock_irqrestore(&c->lock, flags);
 	return n;
 }
@@ -370,6 +371,7 @@ void mcentral_return(struct mcentral *c, void *head, unsigned int n)
 		}
 	}
 	c->nalloc -= i;
+	c->flushed += i;
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	list_for_each_entry_safe(s, tmp, &empty, list)
