@@ -14,8 +14,10 @@
  *
  * Every number is read without stopping allocation: counters that CPUs
  * update under their own locks are read racily, and each file is exact
- * only when goslab is quiet.  "spans" holds the heap lock while it walks,
- * which delays span allocation, never the per-CPU fast paths.
+ * only when goslab is quiet.  "spans" holds the heap lock for a bounded
+ * batch of runs at a time (mheap.c), which delays span allocation a
+ * little, never the per-CPU fast paths.  Documentation/debugfs.rst gives
+ * every file's format.
  */
 
 #include <linux/debugfs.h>
@@ -45,7 +47,7 @@ static int classes_show(struct seq_file *m, void *v)
 	struct mcentral *c;
 	unsigned int i;
 
-	seq_puts(m, "class size npages nelems spans objects_in_use bytes_in_use cached waste_bytes\n");
+	seq_puts(m, "class size npages nelems spans objects_in_use bytes_in_use cached waste_bytes refills flushes\n");
 	for (i = 0; i < GOSLAB_NUM_SIZE_CLASSES; i++) {
 		c = &gs_classes[i];
 		spans = READ_ONCE(c->nspans);
@@ -54,11 +56,12 @@ static int classes_show(struct seq_file *m, void *v)
 		inuse = out > cached ? out - cached : 0;
 		span_bytes = (unsigned long)c->npages << GS_PAGE_SHIFT;
 		/* Span memory not holding an object in use: free slots, tails. */
-		seq_printf(m, "%s %u %u %u %lu %lu %lu %lu %lu\n", c->name,
-			   c->elemsize, c->npages, c->nelems, spans, inuse,
-			   inuse * c->elemsize, cached,
+		seq_printf(m, "%s %u %u %u %lu %lu %lu %lu %lu %lu %lu\n",
+			   c->name, c->elemsize, c->npages, c->nelems, spans,
+			   inuse, inuse * c->elemsize, cached,
 			   spans * span_bytes - min(spans * span_bytes,
-						   inuse * c->elemsize));
+						   inuse * c->elemsize),
+			   READ_ONCE(c->refilled), READ_ONCE(c->flushed));
 	}
 	return 0;
 }
@@ -78,12 +81,12 @@ static int cpus_show(struct seq_file *m, void *v)
 	seq_puts(m, "cpu allocs");
 	for (i = 0; i < GS_CPU_COUNTER_COUNT; i++)
 		seq_printf(m, " %s", gs_cpu_counter_names[i]);
-	seq_putc(m, '\n');
+	seq_puts(m, " cached\n");
 	for_each_online_cpu(cpu) {
 		seq_printf(m, "%u %ld", cpu, mcache_allocs(cpu));
 		for (i = 0; i < GS_CPU_COUNTER_COUNT; i++)
 			seq_printf(m, " %lu", mcache_stat(cpu, i));
-		seq_putc(m, '\n');
+		seq_printf(m, " %lu\n", mcache_cpu_cached(cpu));
 	}
 	return 0;
 }
@@ -96,12 +99,18 @@ static int heap_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
 
-static int spans_show(struct seq_file *m, void *v)
+static int spans_open(struct inode *inode, struct file *file)
 {
-	gs_show_spans(m);
-	return 0;
+	return gs_spans_open(file);
 }
-DEFINE_SHOW_ATTRIBUTE(spans);
+
+static const struct file_operations spans_fops = {
+	.owner		= THIS_MODULE,
+	.open		= spans_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= seq_release_private,
+};
 
 static int debug_show(struct seq_file *m, void *v)
 {

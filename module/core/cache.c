@@ -366,12 +366,14 @@ static bool show_one(struct mcentral *central, void *m)
 	struct goslab_cache *c = to_cache(central);
 
 	if (c)
-		seq_printf(m, "%s %u %u %u %u %lu %lu %lu %d\n", c->name,
-			   central->objsize, central->elemsize,
+		seq_printf(m, "%s %u %u %u %u %lu %lu %lu %d %lu %lu\n",
+			   c->name, central->objsize, central->elemsize,
 			   central->npages, central->nelems,
 			   READ_ONCE(central->nspans),
 			   READ_ONCE(central->nalloc),
-			   mcache_cached(central), c->zombie);
+			   mcache_cached(central), c->zombie,
+			   READ_ONCE(central->refilled),
+			   READ_ONCE(central->flushed));
 	return true;
 }
 
@@ -381,7 +383,7 @@ static bool show_one(struct mcentral *central, void *m)
  */
 void gs_cache_show(struct seq_file *m)
 {
-	seq_puts(m, "name objsize elemsize npages nelems spans allocated cached zombie\n");
+	seq_puts(m, "name objsize elemsize npages nelems spans allocated cached zombie refills flushes\n");
 	mcentral_for_each(show_one, m);
 }
 

@@ -42,6 +42,7 @@
 
 #include <linux/goslab.h>
 
+struct file;
 struct seq_file;
 
 #include "compat.h"
@@ -76,11 +77,15 @@ static inline size_t gs_slot_footprint(unsigned int npages,
 /**
  * struct mcentral - the spans of one object size
  * @lock: protects @partial, @full, the spans' @freelist and @nalloc, and
- *	@nspans and @nalloc here
+ *	the counters here; they are read racily
  * @partial: spans with at least one free object
  * @full: spans whose objects are all handed out
  * @nspans: spans owned
  * @nalloc: objects handed out of all spans, to CPU caches or callers
+ * @refilled: objects ever handed to CPU lists (mcentral_grab())
+ * @flushed: objects ever taken back from CPU lists, flushed or drained
+ *	(mcentral_return()); until mcentral_release_all(), @nalloc is
+ *	@refilled - @flushed
  * @pcp: each CPU's free list for this size, under that CPU's mcache.lock
  * @elemsize: distance between objects (the size class)
  * @objsize: bytes a caller may use in an object
@@ -110,6 +115,8 @@ struct mcentral {
 	struct list_head full;
 	unsigned long nspans;
 	unsigned long nalloc;
+	unsigned long refilled;
+	unsigned long flushed;
 
 	struct gs_freelist __percpu *pcp;
 	unsigned int elemsize;
@@ -283,9 +290,9 @@ unsigned long mheap_lock(void);
 void mheap_unlock(unsigned long flags);
 struct mspan *mheap_lookup(const void *p, bool *in_heap);
 struct mspan *mheap_span_of_checked(const void *p, bool *in_heap);
-void mheap_show_spans(struct seq_file *m,
-		      void (*show)(struct seq_file *m, unsigned long chunk,
-				   unsigned long page, const struct mspan *s));
+int mheap_spans_open(struct file *file,
+		     void (*show)(struct seq_file *m, unsigned long chunk,
+				  unsigned long page, const struct mspan *s));
 void mheap_show(struct seq_file *m);
 void mheap_read_stats(struct goslab_stats *st);
 int mheap_init(void);
@@ -359,6 +366,7 @@ void mcache_drain_all(struct mcentral *only);
 void mcache_drain_async(void);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
+unsigned long mcache_cpu_cached(unsigned int cpu);
 long mcache_allocs(unsigned int cpu);
 int mcache_init(void);
 void mcache_exit(void);
@@ -400,7 +408,7 @@ static __always_inline void mcache_free(struct mcentral *c, void *obj)
 /* malloc.c: the object tiers */
 int gs_malloc_init(void);
 void gs_malloc_exit(void);
-void gs_show_spans(struct seq_file *m);
+int gs_spans_open(struct file *file);
 void gs_tiny_retire(void *block, unsigned int nallocs);
 
 /* nmi.c: called from NMI context */

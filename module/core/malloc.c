@@ -650,12 +650,14 @@ static void show_span(struct seq_file *m, unsigned long chunk,
 }
 
 /**
- * gs_show_spans() - debugfs "spans": every chunk of the heap, run by run
- * @m: the file
+ * gs_spans_open() - open debugfs "spans": every chunk of the heap, run by run
+ * @file: the file; its release must be seq_release_private()
+ *
+ * Return: 0 or -ENOMEM.
  */
-void gs_show_spans(struct seq_file *m)
+int gs_spans_open(struct file *file)
 {
-	mheap_show_spans(m, show_span);
+	return mheap_spans_open(file, show_span);
 }
 
 /**

@@ -342,6 +342,20 @@ static bool cpu_cached_one(struct mcentral *c, void *arg)
 }
 
 /**
+ * mcache_cpu_cached() - free objects on a CPU's lists, read racily
+ * @cpu: the CPU
+ *
+ * Return: the sum of its lists' counts, every size class's and cache's.
+ */
+unsigned long mcache_cpu_cached(unsigned int cpu)
+{
+	struct cpu_cached cc = { .cpu = cpu };
+
+	mcentral_for_each(cpu_cached_one, &cc);
+	return cc.n;
+}
+
+/**
  * mcache_allocs() - objects a CPU's lists handed out, read racily
  * @cpu: the CPU
  *
@@ -354,12 +368,9 @@ static bool cpu_cached_one(struct mcentral *c, void *arg)
  */
 long mcache_allocs(unsigned int cpu)
 {
-	struct cpu_cached cc = { .cpu = cpu };
-
-	mcentral_for_each(cpu_cached_one, &cc);
 	return mcache_stat(cpu, GS_CPU_FREE) + mcache_stat(cpu, GS_CPU_REFILLED) -
 	       mcache_stat(cpu, GS_CPU_FLUSHED) - mcache_stat(cpu, GS_CPU_DRAINED) -
-	       cc.n;
+	       mcache_cpu_cached(cpu);
 }
 
 int mcache_init(void)

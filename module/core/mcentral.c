@@ -304,6 +304,7 @@ unsigned int mcentral_grab(struct mcentral *c, gfp_t gfp, void **head)
 out:
 	s->nalloc = c->nelems;
 	c->nalloc += n;
+	c->refilled += n;
 	spin_unlock_irqrestore(&c->lock, flags);
 	return n;
 }
@@ -370,6 +371,7 @@ void mcentral_return(struct mcentral *c, void *head, unsigned int n)
 		}
 	}
 	c->nalloc -= i;
+	c->flushed += i;
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	list_for_each_entry_safe(s, tmp, &empty, list)
@@ -440,7 +442,9 @@ unsigned long mcentral_release_all(struct mcentral *c)
 void mcentral_show_span(struct seq_file *m, unsigned long chunk,
 			unsigned long page, const struct mspan *s)
 {
-	seq_printf(m, "%lu %lu %u small %s %u %u %u\n", chunk, page, s->npages,
-		   s->central->name, s->central->elemsize, s->central->nelems,
-		   READ_ONCE(s->nalloc));
+	const struct mcentral *c = s->central;
+
+	seq_printf(m, "%lu %lu %u %s %s %u %u %u\n", chunk, page, s->npages,
+		   c->sizeclass < 0 ? "cache" : "class", c->name, c->elemsize,
+		   c->nelems, READ_ONCE(s->nalloc));
 }

@@ -420,56 +420,260 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
 	return s;
 }
 
-/**
- * mheap_show_spans() - one line per span in use and per free run
- * @m: the debugfs file
- * @show: writes the line of a small or GC span, whose owner knows it
- *
- * Chunk by chunk, in address order within each: the picture of the heap.
- * Context: @show runs under mheap.lock, interrupts off.
+/*
+ * debugfs "spans", walked in batches: the heap lock is held for at most
+ * GS_SPANS_BATCH steps (a run shown, or skipped), then dropped, so that
+ * a read of a big heap never keeps span allocation, or interrupts, waiting
+ * for long.  Each batch is one seq_file record; between two, the walk
+ * keeps its place as numbers and a chunk's address, which it compares but
+ * never follows: under the lock again it looks the chunk up on the list.
  */
-void mheap_show_spans(struct seq_file *m,
-		      void (*show)(struct seq_file *m, unsigned long chunk,
-				   unsigned long page, const struct mspan *s))
+#define GS_SPANS_BATCH	64
+
+/**
+ * struct mheap_spans_pos - where a walk of "spans" stands
+ * @chunk: the chunk's ordinal in this read, as the lines show it
+ * @nth: its place on the list when the walk last saw it
+ * @ch: the chunk, for comparison only: it may be gone; NULL before the
+ *	first
+ * @page: the next heap page of @ch to show
+ * @huge: huge spans shown so far
+ * @header: the version and column lines are still to come
+ * @chunks_done: past the last chunk, on to the huge spans
+ * @done: nothing left
+ */
+struct mheap_spans_pos {
+	unsigned long chunk;
+	unsigned long nth;
+	const struct mchunk *ch;
+	unsigned long page;
+	unsigned long huge;
+	bool header;
+	bool chunks_done;
+	bool done;
+};
+
+/**
+ * struct mheap_spans - a reader of debugfs "spans", its seq_file's private
+ * @h: the heap walked: &mheap, or a white-box test's
+ * @show: writes the line of a small or GC span, whose owner knows it
+ * @index: the seq_file position of the batch that starts at @at
+ * @at: where that batch starts: shown again if seq_file asks again
+ * @next: where it ended, the start of the batch at @index + 1
+ */
+struct mheap_spans {
+	struct mheap *h;
+	void (*show)(struct seq_file *m, unsigned long chunk,
+		     unsigned long page, const struct mspan *s);
+	loff_t index;
+	struct mheap_spans_pos at;
+	struct mheap_spans_pos next;
+};
+
+/*
+ * The chunk @pos stands at, under the lock: the chunk it saw, found again
+ * by its address, or, if that chunk is gone, the one now at its place on
+ * the list, shown from its first page on.  NULL when there is none.
+ */
+static struct mchunk *spans_chunk(struct mheap *h, struct mheap_spans_pos *pos)
 {
-	unsigned long flags, idx, end, ci = 0;
-	struct mchunk *ch;
+	struct mchunk *ch, *nth = NULL;
+	unsigned long i = 0;
+
+	lockdep_assert_held(&h->lock);
+	list_for_each_entry(ch, &h->chunks, list) {
+		if (ch == pos->ch) {
+			pos->nth = i;
+			return ch;
+		}
+		if (i++ == pos->nth)
+			nth = ch;
+	}
+	if (!nth)
+		return NULL;
+	if (pos->ch)
+		pos->chunk++;	/* a chunk other than the one shown last */
+	pos->ch = nth;
+	pos->page = 0;
+	return nth;
+}
+
+/*
+ * One step of @pos through @ch: the line of the run at its page, if one
+ * starts there, and the page after the run.  A page in a span not (or no
+ * longer) starting there, since the heap changed between two batches, or
+ * a busy page whose span is being set up or taken down, has no line.
+ */
+static void spans_run(struct mheap_spans *it, struct seq_file *m,
+		      struct mchunk *ch, struct mheap_spans_pos *pos)
+{
+	unsigned long idx = pos->page, addr = chunk_addr(ch, idx), end, first;
 	struct mspan *s;
 
-	seq_puts(m, "chunk page npages state class elemsize nelems nalloc\n");
-	spin_lock_irqsave(&mheap.lock, flags);
-	list_for_each_entry(ch, &mheap.chunks, list) {
-		for (idx = 0; idx < ch->npages; idx = end) {
-			if (test_bit(idx, ch->released)) {
-				end = find_next_zero_bit(ch->released,
-							 ch->npages, idx);
-				seq_printf(m, "%lu %lu %lu released\n", ci, idx,
-					   end - idx);
-			} else if (!test_bit(idx, ch->busy)) {
-				end = find_next_bit(ch->busy, ch->npages, idx);
-				seq_printf(m, "%lu %lu %lu free\n", ci, idx,
-					   end - idx);
-			} else {
-				s = (struct mspan *)
-				    page_private(virt_to_page((void *)chunk_addr(ch, idx)));
-				if (!s) {
-					end = idx + 1;
-					continue;
-				}
-				end = idx + s->npages;
-				if (s->state == MSPAN_LARGE)
-					seq_printf(m, "%lu %lu %u large\n", ci,
-						   idx, s->npages);
-				else
-					show(m, ci, idx, s);
-			}
+	lockdep_assert_held(&it->h->lock);
+	if (test_bit(idx, ch->released)) {
+		end = find_next_zero_bit(ch->released, ch->npages, idx);
+		seq_printf(m, "%lu %lu %lu released\n", pos->chunk, idx,
+			   end - idx);
+	} else if (!test_bit(idx, ch->busy)) {
+		end = find_next_bit(ch->busy, ch->npages, idx);
+		seq_printf(m, "%lu %lu %lu free\n", pos->chunk, idx, end - idx);
+	} else {
+		/* A span found under the lock stays: freeing it takes the lock. */
+		s = gs_page_span(virt_to_page((void *)addr));
+		if (!s || s->chunk != ch) {
+			end = idx + 1;	/* being set up or taken down */
+		} else {
+			first = ((unsigned long)s->base - ch->base) >>
+				GS_PAGE_SHIFT;
+			end = max(idx + 1, first + s->npages);
+			/* One that starts before had its line in an earlier batch. */
+			if (first == idx && s->state == MSPAN_LARGE)
+				seq_printf(m, "%lu %lu %u large\n", pos->chunk,
+					   idx, s->npages);
+			else if (first == idx)
+				it->show(m, pos->chunk, idx, s);
 		}
-		ci++;
 	}
-	list_for_each_entry(s, &mheap.large, list)
-		if (s->state == MSPAN_HUGE)
-			seq_printf(m, "- - %u huge\n", s->npages);
-	spin_unlock_irqrestore(&mheap.lock, flags);
+	pos->page = end;
+}
+
+/*
+ * The huge spans' lines, from the @pos->huge-th on, @budget at most.
+ * Each batch finds its first from the head of the list, past the large
+ * spans on it too, as mheap_lookup() does.
+ */
+static void spans_huge(struct mheap_spans *it, struct seq_file *m,
+		       struct mheap_spans_pos *pos, unsigned int budget)
+{
+	unsigned long i = 0;
+	struct mspan *s;
+
+	lockdep_assert_held(&it->h->lock);
+	list_for_each_entry(s, &it->h->large, list) {
+		if (s->state != MSPAN_HUGE || i++ < pos->huge)
+			continue;
+		if (!budget--)
+			return;
+		seq_printf(m, "- - %u huge\n", s->npages);
+		pos->huge++;
+	}
+	pos->done = true;
+}
+
+/*
+ * One batch: the lines from @it->at on, GS_SPANS_BATCH steps at most,
+ * under one hold of the heap lock; where it ended goes to @it->next.
+ */
+static int spans_show(struct seq_file *m, void *v)
+{
+	struct mheap_spans *it = m->private;
+	struct mheap_spans_pos pos = it->at;
+	unsigned int steps = 0;
+	unsigned long flags;
+	struct mchunk *ch;
+
+	if (pos.header) {
+		seq_puts(m, "goslab-spans 1\n");
+		seq_puts(m, "chunk page npages state owner elemsize nelems nalloc white grey black\n");
+		pos.header = false;
+	}
+	spin_lock_irqsave(&it->h->lock, flags);
+	ch = pos.chunks_done ? NULL : spans_chunk(it->h, &pos);
+	while (ch && steps < GS_SPANS_BATCH) {
+		/* Not past the end: the chunk may be another at that address. */
+		if (pos.page < ch->npages) {
+			spans_run(it, m, ch, &pos);
+			steps++;
+			continue;
+		}
+		ch = list_is_last(&ch->list, &it->h->chunks) ? NULL :
+		     list_next_entry(ch, list);
+		pos.ch = ch;
+		pos.nth++;
+		pos.chunk++;
+		pos.page = 0;
+	}
+	if (!ch) {
+		pos.chunks_done = true;
+		spans_huge(it, m, &pos, GS_SPANS_BATCH - steps);
+	}
+	spin_unlock_irqrestore(&it->h->lock, flags);
+	it->next = pos;
+	return 0;
+}
+
+static void spans_reset(struct mheap_spans *it)
+{
+	it->index = 0;
+	it->at = (struct mheap_spans_pos){ .header = true };
+	it->next = it->at;
+}
+
+/*
+ * The batch at @pos: the first one, or the one the walk stands at.  A
+ * seq_file asks for the same batch again after its buffer overflowed or
+ * a read ended, and restarts from 0 on a seek; nothing else.
+ */
+static void *spans_start(struct seq_file *m, loff_t *pos)
+{
+	struct mheap_spans *it = m->private;
+
+	if (!*pos)
+		spans_reset(it);
+	if (*pos != it->index || it->at.done)
+		return NULL;
+	return it;
+}
+
+static void *spans_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct mheap_spans *it = m->private;
+
+	it->at = it->next;
+	it->index = ++*pos;
+	if (it->at.done)
+		return NULL;
+	cond_resched();
+	return it;
+}
+
+static void spans_stop(struct seq_file *m, void *v)
+{
+}
+
+static const struct seq_operations mheap_spans_ops = {
+	.start	= spans_start,
+	.next	= spans_next,
+	.stop	= spans_stop,
+	.show	= spans_show,
+};
+
+/**
+ * mheap_spans_open() - open debugfs "spans": every run of every chunk
+ * @file: the file; its release must be seq_release_private()
+ * @show: writes the line of a small or GC span, whose owner knows it;
+ *	called under mheap.lock, interrupts off
+ *
+ * Chunk by chunk, in address order within each, then the huge spans:
+ * the picture of the heap (Documentation/debugfs.rst).  Read in batches
+ * of GS_SPANS_BATCH steps per hold of mheap.lock.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mheap_spans_open(struct file *file,
+		     void (*show)(struct seq_file *m, unsigned long chunk,
+				  unsigned long page, const struct mspan *s))
+{
+	struct mheap_spans *it;
+
+	it = __seq_open_private(file, &mheap_spans_ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->h = &mheap;
+	it->show = show;
+	spans_reset(it);
+	return 0;
 }
 
 /**

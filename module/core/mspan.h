@@ -184,7 +184,8 @@ static __always_inline unsigned int gs_span_index(unsigned long offset,
  * struct mspan_gc_ops - what core asks the collector about MSPAN_GC spans
  * @bad_free: goslab_free() was given an object of such a span
  * @usable_size: goslab_usable_size() of such an object
- * @show_span: such a span's line in debugfs "spans" (mheap_show_spans())
+ * @show_span: such a span's line in debugfs "spans" (mheap_spans_open()),
+ *	under mheap.lock
  *
  * MSPAN_GC spans belong to the optional collector (module/gc/), which
  * sits above core: core carves nothing in them and knows nothing of their

@@ -36,8 +36,8 @@ static int mheap_test_init(struct kunit *test)
 }
 
 /*
- * Every page the case left in a run goes back, then every page at all.
- * Also after a failed init.
+ * Every page the case left in a run goes back, no longer pointing at a
+ * span of the case's, then every page at all.  Also after a failed init.
  */
 static void mheap_test_exit(struct kunit *test)
 {
@@ -50,8 +50,11 @@ static void mheap_test_exit(struct kunit *test)
 	spin_lock_irqsave(&h->lock, flags);
 	list_for_each_entry(ch, &h->chunks, list)
 		for_each_set_bit(idx, ch->busy, ch->npages)
-			if (!test_bit(idx, ch->released))
+			if (!test_bit(idx, ch->released)) {
+				set_span_of((void *)chunk_addr(ch, idx),
+					    GS_KPAGES, NULL);
 				heap_put(h, ch, idx, 1);
+			}
 	spin_unlock_irqrestore(&h->lock, flags);
 	__mheap_release(h, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&h->chunks));
@@ -344,10 +347,297 @@ static void mheap_test_release(struct kunit *test)
 	mheap_test_books(test);
 }
 
+/*
+ * debugfs "spans" of the case's heap: @n chunks, each filled with one-page
+ * runs, every other one put back: a run per page, more than a batch.  Of
+ * the runs kept, the even ones are large spans and the odd ones spans of
+ * the 8-byte class (struct mspan of the case's own, which the pages point
+ * at until mheap_test_exit()).
+ */
+static void mheap_test_striped(struct kunit *test, struct mchunk **ch,
+			       unsigned int n)
+{
+	unsigned long idx;
+	struct mspan *s;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ch[i] = mheap_test_grow(test);
+	/* First fit: all of each chunk, before any page is free again. */
+	for (i = 0; i < n; i++)
+		for (idx = 0; idx < ch[i]->npages; idx++)
+			KUNIT_ASSERT_EQ(test, mheap_test_take(test, 1, ch[i]), idx);
+	for (i = 0; i < n; i++) {
+		for (idx = 1; idx < ch[i]->npages; idx += 2)
+			mheap_test_put(test, ch[i], idx, 1);
+		for (idx = 0; idx < ch[i]->npages; idx += 2) {
+			s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, s);
+			s->base = (void *)chunk_addr(ch[i], idx);
+			s->npages = 1;
+			s->chunk = ch[i];
+			s->state = idx % 4 ? MSPAN_SMALL : MSPAN_LARGE;
+			s->central = &gs_classes[1];
+			set_span_of(s->base, GS_KPAGES, s);
+		}
+	}
+}
+
+#define MHEAP_TEST_OUT	SZ_64K
+
+/* Append to @buf, of MHEAP_TEST_OUT bytes, filled to *@len. */
+static __printf(3, 4) void mheap_test_append(char *buf, size_t *len,
+					     const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	*len += vscnprintf(buf + *len, MHEAP_TEST_OUT - *len, fmt, args);
+	va_end(args);
+}
+
+/* The version and column lines. */
+static void mheap_test_header(char *buf, size_t *len)
+{
+	mheap_test_append(buf, len, "goslab-spans 1\n%s\n",
+			  "chunk page npages state owner elemsize nelems nalloc white grey black");
+}
+
+/* The line of page @idx of a chunk mheap_test_striped() made. */
+static void mheap_test_striped_line(char *buf, size_t *len, unsigned long ci,
+				    unsigned long idx, bool released)
+{
+	if (released)
+		mheap_test_append(buf, len, "%lu %lu 1 released\n", ci, idx);
+	else if (idx % 2)
+		mheap_test_append(buf, len, "%lu %lu 1 free\n", ci, idx);
+	else if (idx % 4)
+		mheap_test_append(buf, len, "%lu %lu 1 class 8 8 %u 0\n", ci,
+				  idx, gs_classes[1].nelems);
+	else
+		mheap_test_append(buf, len, "%lu %lu 1 large\n", ci, idx);
+}
+
+/*
+ * Whether this task holds @h's lock, as lockdep sees it (every test
+ * kernel has lockdep; without it, never).
+ */
+static bool mheap_test_holds(struct mheap *h)
+{
+	return IS_ENABLED(CONFIG_LOCKDEP) && lockdep_is_held(&h->lock);
+}
+
+/**
+ * struct mheap_test_reader - a read of "spans", as seq_read() does it
+ * @it: the walk
+ * @out: what was read
+ * @len: bytes in @out
+ * @size: seq_file buffer size to start with; doubled on overflow
+ * @holds: batches shown, each under one hold of the heap lock
+ * @overflows: batches shown again in a larger buffer
+ * @between: called between two batches, the lock not held, or NULL
+ */
+struct mheap_test_reader {
+	struct mheap_spans it;
+	char *out;
+	size_t len;
+	size_t size;
+	unsigned int holds;
+	unsigned int overflows;
+	void (*between)(struct kunit *test, unsigned int holds);
+};
+
+/*
+ * Read "spans" of the case's heap through the seq_file operations, in the
+ * order seq_read() calls them: a record that overflowed the buffer is
+ * shown again from the same position in one twice as large, and every
+ * other record ends a read() (stop, then start at the position reached).
+ * The heap lock must be dropped whenever an operation returns, and no
+ * batch may hold more than GS_SPANS_BATCH runs.
+ */
+static void mheap_test_read(struct kunit *test, struct mheap_test_reader *r)
+{
+	struct seq_file m = { .private = &r->it };
+	unsigned int lines, i;
+	loff_t index = 0;
+	void *p;
+
+	r->it.h = test->priv;
+	r->it.show = mcentral_show_span;
+	spans_reset(&r->it);
+	r->out = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->out);
+	m.size = r->size;
+	m.buf = kunit_kmalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+
+	for (p = spans_start(&m, &index); p;) {
+		m.count = 0;
+		KUNIT_ASSERT_EQ(test, spans_show(&m, p), 0);
+		KUNIT_EXPECT_FALSE(test, mheap_test_holds(r->it.h));
+		if (seq_has_overflowed(&m)) {
+			spans_stop(&m, p);
+			m.size *= 2;
+			m.buf = kunit_kmalloc(test, m.size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, m.buf);
+			r->overflows++;
+			p = spans_start(&m, &index);
+			continue;
+		}
+		for (i = 0, lines = 0; i < m.count; i++)
+			lines += m.buf[i] == '\n';
+		/* The first batch starts with the version and column lines. */
+		KUNIT_EXPECT_LE(test, lines, GS_SPANS_BATCH + (r->holds ? 0 : 2));
+		KUNIT_ASSERT_LT(test, r->len + m.count, MHEAP_TEST_OUT);
+		memcpy(r->out + r->len, m.buf, m.count);
+		r->len += m.count;
+		r->holds++;
+		p = spans_next(&m, p, &index);
+		if (p && r->holds % 2) {
+			spans_stop(&m, p);
+			p = spans_start(&m, &index);
+		}
+		if (p && r->between)
+			r->between(test, r->holds);
+	}
+	spans_stop(&m, p);
+	KUNIT_EXPECT_FALSE(test, mheap_test_holds(r->it.h));
+	/* At the end, a read finds nothing more. */
+	KUNIT_EXPECT_NULL(test, spans_start(&m, &index));
+}
+
+/*
+ * Two striped chunks, one page of the second given back, and huge spans
+ * beside large ones on the heap's list: the read shows every run of each
+ * chunk in order, then the huge spans alone, in batches of at most
+ * GS_SPANS_BATCH runs with the lock dropped between; with a buffer too
+ * small for a batch, the batch is shown again whole.
+ */
+static void mheap_test_spans_batches(struct kunit *test)
+{
+	struct mheap *h = test->priv;
+	struct mheap_test_reader big = { .size = PAGE_SIZE };
+	struct mheap_test_reader tiny = { .size = 32 };
+	struct mchunk *ch[2];
+	unsigned long ci, idx, runs = 0;
+	size_t len = 0;
+	unsigned int i;
+	struct mspan *s;
+	char *want;
+
+	mheap_test_striped(test, ch, 2);
+	/* One page back: the newest chunk's lowest free one, page 1. */
+	KUNIT_ASSERT_EQ(test, __mheap_release(h, h->free - GS_KPAGES), GS_KPAGES);
+	for (i = 0; i < GS_SPANS_BATCH + 6; i++) {
+		s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		s->npages = 1000 + i;
+		s->state = i % 3 ? MSPAN_HUGE : MSPAN_LARGE;
+		list_add_tail(&s->list, &h->large);
+	}
+
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (ci = 0; ci < 2; ci++)
+		for (idx = 0; idx < ch[ci]->npages; idx++, runs++)
+			mheap_test_striped_line(want, &len, ci, idx,
+						ci == 1 && idx == 1);
+	for (i = 0; i < GS_SPANS_BATCH + 6; i++) {
+		if (!(i % 3))
+			continue;
+		mheap_test_append(want, &len, "- - %u huge\n", 1000 + i);
+		runs++;
+	}
+
+	mheap_test_read(test, &big);
+	mheap_test_read(test, &tiny);
+	KUNIT_EXPECT_STREQ(test, big.out, want);
+	KUNIT_EXPECT_STREQ(test, tiny.out, want);
+	KUNIT_EXPECT_EQ(test, big.overflows, 0);
+	KUNIT_EXPECT_GT(test, tiny.overflows, 0);
+	/* Every batch but maybe the last is full; the last may be empty. */
+	KUNIT_EXPECT_GE(test, big.holds, DIV_ROUND_UP(runs, GS_SPANS_BATCH));
+	KUNIT_EXPECT_LE(test, big.holds, runs / GS_SPANS_BATCH + 1);
+	KUNIT_EXPECT_EQ(test, tiny.holds, big.holds);
+
+	/* Leave the list as the exit wants it: the spans were the case's. */
+	INIT_LIST_HEAD(&h->large);
+}
+
+/* The chunk a case of mheap_test_spans_change() removes or adds. */
+static struct mchunk *mheap_test_victim;
+
+/*
+ * After the first batch, which stops in the first chunk: every page of
+ * that chunk goes back to the kernel, which frees it (the walk must not
+ * look at it again: KASAN would see), and the other chunks' free pages
+ * with them.  After the second, a new chunk.
+ */
+static void mheap_test_change(struct kunit *test, unsigned int holds)
+{
+	struct mchunk *ch = mheap_test_victim;
+	struct mheap *h = test->priv;
+	unsigned long idx, flags;
+
+	if (holds == 2) {
+		mheap_test_victim = mheap_test_grow(test);
+		return;
+	}
+	if (holds != 1)
+		return;
+	spin_lock_irqsave(&h->lock, flags);
+	for (idx = 0; idx < ch->npages; idx += 2) {
+		set_span_of((void *)chunk_addr(ch, idx), GS_KPAGES, NULL);
+		heap_put(h, ch, idx, 1);
+	}
+	spin_unlock_irqrestore(&h->lock, flags);
+	__mheap_release(h, 0);
+	KUNIT_EXPECT_EQ(test, h->nchunks, 2);
+}
+
+/*
+ * Chunks come and go between batches: a chunk freed under a paused walk
+ * is never looked at again, the walk going on with the chunk now at its
+ * place, numbered as the next; a chunk added shows at the end.  The runs
+ * of the chunks read after the change still cover them exactly, in order.
+ */
+static void mheap_test_spans_change(struct kunit *test)
+{
+	struct mheap_test_reader r = {
+		.size = PAGE_SIZE, .between = mheap_test_change,
+	};
+	struct mchunk *ch[3];
+	unsigned long ci, idx, added;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, ch, 3);
+	mheap_test_victim = ch[0];
+	KUNIT_ASSERT_GT(test, ch[0]->npages, GS_SPANS_BATCH);
+
+	mheap_test_read(test, &r);
+	added = mheap_test_victim->npages;
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	/* The first batch: GS_SPANS_BATCH runs of the chunk since freed. */
+	for (idx = 0; idx < GS_SPANS_BATCH; idx++)
+		mheap_test_striped_line(want, &len, 0, idx, false);
+	/* The others', their free pages given back with it. */
+	for (ci = 1; ci < 3; ci++)
+		for (idx = 0; idx < ch[ci]->npages; idx++)
+			mheap_test_striped_line(want, &len, ci, idx, idx % 2);
+	mheap_test_append(want, &len, "3 0 %lu free\n", added);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
 static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_coalesce),
 	KUNIT_CASE(mheap_test_counters),
 	KUNIT_CASE(mheap_test_release),
+	KUNIT_CASE(mheap_test_spans_batches),
+	KUNIT_CASE(mheap_test_spans_change),
 	{}
 };
 
