@@ -22,6 +22,7 @@
 #define LARGE_EVERY	64	/* one in this many is large */
 #define HUGE_SIZE	(5UL << 20)	/* more than alloc_pages() gives at once */
 #define SCAVENGE_WAIT_MS 5000
+#define HOLD_MS		1000	/* the burst stays live this long: watchers see it */
 
 static const size_t tiny_sizes[] = { 1, 8, 12 };
 static const size_t small_sizes[] = { 16, 32, 48, 64, 100, 256, 512, 1024,
@@ -124,18 +125,26 @@ static unsigned long pages_released(void)
 	return st.pages_released;
 }
 
-/* Wait for the scavenger; return the kernel pages it gave back. */
+/*
+ * Wait for the scavenger to start giving pages back (@ms: when it did) and
+ * then to finish; return the kernel pages it gave back.
+ */
 static unsigned long wait_scavenger(unsigned long before, unsigned int *ms)
 {
-	unsigned long now;
+	unsigned long last = before, now;
+	unsigned int t;
 
-	for (*ms = 0; *ms < SCAVENGE_WAIT_MS; *ms += 50) {
+	*ms = 0;
+	for (t = 50; t <= SCAVENGE_WAIT_MS; t += 50) {
 		msleep(50);
 		now = pages_released();
-		if (now > before)
-			return now - before;
+		if (now > last && !*ms)
+			*ms = t;
+		else if (now == last && *ms)
+			break;
+		last = now;
 	}
-	return 0;
+	return last - before;
 }
 
 /**
@@ -189,6 +198,7 @@ int demo_tiers_run(void)
 		ncpus, n[0], bytes[0], n[1], bytes[1] >> 10, n[2],
 		bytes[2] >> 10, HUGE_SIZE >> 10);
 	demo_stats("tiers: allocated");
+	msleep(HOLD_MS);
 
 	before = pages_released();
 	for_each_online_cpu(cpu)
@@ -196,8 +206,8 @@ int demo_tiers_run(void)
 	kvfree(bursts);
 	demo_stats("tiers: all freed");
 	before = wait_scavenger(before, &ms);
-	pr_info("tiers: the scavenger gave %lu KiB back to the kernel %u ms later\n",
-		before * (PAGE_SIZE >> 10), ms);
+	pr_info("tiers: the scavenger began to give pages back %u ms later; it gave %lu KiB\n",
+		ms, before * (PAGE_SIZE >> 10));
 	demo_stats("tiers: scavenged");
 	return err;
 }
