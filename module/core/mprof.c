@@ -49,8 +49,9 @@
 
 /* Go's default MemProfileRate, 512 KiB: profile_rate=on. */
 #define GS_MPROF_DEFAULT_RATE	(512 * 1024)
-/* Frames kept per stack. */
+/* Frames kept per stack, and the allocator's own a stack may start with. */
 #define GS_MPROF_DEPTH		32
+#define GS_MPROF_SKIP		8
 /* Distinct stacks (buckets), and sampled objects tracked at once. */
 #define GS_MPROF_STACK_BITS	12
 #define GS_MPROF_OBJECT_BITS	14
@@ -201,7 +202,7 @@ static unsigned long gs_mprof_exprand(unsigned int mean, u32 rnd)
  */
 static const char *const gs_mprof_alloc_fns[] = {
 	"goslab_alloc", "goslab_cache_alloc", "goslab_cache_alloc_bulk",
-	"alloc_under16", "alloc_under16_hooked", "tiny_alloc", "large_alloc",
+	"alloc_under16", "alloc_under16_hooked", "large_alloc",
 	"gs_alloc_hooks", "gs_alloc_refill", "gs_mprof_malloc",
 	"gs_mprof_record",
 };
@@ -281,18 +282,22 @@ static u32 *gs_mprof_object_head(struct gs_mprof_tables *t, const void *p)
 static noinline void gs_mprof_record(const void *p, size_t size, gfp_t gfp,
 				     unsigned int rate)
 {
-	unsigned long entries[GS_MPROF_DEPTH];
+	unsigned long entries[GS_MPROF_SKIP + GS_MPROF_DEPTH];
 	struct gs_mprof_tables *t;
 	struct gs_mprof_special *sp;
 	struct gs_mprof_bucket *b;
 	unsigned int nr, skip = 0;
 	unsigned long flags;
 	u32 stack, i, *head;
+	struct mspan *s;
 
 	nr = gs_stack_trace(entries, ARRAY_SIZE(entries));
-	while (skip < nr && gs_mprof_internal(entries[skip]))
+	while (skip < min_t(unsigned int, nr, GS_MPROF_SKIP) &&
+	       gs_mprof_internal(entries[skip]))
 		skip++;
-	stack = gs_stack_save(entries + skip, nr - skip, gs_gfp(gfp));
+	stack = gs_stack_save(entries + skip,
+			      min_t(unsigned int, nr - skip, GS_MPROF_DEPTH),
+			      gs_gfp(gfp));
 
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	t = gs_mprof.t;
@@ -324,7 +329,8 @@ static noinline void gs_mprof_record(const void *p, size_t size, gfp_t gfp,
 		.next = *head,
 	};
 	*head = i;
-	WRITE_ONCE(span_of(p)->nsampled, span_of(p)->nsampled + 1);
+	s = span_of(p);
+	WRITE_ONCE(s->nsampled, s->nsampled + 1);
 out:
 	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
 }
