@@ -275,13 +275,14 @@ unload_pass() {
 
 # bench: scripts/bench.sh's boot.  Lets boot-time work settle, runs the
 # bench module (parameters from bench_args= on the kernel command line,
-# which the kernel hands to init as an environment variable) and copies
-# its result lines to the results channel.
+# which the kernel hands to init as an environment variable; goslab's own
+# from goslab_args=) and copies its result lines to the results channel.
 bench() {
 	say "bench begin"
 	sleep 2
-	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
-		# shellcheck disable=SC2086 # a list of module parameters
+	# shellcheck disable=SC2086 # lists of module parameters
+	if step "insmod goslab.ko" insmod /modules/goslab.ko ${goslab_args:-}; then
+		# shellcheck disable=SC2086
 		step "insmod goslab_bench.ko" insmod /modules/goslab_bench.ko ${bench_args:-}
 		dmesg | grep -o 'goslab-bench: .*' >&3
 		rmmod goslab_bench 2>/dev/null
