@@ -171,8 +171,9 @@ static void goslab_gc_test_stats_cycle(struct kunit *test)
 /*
  * The colours of a hand-stepped cycle: the root's node grey, then a
  * front of black moving down the chain, one grey ahead of it; a node
- * allocated meanwhile black; after the sweep all white.  The span counts
- * agree with goslab_gc_color() of every object.
+ * allocated meanwhile black; after the sweep all white, and in the next
+ * cycle the root's node grey again.  The span counts agree with
+ * goslab_gc_color() of every object.
  */
 static void goslab_gc_test_stats_colors(struct kunit *test)
 {
@@ -215,6 +216,18 @@ static void goslab_gc_test_stats_colors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum.black, 0U);
 	/* The extra node was black, so it lives until the next cycle. */
 	KUNIT_EXPECT_EQ(test, sum.white, (unsigned int)STATS_LIVE + 1);
+
+	/*
+	 * The next cycle starts from clear scan bits: the root's node, black
+	 * last cycle, is grey again, and nothing is black before a scan.
+	 */
+	KUNIT_ASSERT_EQ(test, goslab_gc_step_begin(g->c->h), 0);
+	stats_colors(test, g->c->h, g->live, STATS_LIVE + 1, &sum);
+	KUNIT_EXPECT_EQ(test, sum.grey, 1U);
+	KUNIT_EXPECT_EQ(test, sum.black, 0U);
+	KUNIT_EXPECT_EQ(test, goslab_gc_color(g->c->h, g->live[0]),
+			GOSLAB_GC_GREY);
+	KUNIT_EXPECT_EQ(test, goslab_gc_step_finish(g->c->h), 0UL);
 
 	stats_graph_drop(g);
 	gc_expect_no_misses(test, g->c->h);

@@ -9,6 +9,7 @@
  *   spans    every chunk of the heap, run by run: the heap, drawn
  *   debug    debug mode's findings
  *   totals   struct goslab_stats, as goslab_get_stats() returns it
+ *   profile  the heap profiler's samples per call stack (core/mprof.c)
  *   gc       one block per garbage-collected heap (gc/mgcstats.c), if
  *            goslab has its collector (GOSLAB_GC)
  *
@@ -142,6 +143,7 @@ void gs_debugfs_init(void)
 	debugfs_create_file("spans", 0444, gs_debugfs, NULL, &spans_fops);
 	debugfs_create_file("debug", 0444, gs_debugfs, NULL, &debug_fops);
 	debugfs_create_file("totals", 0444, gs_debugfs, NULL, &totals_fops);
+	debugfs_create_file("profile", 0444, gs_debugfs, NULL, &gs_mprof_fops);
 	if (GOSLAB_GC)
 		debugfs_create_file("gc", 0444, gs_debugfs, NULL, &gs_gc_fops);
 }

@@ -32,6 +32,7 @@ static int __init goslab_init(void)
 	ret = gs_gc_init();
 	if (ret)
 		goto out_mcache;
+	gs_mprof_init();
 	gs_debugfs_init();
 	ret = gs_reclaim_start();
 	if (ret)
@@ -52,6 +53,7 @@ out_reclaim:
 	gs_reclaim_stop();
 out_debugfs:
 	gs_debugfs_exit();
+	gs_mprof_exit();
 	gs_gc_exit();
 out_mcache:
 	mcache_exit();
@@ -68,6 +70,7 @@ static void __exit goslab_exit(void)
 	goslab_dev_exit();
 	gs_reclaim_stop();
 	gs_debugfs_exit();
+	gs_mprof_exit();	/* while the objects it sampled are still there */
 	gs_gc_exit();	/* heaps left by clients: their spans back to the heap */
 	gs_nmi_flush();	/* callers are gone: no NMI defers a free any more */
 	mcache_exit();

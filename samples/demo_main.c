@@ -5,10 +5,11 @@
  *
  * On load: the tiers at work (demo_tiers.c: a burst of tiny, small and
  * large objects from every CPU, freed, and the scavenger giving the pages
- * back), then the collector (demo_gc.c: a graph with cycles, cut in two,
- * and goslab_gc_collect() releasing exactly the unreachable part).  What
- * stays live until unload: one huge object, a cache, the reachable half
- * of the graph.
+ * back), a heap for the profiler (demo_profile.c: 64 MiB from two
+ * functions, 3:1), then the collector (demo_gc.c: a graph with cycles,
+ * cut in two, and goslab_gc_collect() releasing exactly the unreachable
+ * part).  What stays live until unload: one huge object, a cache, the
+ * profiled heap, the reachable half of the graph.
  *
  * Its read-only parameter "stats" is goslab_get_stats() at the moment it
  * is read, "name value" per line with the names of debugfs "totals":
@@ -59,6 +60,7 @@ MODULE_PARM_DESC(stats, "goslab_get_stats() now, one \"name value\" per line");
 static void demo_release(void)
 {
 	demo_gc_release();
+	demo_profile_release();
 	demo_tiers_release();
 }
 
@@ -69,6 +71,8 @@ static int __init goslab_demo_init(void)
 	pr_info("goslab debug mode: %s\n",
 		goslab_debug_enabled() ? "on" : "off");
 	ret = demo_tiers_run();
+	if (!ret)
+		ret = demo_profile_run();
 	if (!ret)
 		ret = demo_gc_run();
 	if (ret) {

@@ -6,13 +6,15 @@
 # against the linux-headers package of the same version, and boots it
 # under TCG (never KVM) with "-icount shift=0,sleep=off", where the guest
 # clock counts executed instructions: once as Debian ships it, once with
-# init_on_alloc=0, and once without icount for wall-clock reference.
+# init_on_alloc=0, once with goslab's heap profiler on at Go's default
+# rate (profile_rate=524288), and once without icount for wall-clock
+# reference.
 # Prints one markdown table per boot (scripts/bench-table.py) and keeps
 # them, with the logs, in $GOSLAB_OUT (default out/bench).
 #
 # Knobs (environment):
-#   GOSLAB_BENCH_BOOTS  boots to run, of: shipped noinit wall
-#                       (default: all three)
+#   GOSLAB_BENCH_BOOTS  boots to run, of: shipped noinit profile wall
+#                       (default: all four)
 #   GOSLAB_BENCH_ARGS   extra goslab_bench.ko parameters, e.g.
 #                       "cases=pair,mixed reps=3"
 #   GOSLAB_TIMEOUT      seconds each boot may run (default: 900)
@@ -21,7 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 out=${GOSLAB_OUT:-$GOSLAB_ROOT/out/bench}
-boots=${GOSLAB_BENCH_BOOTS:-shipped noinit wall}
+boots=${GOSLAB_BENCH_BOOTS:-shipped noinit profile wall}
 limit=${GOSLAB_TIMEOUT:-900}
 
 "$GOSLAB_ROOT/scripts/deps.sh"
@@ -48,12 +50,16 @@ for boot in $boots; do
 		title="Debian $krel with init_on_alloc=0, icount"
 		cmdline=init_on_alloc=0
 		;;
+	profile)
+		title="Debian $krel as shipped, heap profiler on (profile_rate=524288), icount"
+		cmdline='goslab_args="profile_rate=524288"'
+		;;
 	wall)
 		title="Debian $krel as shipped, wall clock (TCG, reference only)"
 		icount=
 		args=unit=ns
 		;;
-	*) die "unknown boot '$boot' (shipped, noinit, wall)" ;;
+	*) die "unknown boot '$boot' (shipped, noinit, profile, wall)" ;;
 	esac
 	args+=${GOSLAB_BENCH_ARGS:+ $GOSLAB_BENCH_ARGS}
 	log "boot $boot: $title"

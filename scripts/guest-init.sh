@@ -36,8 +36,10 @@ MODE=check
 PASSES="pass1 pass2 bench unload pass3 pass4"
 PREEMPT_MODE=/sys/kernel/debug/sched/preempt
 GOSLAB_DEBUGFS=/sys/kernel/debug/goslab
-# The demo's goslab.ko parameters: its trace line and its profiler.
-DEMO_GOSLAB_ARGS="gc_trace=1"
+# The demo's goslab.ko parameters: its trace line and its profiler, one
+# sample per 32 KiB (Go's 512 KiB would give too few samples of the
+# client's 64 MiB for tools/goslab-pprof/check-profile.sh's shares).
+DEMO_GOSLAB_ARGS="gc_trace=1 profile_rate=32768"
 SELFTEST_TIMEOUT=600
 # shellcheck source=/dev/null # written by mkinitramfs.sh
 . /etc/goslab.conf
@@ -279,13 +281,14 @@ unload_pass() {
 
 # bench: scripts/bench.sh's boot.  Lets boot-time work settle, runs the
 # bench module (parameters from bench_args= on the kernel command line,
-# which the kernel hands to init as an environment variable) and copies
-# its result lines to the results channel.
+# which the kernel hands to init as an environment variable; goslab's own
+# from goslab_args=) and copies its result lines to the results channel.
 bench() {
 	say "bench begin"
 	sleep 2
-	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
-		# shellcheck disable=SC2086 # a list of module parameters
+	# shellcheck disable=SC2086 # lists of module parameters
+	if step "insmod goslab.ko" insmod /modules/goslab.ko ${goslab_args:-}; then
+		# shellcheck disable=SC2086
 		step "insmod goslab_bench.ko" insmod /modules/goslab_bench.ko ${bench_args:-}
 		dmesg | grep -o 'goslab-bench: .*' >&3
 		rmmod goslab_bench 2>/dev/null

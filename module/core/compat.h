@@ -82,4 +82,62 @@ static inline void gs_shrinker_destroy(struct shrinker *s)
 #endif
 }
 
+/*
+ * The heap profiler (mprof.c) keeps its call stacks in the kernel's stack
+ * depot, which exists only with CONFIG_STACKDEPOT (which brings
+ * CONFIG_STACKTRACE): Debian's 6.1 and 6.12 kernels have it (SLUB_DEBUG
+ * selects it), and export stack_depot_init(), stack_depot_save(),
+ * stack_depot_fetch() and stack_trace_save().  Without it the profiler
+ * cannot start: gs_stack_depot_init() fails with -EOPNOTSUPP.
+ */
+#ifdef CONFIG_STACKDEPOT
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+
+static inline int gs_stack_depot_init(void)
+{
+	return stack_depot_init();
+}
+
+/* Save the stack of @nr return addresses; 0 if the depot could not. */
+static inline u32 gs_stack_save(unsigned long *entries, unsigned int nr,
+				gfp_t gfp)
+{
+	return stack_depot_save(entries, nr, gfp);
+}
+
+static inline unsigned int gs_stack_fetch(u32 handle, unsigned long **entries)
+{
+	return stack_depot_fetch(handle, entries);
+}
+
+static inline unsigned int gs_stack_trace(unsigned long *entries,
+					  unsigned int size)
+{
+	return stack_trace_save(entries, size, 0);
+}
+#else
+static inline int gs_stack_depot_init(void)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline u32 gs_stack_save(unsigned long *entries, unsigned int nr,
+				gfp_t gfp)
+{
+	return 0;
+}
+
+static inline unsigned int gs_stack_fetch(u32 handle, unsigned long **entries)
+{
+	return 0;
+}
+
+static inline unsigned int gs_stack_trace(unsigned long *entries,
+					  unsigned int size)
+{
+	return 0;
+}
+#endif
+
 #endif /* _GOSLAB_COMPAT_H */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What a small object goes through beside the fast paths, when a boot
- * option or debug mode asks for it: KASAN's shadow, debug mode's checks
- * and poison, init_on_alloc, init_on_free and __GFP_ZERO zeroing, and
- * kmemleak.  The inline fast paths in internal.h test GS_ALLOC_HOOKS()
- * and GS_FREE_HOOKS(), static keys that are off unless one of those is on,
+ * option, debug mode or the heap profiler asks for it: KASAN's shadow,
+ * debug mode's checks and poison, init_on_alloc, init_on_free and
+ * __GFP_ZERO zeroing, kmemleak, and the profiler's sampling (mprof.c).
+ * The inline fast paths in internal.h test GS_ALLOC_HOOKS() and
+ * GS_FREE_HOOKS(), static keys that are off unless one of those is on,
  * and call out to here.
  */
 
@@ -23,16 +24,21 @@
  * KASAN opens the object, debug mode checks and claims it, init_on_alloc,
  * init_on_free or __GFP_ZERO zero it (under init_on_free it was zeroed
  * when freed, but for the free list's link), and kmemleak starts
- * tracking it.  A constructed object is never zeroed: its constructor's
- * work must survive.
+ * tracking it; the profiler may sample it.  A constructed object is never
+ * zeroed: its constructor's work must survive.
  *
  * Return: @obj.
  */
 void *gs_alloc_hooks(struct mcentral *c, void *obj, size_t size, gfp_t gfp)
 {
 	gs_kasan_unpoison(obj, c->objsize);
-	if (static_branch_unlikely(&gs_debug_key))
-		gs_debug_alloc(c, obj);
+	/* Debug mode and the profiler, behind the one key both need. */
+	if (static_branch_unlikely(&gs_hooks_slow_key)) {
+		if (static_branch_unlikely(&gs_debug_key))
+			gs_debug_alloc(c, obj);
+		if (static_branch_unlikely(&gs_mprof_key))
+			gs_mprof_malloc(obj, c->elemsize, gfp);
+	}
 	if (gs_want_init(gfp) && !c->ctor)
 		memset(obj, 0, c->objsize);
 	if (size < c->objsize)
@@ -65,8 +71,14 @@ void *gs_alloc_refill(struct mcentral *c, size_t size, gfp_t gfp)
  */
 void gs_free_hooks(struct mcentral *c, void *obj)
 {
-	bool dbg = static_branch_unlikely(&gs_debug_key);
+	bool dbg = false;
 
+	/* Debug mode and the profiler, behind the one key both need. */
+	if (static_branch_unlikely(&gs_hooks_slow_key)) {
+		dbg = static_branch_unlikely(&gs_debug_key);
+		if (static_branch_unlikely(&gs_mprof_key))
+			gs_mprof_free(span_of(obj), obj);
+	}
 	kmemleak_free(obj);
 	if (want_init_on_free() || dbg) {
 		gs_kasan_unpoison(obj, c->objsize);

@@ -22,6 +22,9 @@
  *                   it is a per-CPU sleeping lock.
  *   mcentral.lock   spinlock_t, taken with interrupts off.
  *   mheap.lock      spinlock_t, taken with interrupts off.
+ *   gs_mprof.lock   raw_spinlock_t (mprof.c), the heap profiler's tables,
+ *                   taken with interrupts off, for a few steps, in any
+ *                   context goslab allocates or frees in.
  */
 #ifndef _GOSLAB_INTERNAL_H
 #define _GOSLAB_INTERNAL_H
@@ -427,11 +430,18 @@ void gs_free_hooked(struct mcentral *c, void *obj);
 /*
  * Whether an object needs more than a pop or a push on its way.  Debug
  * mode and the kernel's init_on_alloc and init_on_free are all fixed by
- * the time goslab loads, so one key per direction stands for them: the
- * fast paths pass a single nop when none is on.
+ * the time goslab loads, the heap profiler (mprof.c) comes and goes at
+ * run time; one key per direction stands for all of them, so the fast
+ * paths pass a single nop when none is on (gs_hooks_update() sets them).
+ * gs_hooks_slow_key tells whether the hooks do more than KASAN, zeroing
+ * and kmemleak: debug mode or the profiler.  Once the allocation hooks are
+ * on, the fast path zeroes inline when it is off, and the hooks test it
+ * once for both.
  */
 DECLARE_STATIC_KEY_FALSE(gs_alloc_hooks_key);
 DECLARE_STATIC_KEY_FALSE(gs_free_hooks_key);
+DECLARE_STATIC_KEY_FALSE(gs_hooks_slow_key);
+void gs_hooks_update(bool prof_alloc, bool prof_free);
 /* Kernels whose checkers see every object: KASAN, kmemleak. */
 #define GS_HOOKS_ALWAYS		(IS_ENABLED(CONFIG_KASAN_GENERIC) ||	\
 				 IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
@@ -502,7 +512,7 @@ static __always_inline void *__gs_alloc(struct mcentral *c, size_t size,
 	local_unlock_irqrestore(&gs_mcache.lock, flags);
 	if (hooks && unlikely(GS_ALLOC_HOOKS(gfp))) {
 		/* Only zeroing to do: inline, still no stack frame. */
-		if (!GS_HOOKS_ALWAYS && !static_branch_unlikely(&gs_debug_key))
+		if (!GS_HOOKS_ALWAYS && !static_branch_unlikely(&gs_hooks_slow_key))
 			return gs_zero(obj, c->zero_words);
 		return gs_alloc_hooks(c, obj, size, gfp);
 	}
@@ -545,6 +555,25 @@ static __always_inline void gs_fast_free(struct mcentral *c, void *obj)
 	if (unlikely(GS_FREE_HOOKS()))
 		return gs_free_hooked(c, obj);
 	mcache_free(c, obj);
+}
+
+/* mprof.c: the heap profiler */
+DECLARE_STATIC_KEY_FALSE(gs_mprof_key);
+extern const struct file_operations gs_mprof_fops;
+void gs_mprof_malloc(const void *p, size_t size, gfp_t gfp);
+void __gs_mprof_free(struct mspan *s, const void *p);
+void gs_mprof_init(void);
+void gs_mprof_exit(void);
+
+/*
+ * A free of an object the profiler may have sampled: with the profiler on
+ * (gs_mprof_key, tested by the caller), one load tells whether @s holds
+ * a sampled object at all.
+ */
+static inline void gs_mprof_free(struct mspan *s, const void *p)
+{
+	if (unlikely(READ_ONCE(s->nsampled)))
+		__gs_mprof_free(s, p);
 }
 
 /* cache.c: goslab_cache */

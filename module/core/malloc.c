@@ -104,6 +104,7 @@ MODULE_PARM_DESC(debug, "Poison and check free objects, validate frees");
 DEFINE_STATIC_KEY_FALSE(gs_debug_key);
 DEFINE_STATIC_KEY_FALSE(gs_alloc_hooks_key);
 DEFINE_STATIC_KEY_FALSE(gs_free_hooks_key);
+DEFINE_STATIC_KEY_FALSE(gs_hooks_slow_key);
 unsigned long gs_link_secret __read_mostly;
 struct mcentral gs_classes[GOSLAB_NUM_SIZE_CLASSES];
 static char gs_class_names[GOSLAB_NUM_SIZE_CLASSES][12];
@@ -181,8 +182,11 @@ void gs_tiny_retire(void *block, unsigned int nallocs)
 	tiny_put(block, GS_TINY_BIAS - nallocs);
 }
 
-/* A block fresh from the free list becomes this CPU's tiny block. */
-static u16 *tiny_block_init(void *block)
+/*
+ * A block fresh from the free list becomes this CPU's tiny block.  Inline
+ * in tiny_alloc(), as tiny_alloc() is in its callers.
+ */
+static __always_inline u16 *tiny_block_init(void *block)
 {
 	struct mspan *s = span_of(block);
 	unsigned int idx = tiny_index(s, block);
@@ -225,7 +229,8 @@ static unsigned int tiny_align(size_t size)
 	return min_t(unsigned int, size & -size, 8);
 }
 
-static void *tiny_alloc(size_t size, gfp_t gfp)
+/* Inline in alloc_under16(), whose fast case it is, as it always was. */
+static __always_inline void *tiny_alloc(size_t size, gfp_t gfp)
 {
 	unsigned int align = tiny_align(size);
 	struct mcache *mc;
@@ -299,6 +304,8 @@ static void tiny_free(struct mspan *s, void *p)
 	if (unlikely(!tiny_count(s, p)))
 		return gs_debug_report(GS_DEBUG_DOUBLE_FREE, p,
 				       "takes its tiny block's count below zero");
+	if (static_branch_unlikely(&gs_mprof_key))
+		gs_mprof_free(s, p);
 	kmemleak_free(p);
 	/* Only init_on_free and KASAN need the size: read it for them alone. */
 	if (want_init_on_free() || IS_ENABLED(CONFIG_KASAN_GENERIC)) {
@@ -330,7 +337,22 @@ static noinline void *large_alloc(size_t size, gfp_t gfp)
 	gs_kasan_redzone(s->base, size, (size_t)s->npages << GS_PAGE_SHIFT);
 	/* A huge object's vm_struct points at it too: one reference more. */
 	kmemleak_alloc(s->base, size, s->state == MSPAN_HUGE ? 2 : 1, gfp);
+	if (static_branch_unlikely(&gs_mprof_key))
+		gs_mprof_malloc(s->base, (size_t)s->npages << GS_PAGE_SHIFT, gfp);
 	return s->base;
+}
+
+/* alloc_under16() in debug mode (a class) or with the profiler on. */
+static noinline void *alloc_under16_hooked(size_t size, gfp_t flags)
+{
+	void *p;
+
+	if (static_branch_unlikely(&gs_debug_key))
+		return gs_fast_alloc(size_to_central(size), size, flags);
+	p = tiny_alloc(size, flags);
+	if (p && static_branch_unlikely(&gs_mprof_key))
+		gs_mprof_malloc(p, size, flags);
+	return p;
 }
 
 /* Sizes 0 to 15 but 8: ZERO_SIZE_PTR, tiny, or (debug mode) a class. */
@@ -338,8 +360,8 @@ static noinline void *alloc_under16(size_t size, gfp_t flags)
 {
 	if (!size)
 		return ZERO_SIZE_PTR;
-	if (static_branch_unlikely(&gs_debug_key))
-		return gs_fast_alloc(size_to_central(size), size, flags);
+	if (static_branch_unlikely(&gs_hooks_slow_key))
+		return alloc_under16_hooked(size, flags);
 	return tiny_alloc(size, flags);
 }
 
@@ -466,6 +488,8 @@ static noinline void free_slow(const void *p)
 		if (!dbg && !mheap_claim_free(s))
 			return gs_debug_report(GS_DEBUG_DOUBLE_FREE, p,
 					       "is already free");
+		if (static_branch_unlikely(&gs_mprof_key))
+			gs_mprof_free(s, p);
 		kmemleak_free(p);
 		mheap_free_span(s);	/* zeroed there under init_on_free */
 	}
@@ -660,6 +684,34 @@ int gs_spans_open(struct file *file)
 	return mheap_spans_open(file, show_span);
 }
 
+static void gs_key_set(struct static_key_false *key, bool on)
+{
+	if (on)
+		static_branch_enable(key);
+	else
+		static_branch_disable(key);
+}
+
+/**
+ * gs_hooks_update() - set the hooks' keys for the options and the profiler
+ * @prof_alloc: the profiler samples allocations
+ * @prof_free: the profiler follows the frees of the objects it sampled
+ *
+ * The free hooks' key is set first: turned on, frees are followed before
+ * the first sample.  To stop, mprof.c turns sampling off (@prof_free
+ * still true), forgets its samples, and only then stops following frees.
+ *
+ * Context: process context, sleeps; goslab's init or gs_mprof_mutex.
+ */
+void gs_hooks_update(bool prof_alloc, bool prof_free)
+{
+	bool init = want_init_on_alloc(0) || want_init_on_free();
+
+	gs_key_set(&gs_free_hooks_key, debug || want_init_on_free() || prof_free);
+	gs_key_set(&gs_hooks_slow_key, debug || prof_alloc || prof_free);
+	gs_key_set(&gs_alloc_hooks_key, debug || init || prof_alloc);
+}
+
 /**
  * gs_malloc_init() - set up the object tiers, before the heap
  *
@@ -679,10 +731,7 @@ int __init gs_malloc_init(void)
 	gs_nmi_init();
 	if (debug)
 		static_branch_enable(&gs_debug_key);
-	if (debug || want_init_on_alloc(0) || want_init_on_free())
-		static_branch_enable(&gs_alloc_hooks_key);
-	if (debug || want_init_on_free())
-		static_branch_enable(&gs_free_hooks_key);
+	gs_hooks_update(false, false);
 	return classes_init();
 }
 

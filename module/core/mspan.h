@@ -50,6 +50,8 @@ struct gs_gc_span;
  * @allocbits: debug mode only: a bit per object, set while a caller owns it
  * @freed: debug mode only, large and huge spans: a free of the object was
  *	claimed (mheap.lock)
+ * @nsampled: objects of the span the heap profiler sampled and still
+ *	tracks (gs_mprof.lock; read racily by frees, see gs_mprof_free())
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
  * @free_node: huge spans only: on mheap.huge_deferred once freed
  * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
@@ -76,6 +78,7 @@ struct mspan {
 	u16 *tinyend;
 	unsigned long *allocbits;
 	bool freed;
+	unsigned int nsampled;
 	struct page **pages;
 	struct llist_node free_node;
 	struct gs_gc_span *gc;

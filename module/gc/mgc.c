@@ -38,7 +38,6 @@
 
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
-#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -359,7 +358,7 @@ unsigned long gs_gc_cycle_terminate(struct goslab_gc_heap *h, bool stopped)
 void gs_gc_cycle_end(struct goslab_gc_heap *h)
 {
 	struct gs_gc_cycle *c = &h->cycle;
-	u64 ns, all;
+	u64 ns;
 
 	lockdep_assert_held(&h->cycle_mutex);
 	c->end = ktime_get_ns();
@@ -369,11 +368,11 @@ void gs_gc_cycle_end(struct goslab_gc_heap *h)
 	gs_gc_count(h, GS_GC_MARK_NS, ns);
 	atomic64_set(&h->cnt[GS_GC_LAST_MARK_NS], ns);
 	c->n = atomic64_inc_return(&h->cnt[GS_GC_CYCLES]);
-	/* Go's GC CPU fraction: of every online CPU's time since creation. */
-	all = (c->end - h->created_ns) * num_online_cpus();
 	spin_lock(&h->lock);
 	h->cpu_ns += c->start_ns + c->assist_ns + c->bg_ns + c->term_ns;
-	c->util = div64_u64(h->cpu_ns * 100, all ?: 1);
+	/* Go's GC CPU fraction: of every online CPU's time since creation. */
+	c->util = gs_gc_cpu_percent(h->cpu_ns, c->end - h->created_ns,
+				    num_online_cpus());
 	h->last = *c;
 	spin_unlock(&h->lock);
 	gs_gc_trace_cycle(h);

@@ -614,6 +614,7 @@ int gs_gc_heap_percent(struct goslab_gc_heap *h);
 bool gs_gc_pacer_wants_cycle(struct goslab_gc_heap *h);
 
 /* mgcstats.c */
+unsigned int gs_gc_cpu_percent(u64 cpu_ns, u64 elapsed_ns, unsigned int ncpus);
 int gs_gc_trace_format(char *buf, size_t size,
 		       const struct goslab_gc_heap *h, const struct gs_gc_cycle *c);
 void gs_gc_trace_cycle(struct goslab_gc_heap *h);

@@ -153,6 +153,34 @@ void goslab_gc_stats_reset(struct goslab_gc_heap *h)
 }
 EXPORT_SYMBOL_GPL(goslab_gc_stats_reset);
 
+/**
+ * gs_gc_cpu_percent() - the collector's share of the CPUs' time, in percent
+ * @cpu_ns: the collector's CPU time
+ * @elapsed_ns: the wall time it is a share of
+ * @ncpus: the CPUs whose time that is
+ *
+ * Go's GC CPU fraction, rounded down, without the products that overflow
+ * a u64: @cpu_ns * 100 once the collector has used six years of CPU time,
+ * and @elapsed_ns * @ncpus after a month on thousands of CPUs.
+ *
+ * Return: @cpu_ns * 100 / (@elapsed_ns * @ncpus), at most UINT_MAX; 0
+ * without time or CPUs to share.
+ */
+unsigned int gs_gc_cpu_percent(u64 cpu_ns, u64 elapsed_ns, unsigned int ncpus)
+{
+	u64 whole, rem;
+
+	if (!elapsed_ns || !ncpus)
+		return 0;
+	/* The CPUs' worth of time used, whole and a remainder. */
+	whole = div64_u64_rem(cpu_ns, elapsed_ns, &rem);
+	if (whole >= UINT_MAX / 100)
+		return UINT_MAX;
+	/* rem < elapsed_ns: the quotient is below 100, and cannot trap. */
+	whole = whole * 100 + mul_u64_u64_div_u64(rem, 100, elapsed_ns);
+	return div_u64(whole, ncpus);
+}
+
 /* Thousandths of @n, as a decimal: "12.345". */
 static int put_milli(char *buf, size_t size, u64 n)
 {
@@ -360,3 +388,7 @@ void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		   gs->type->elemsize, gs->type->nelems, READ_ONCE(gs->nalloc),
 		   c.white, c.grey, c.black);
 }
+
+#ifdef GOSLAB_TEST
+#include "tests/mgcstats-kunit.h"
+#endif

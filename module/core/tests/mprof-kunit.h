@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * White-box tests of the heap profiler (mprof.c), in goslab.ko's test
+ * build only: mprof.c includes this file at its bottom under GOSLAB_TEST.
+ *
+ * Each case starts a profile of its own (the rate it needs, which forgets
+ * any profile before) and its exit puts back the rate goslab was loaded
+ * with.  Objects come from noinline functions of this file, whose names
+ * the cases look for at the top of the stacks the profile kept: the
+ * allocator's own frames must be gone from them, whatever the tier.
+ */
+#ifndef _GOSLAB_MPROF_KUNIT_H
+#define _GOSLAB_MPROF_KUNIT_H
+
+#include <kunit/test.h>
+
+#define MPROF_TEST_N	32
+
+static unsigned int mprof_test_saved_rate;
+
+static int mprof_test_set(unsigned int rate)
+{
+	int ret;
+
+	mutex_lock(&gs_mprof_mutex);
+	ret = gs_mprof_set_rate(0);
+	if (!ret)
+		ret = gs_mprof_set_rate(rate);
+	mutex_unlock(&gs_mprof_mutex);
+	return ret;
+}
+
+static int mprof_test_init(struct kunit *test)
+{
+	mprof_test_saved_rate = READ_ONCE(gs_mprof.rate);
+	return 0;
+}
+
+static void mprof_test_exit(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, mprof_test_set(mprof_test_saved_rate), 0);
+}
+
+/* Start a profile at @rate, or skip a kernel whose stack depot cannot. */
+static void mprof_test_start(struct kunit *test, unsigned int rate)
+{
+	int ret = mprof_test_set(rate);
+
+	if (ret == -EOPNOTSUPP)
+		kunit_skip(test, "no stack depot: the profiler is unavailable");
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+/* What the profile holds for the stacks that start in function @fn. */
+struct mprof_test_sum {
+	u64 allocs, alloc_bytes, inuse, inuse_bytes;
+};
+
+static bool mprof_test_top_is(unsigned long addr, const char *fn)
+{
+	char name[KSYM_SYMBOL_LEN];
+
+	sprint_symbol_no_offset(name, addr);
+	return strcspn(name, ". ") == strlen(fn) && !strncmp(name, fn, strlen(fn));
+}
+
+static struct mprof_test_sum mprof_test_sum(const char *fn)
+{
+	struct mprof_test_sum sum = {};
+	struct gs_mprof_bucket b;
+	unsigned long flags, *entries;
+	unsigned int i, nr;
+
+	for (i = 0;; i++) {
+		raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+		if (i >= gs_mprof.nbuckets) {
+			raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+			return sum;
+		}
+		b = gs_mprof.t->bucket[i];
+		raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+		nr = gs_stack_fetch(b.stack, &entries);
+		if (!nr || !mprof_test_top_is(entries[0], fn))
+			continue;
+		sum.allocs += b.allocs;
+		sum.alloc_bytes += b.alloc_bytes;
+		sum.inuse += b.allocs - b.frees;
+		sum.inuse_bytes += b.alloc_bytes - b.free_bytes;
+	}
+}
+
+/*
+ * In loops, so that no call to goslab is a tail call: each keeps a frame.
+ * Their code must differ (here, the flags), or the compiler folds them
+ * into one function (-fipa-icf), whose name both stacks would show.
+ */
+static noinline void mprof_test_alloc_a(void **p, unsigned int n, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = goslab_alloc(size, GFP_KERNEL);
+}
+
+static noinline void mprof_test_alloc_b(void **p, unsigned int n, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = goslab_alloc(size, GFP_KERNEL | __GFP_NOWARN);
+}
+
+static noinline void mprof_test_alloc_cache(void **p, unsigned int n,
+					    struct goslab_cache *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = goslab_cache_alloc(c, GFP_KERNEL);
+}
+
+static noinline int mprof_test_alloc_bulk(void **p, unsigned int n,
+					  struct goslab_cache *c)
+{
+	int ret = goslab_cache_alloc_bulk(c, GFP_KERNEL, n, p);
+
+	/* Not a tail call: the frame stays. */
+	return ret == n ? 0 : -ENOMEM;
+}
+
+static void mprof_test_free(void **p, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		goslab_free(p[i]);
+		p[i] = NULL;
+	}
+}
+
+/* The bytes the profile counts for an object: its slot, as Go does. */
+static size_t mprof_test_bytes(const void *p, size_t size)
+{
+	struct mspan *s = span_of(p);
+
+	if (s->state != MSPAN_SMALL)
+		return (size_t)s->npages << GS_PAGE_SHIFT;
+	return s->central->tiny ? size : s->central->elemsize;
+}
+
+/*
+ * The countdown is Go's: exponential with the rate as its mean.  Exactly
+ * over an even grid of the random bits (the integral of -ln(q) on (0, 1]
+ * is 1), and within 3% over 20000 random draws (the standard error of
+ * their mean is 0.7%).
+ */
+static void mprof_test_exprand(struct kunit *test)
+{
+	static const unsigned int rates[] = { 4096, GS_MPROF_DEFAULT_RATE };
+	unsigned int r, i, rate;
+	u64 sum;
+
+	KUNIT_EXPECT_EQ(test, gs_log2_q16(1), 0);
+	KUNIT_EXPECT_EQ(test, gs_log2_q16(2), 1 << 16);
+	KUNIT_EXPECT_EQ(test, gs_log2_q16(1 << 26), 26 << 16);
+	/* log2(3) = 1.5849625 = 103872.2 / 65536 */
+	KUNIT_EXPECT_LE(test, abs((int)gs_log2_q16(3) - 103872), 2);
+	KUNIT_EXPECT_EQ(test, gs_mprof_exprand(4096, U32_MAX), 1);
+
+	for (r = 0; r < ARRAY_SIZE(rates); r++) {
+		rate = rates[r];
+		sum = 0;
+		for (i = 0; i < 65536; i++)
+			sum += gs_mprof_exprand(rate, i << 16 | 0x8000);
+		KUNIT_EXPECT_LE_MSG(test, abs((s64)div_u64(sum, 65536) - rate),
+				    (s64)rate / 100, "grid mean at rate %u", rate);
+		sum = 0;
+		for (i = 0; i < 20000; i++)
+			sum += gs_mprof_exprand(rate, get_random_u32());
+		KUNIT_EXPECT_LE_MSG(test, abs((s64)div_u64(sum, 20000) - rate),
+				    (s64)rate * 3 / 100, "random mean at rate %u", rate);
+	}
+}
+
+/*
+ * Every allocation sampled (rate 1): two functions' objects are counted
+ * each at its own stack, exactly, and frees take them out of "in use".
+ */
+static void mprof_test_two_stacks(struct kunit *test)
+{
+	void *a[MPROF_TEST_N], *b[MPROF_TEST_N / 2];
+	struct mprof_test_sum sa, sb;
+	size_t bytes_a, bytes_b;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(a, ARRAY_SIZE(a), 256);
+	mprof_test_alloc_b(b, ARRAY_SIZE(b), 1000);
+	KUNIT_ASSERT_NOT_NULL(test, a[ARRAY_SIZE(a) - 1]);
+	KUNIT_ASSERT_NOT_NULL(test, b[ARRAY_SIZE(b) - 1]);
+	bytes_a = mprof_test_bytes(a[0], 256);
+	bytes_b = mprof_test_bytes(b[0], 1000);
+
+	sa = mprof_test_sum("mprof_test_alloc_a");
+	sb = mprof_test_sum("mprof_test_alloc_b");
+	KUNIT_EXPECT_EQ(test, sa.allocs, ARRAY_SIZE(a));
+	KUNIT_EXPECT_EQ(test, sa.alloc_bytes, ARRAY_SIZE(a) * bytes_a);
+	KUNIT_EXPECT_EQ(test, sa.inuse, ARRAY_SIZE(a));
+	KUNIT_EXPECT_EQ(test, sb.allocs, ARRAY_SIZE(b));
+	KUNIT_EXPECT_EQ(test, sb.inuse_bytes, ARRAY_SIZE(b) * bytes_b);
+
+	mprof_test_free(a, ARRAY_SIZE(a) / 4);
+	sa = mprof_test_sum("mprof_test_alloc_a");
+	KUNIT_EXPECT_EQ(test, sa.allocs, ARRAY_SIZE(a));
+	KUNIT_EXPECT_EQ(test, sa.inuse, ARRAY_SIZE(a) * 3 / 4);
+	KUNIT_EXPECT_EQ(test, sa.inuse_bytes, ARRAY_SIZE(a) * 3 / 4 * bytes_a);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_b").inuse,
+			ARRAY_SIZE(b));
+
+	mprof_test_free(a + ARRAY_SIZE(a) / 4, ARRAY_SIZE(a) * 3 / 4);
+	mprof_test_free(b, ARRAY_SIZE(b));
+	sa = mprof_test_sum("mprof_test_alloc_a");
+	sb = mprof_test_sum("mprof_test_alloc_b");
+	KUNIT_EXPECT_EQ(test, sa.inuse + sa.inuse_bytes, 0);
+	KUNIT_EXPECT_EQ(test, sb.inuse + sb.inuse_bytes, 0);
+	KUNIT_EXPECT_EQ(test, sb.allocs, ARRAY_SIZE(b));
+}
+
+/*
+ * Each tier samples and sees its frees: tiny (a class in debug mode),
+ * small, large, huge, a cache's objects one by one and in bulk.
+ */
+static void mprof_test_tiers(struct kunit *test)
+{
+	static const size_t sizes[] = { 4, 64, 64 * 1024, 5 * 1024 * 1024 };
+	struct goslab_cache *c;
+	struct mprof_test_sum s;
+	void *p[8];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		mprof_test_start(test, 1);
+		mprof_test_alloc_a(p, ARRAY_SIZE(p), sizes[i]);
+		KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+		s = mprof_test_sum("mprof_test_alloc_a");
+		KUNIT_EXPECT_EQ_MSG(test, s.inuse, ARRAY_SIZE(p), "size %zu", sizes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, s.inuse_bytes,
+				    ARRAY_SIZE(p) * mprof_test_bytes(p[0], sizes[i]),
+				    "size %zu", sizes[i]);
+		mprof_test_free(p, ARRAY_SIZE(p));
+		s = mprof_test_sum("mprof_test_alloc_a");
+		KUNIT_EXPECT_EQ_MSG(test, s.allocs, ARRAY_SIZE(p), "size %zu", sizes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, s.inuse, 0, "size %zu", sizes[i]);
+	}
+
+	c = goslab_cache_create("mprof_test", 200, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	mprof_test_start(test, 1);
+	mprof_test_alloc_cache(p, ARRAY_SIZE(p) / 2, c);
+	KUNIT_EXPECT_EQ(test, mprof_test_alloc_bulk(p + ARRAY_SIZE(p) / 2,
+						    ARRAY_SIZE(p) / 2, c), 0);
+	s = mprof_test_sum("mprof_test_alloc_cache");
+	KUNIT_EXPECT_EQ(test, s.inuse, ARRAY_SIZE(p) / 2);
+	KUNIT_EXPECT_EQ(test, s.inuse_bytes,
+			ARRAY_SIZE(p) / 2 * mprof_test_bytes(p[0], 200));
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_bulk").inuse,
+			ARRAY_SIZE(p) / 2);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goslab_cache_free(c, p[i]);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_cache").inuse, 0);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_bulk").inuse, 0);
+	goslab_cache_destroy(c);
+}
+
+/*
+ * At 2 KiB per sample, 10000 objects of 64 bytes: each is sampled with
+ * probability 1 - exp(-64 / 2048) = 0.03077, 308 samples expected (the
+ * standard deviation is 17.3); within 25%.  Every one is freed again.
+ */
+static void mprof_test_rate(struct kunit *test)
+{
+	const unsigned int n = 10000, per = 500, want = 308;
+	struct mprof_test_sum s;
+	void **p;
+	unsigned int i;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	mprof_test_start(test, 2048);
+	for (i = 0; i < n; i += per)
+		mprof_test_alloc_a(p + i, per, 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[n - 1]);
+	s = mprof_test_sum("mprof_test_alloc_a");
+	KUNIT_EXPECT_GE(test, s.allocs, want * 3 / 4);
+	KUNIT_EXPECT_LE(test, s.allocs, want * 5 / 4);
+	KUNIT_EXPECT_EQ(test, s.alloc_bytes, s.allocs * mprof_test_bytes(p[0], 64));
+	KUNIT_EXPECT_EQ(test, s.inuse, s.allocs);
+	mprof_test_free(p, n);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_a").inuse, 0);
+}
+
+/*
+ * Stopping forgets the objects still in use: their spans count none
+ * after, their frees count nothing, and a new profile starts empty.
+ */
+static void mprof_test_stop(struct kunit *test)
+{
+	void *p[MPROF_TEST_N];
+	unsigned int i;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(p, ARRAY_SIZE(p), 96);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+	KUNIT_EXPECT_GT(test, READ_ONCE(span_of(p[0])->nsampled), 0);
+	mprof_test_start(test, 1);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(span_of(p[i])->nsampled), 0);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_a").allocs, 0);
+	mprof_test_free(p, ARRAY_SIZE(p));
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_a").allocs, 0);
+
+	mprof_test_alloc_b(p, 1, 96);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_b").inuse, 1);
+	mprof_test_free(p, 1);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_b").inuse, 0);
+}
+
+static struct kunit_case mprof_test_cases[] = {
+	KUNIT_CASE(mprof_test_exprand),
+	KUNIT_CASE(mprof_test_two_stacks),
+	KUNIT_CASE(mprof_test_tiers),
+	KUNIT_CASE(mprof_test_rate),
+	KUNIT_CASE(mprof_test_stop),
+	{}
+};
+
+static struct kunit_suite mprof_test_suite = {
+	.name = "goslab_mprof_internal",
+	.init = mprof_test_init,
+	.exit = mprof_test_exit,
+	.test_cases = mprof_test_cases,
+};
+
+kunit_test_suite(mprof_test_suite);
+
+#endif /* _GOSLAB_MPROF_KUNIT_H */
