@@ -118,10 +118,10 @@ echo "goslab-top -b, at the busiest moment of the story:"
 awk '/^goslab-top - / { n++ }
 	n { screen[n] = screen[n] $0 "\n" }
 	/^Pages: / && $5 + 0 > best { best = $5 + 0; pick = n }
-	END { printf "%s", screen[pick] }' "$ex/top-live.txt"
+	END { printf "%s", screen[pick] }' "$ex/top-live.txt" | head -n 24
 echo
 echo "go tool pprof -top $out/profile.pb.gz:"
-go tool pprof -top "$out/profile.pb.gz" 2>/dev/null | head -n 12
+go tool pprof -top "$out/profile.pb.gz" 2>/dev/null | sed -n '/^Showing nodes/,$p' | head -n 8
 echo
 echo "heap map: $out/heap.html"
 echo "heap profile: $out/profile.pb.gz (go tool pprof -http=: $out/profile.pb.gz)"
