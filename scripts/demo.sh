@@ -50,7 +50,8 @@ demo_checks() {
 	test_rows python3 "$tools/goslab-top/check-batch.py" "$ex/top.txt" "$ex/snapshot/client-stats"
 	test_rows "$tools/goslab-top/test-tmux.sh" "$out/tools/goslab-top"
 	test_rows "$tools/goslab-top/test-batch.sh" "$out/tools/goslab-top"
-	test_rows "$tools/goslab-map/test-map.sh" "$out/heap.html" "$ex/snapshot"
+	test_rows env GOSLAB_OUT="$out/map" "$tools/goslab-map/test-map.sh" "$ex/snapshot" "$ex/series"
+	test_rows "$tools/goslab-map/test-map.sh"
 	test_rows "$tools/goslab-pprof/check-profile.sh" "$ex/profile"
 }
 
