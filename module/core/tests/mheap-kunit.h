@@ -632,12 +632,45 @@ static void mheap_test_spans_change(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, r.out, want);
 }
 
+/*
+ * A small span whose pages point at it before span_alloc() has named its
+ * mcentral (mheap_alloc_span() publishes the pages, its caller sets
+ * ->central after, with no lock held): a read then has no line for it,
+ * and never follows the missing mcentral.
+ */
+static void mheap_test_spans_unowned(struct kunit *test)
+{
+	struct mheap_test_reader r = { .size = PAGE_SIZE };
+	struct mchunk *ch;
+	struct mspan *s;
+	unsigned long idx;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, &ch, 1);
+	/* Page 2 holds a small span (mheap_test_striped()): being set up. */
+	s = gs_page_span(virt_to_page((void *)chunk_addr(ch, 2)));
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, s->state, MSPAN_SMALL);
+	s->central = NULL;
+
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (idx = 0; idx < ch->npages; idx++)
+		if (idx != 2)
+			mheap_test_striped_line(want, &len, 0, idx, false);
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
 static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_coalesce),
 	KUNIT_CASE(mheap_test_counters),
 	KUNIT_CASE(mheap_test_release),
 	KUNIT_CASE(mheap_test_spans_batches),
 	KUNIT_CASE(mheap_test_spans_change),
+	KUNIT_CASE(mheap_test_spans_unowned),
 	{}
 };
 
