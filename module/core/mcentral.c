@@ -242,7 +242,8 @@ static struct mspan *span_alloc(struct mcentral *c, gfp_t gfp)
 	s = mheap_alloc_span(c->npages, MSPAN_SMALL, gfp);
 	if (!s)
 		return NULL;
-	s->central = c;
+	/* Read racily by mcentral_show_span(): the pages point at @s. */
+	WRITE_ONCE(s->central, c);
 	s->free_to = c->tiny ? NULL : c;
 	if (c->tiny) {
 		/* One byte per block, four to a word, and a u16 end mask. */
@@ -437,13 +438,20 @@ unsigned long mcentral_release_all(struct mcentral *c)
  * @page: its first heap page in the chunk
  * @s: the span
  *
- * Context: under mheap.lock; reads the span's count of objects racily.
+ * A span whose pages already point at it but whose mcentral span_alloc()
+ * has not set yet (it does so after mheap_alloc_span(), with no lock
+ * held) is being set up: it has no line.
+ *
+ * Context: under mheap.lock; reads the span's mcentral and count of
+ * objects racily.
  */
 void mcentral_show_span(struct seq_file *m, unsigned long chunk,
 			unsigned long page, const struct mspan *s)
 {
-	const struct mcentral *c = s->central;
+	const struct mcentral *c = READ_ONCE(s->central);
 
+	if (!c)
+		return;
 	seq_printf(m, "%lu %lu %u %s %s %u %u %u\n", chunk, page, s->npages,
 		   c->sizeclass < 0 ? "cache" : "class", c->name, c->elemsize,
 		   c->nelems, READ_ONCE(s->nalloc));

@@ -210,6 +210,7 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 static void chunk_add(struct mheap *h, struct mchunk *ch)
 {
 	lockdep_assert_held(&h->lock);
+	ch->seq = ++h->chunk_seq;
 	list_add_tail(&ch->list, &h->chunks);
 	h->nchunks++;
 	h->held += ch->npages * GS_KPAGES;
@@ -425,18 +426,17 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
  * GS_SPANS_BATCH steps (a run shown, or skipped), then dropped, so that
  * a read of a big heap never keeps span allocation, or interrupts, waiting
  * for long.  Each batch is one seq_file record; between two, the walk
- * keeps its place as numbers and a chunk's address, which it compares but
- * never follows: under the lock again it looks the chunk up on the list.
+ * keeps its place as numbers, the chunk by its sequence number (struct
+ * mchunk): under the lock again it finds the chunk, or the one after it
+ * if it is gone, on the list, which holds them in that order.
  */
 #define GS_SPANS_BATCH	64
 
 /**
  * struct mheap_spans_pos - where a walk of "spans" stands
  * @chunk: the chunk's ordinal in this read, as the lines show it
- * @nth: its place on the list when the walk last saw it
- * @ch: the chunk, for comparison only: it may be gone; NULL before the
- *	first
- * @page: the next heap page of @ch to show
+ * @seq: its sequence number (struct mchunk); 0 before the first
+ * @page: the next heap page of that chunk to show
  * @huge: huge spans shown so far
  * @header: the version and column lines are still to come
  * @chunks_done: past the last chunk, on to the huge spans
@@ -444,8 +444,7 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
  */
 struct mheap_spans_pos {
 	unsigned long chunk;
-	unsigned long nth;
-	const struct mchunk *ch;
+	unsigned long seq;
 	unsigned long page;
 	unsigned long huge;
 	bool header;
@@ -472,30 +471,26 @@ struct mheap_spans {
 
 /*
  * The chunk @pos stands at, under the lock: the chunk it saw, found again
- * by its address, or, if that chunk is gone, the one now at its place on
- * the list, shown from its first page on.  NULL when there is none.
+ * by its sequence number, or, if that chunk is gone, the first one made
+ * after it, shown from its first page on.  NULL when there is none.
  */
 static struct mchunk *spans_chunk(struct mheap *h, struct mheap_spans_pos *pos)
 {
-	struct mchunk *ch, *nth = NULL;
-	unsigned long i = 0;
+	struct mchunk *ch;
 
 	lockdep_assert_held(&h->lock);
 	list_for_each_entry(ch, &h->chunks, list) {
-		if (ch == pos->ch) {
-			pos->nth = i;
-			return ch;
+		if (ch->seq < pos->seq)
+			continue;
+		if (ch->seq != pos->seq) {
+			if (pos->seq)
+				pos->chunk++;	/* not the one shown last */
+			pos->seq = ch->seq;
+			pos->page = 0;
 		}
-		if (i++ == pos->nth)
-			nth = ch;
+		return ch;
 	}
-	if (!nth)
-		return NULL;
-	if (pos->ch)
-		pos->chunk++;	/* a chunk other than the one shown last */
-	pos->ch = nth;
-	pos->page = 0;
-	return nth;
+	return NULL;
 }
 
 /*
@@ -581,16 +576,17 @@ static int spans_show(struct seq_file *m, void *v)
 	spin_lock_irqsave(&it->h->lock, flags);
 	ch = pos.chunks_done ? NULL : spans_chunk(it->h, &pos);
 	while (ch && steps < GS_SPANS_BATCH) {
-		/* Not past the end: the chunk may be another at that address. */
 		if (pos.page < ch->npages) {
 			spans_run(it, m, ch, &pos);
 			steps++;
 			continue;
 		}
-		ch = list_is_last(&ch->list, &it->h->chunks) ? NULL :
-		     list_next_entry(ch, list);
-		pos.ch = ch;
-		pos.nth++;
+		if (list_is_last(&ch->list, &it->h->chunks)) {
+			ch = NULL;
+			break;
+		}
+		ch = list_next_entry(ch, list);
+		pos.seq = ch->seq;
 		pos.chunk++;
 		pos.page = 0;
 	}

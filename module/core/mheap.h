@@ -18,7 +18,9 @@
 
 /**
  * struct mchunk - a block of memory from alloc_pages()
- * @list: on mheap.chunks, oldest first
+ * @list: on mheap.chunks, oldest first: in increasing @seq
+ * @seq: the chunk's number in the order chunks were added, from 1: no
+ *	two chunks of a heap's life share one, unlike their addresses
  * @base: address of heap page 0
  * @npages: heap pages covered
  * @nfree: heap pages free (busy bit clear)
@@ -27,10 +29,11 @@
  * @released: bit set: the heap page was given back to the kernel
  * @bits: storage for both bitmaps
  *
- * All fields but @base and @npages are under mheap.lock.
+ * All fields but @seq, @base and @npages are under mheap.lock.
  */
 struct mchunk {
 	struct list_head list;
+	unsigned long seq;
 	unsigned long base;
 	unsigned int npages;
 	unsigned int nfree;
@@ -47,6 +50,7 @@ struct mchunk {
  * @large: large and huge spans in use
  * @huge_dying: huge spans freed, until their work unmaps them
  * @nchunks: chunks on @chunks
+ * @chunk_seq: the last chunk's struct mchunk.seq
  * @nlarge: spans on @large
  * @nlarge_pages: kernel pages in spans on @large
  * @held: kernel pages held, in chunks or huge spans
@@ -69,6 +73,7 @@ struct mheap {
 	struct list_head large;
 	struct list_head huge_dying;
 	unsigned long nchunks;
+	unsigned long chunk_seq;
 	unsigned long nlarge;
 	unsigned long nlarge_pages;
 	unsigned long held;

@@ -632,12 +632,100 @@ static void mheap_test_spans_change(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, r.out, want);
 }
 
+/*
+ * After the first batch, which stops in the first chunk: that chunk is
+ * freed and the next one made gets its struct, at the same address, as
+ * kzalloc() readily gives (KASAN's quarantine would not: the case takes
+ * the struct off the list and adds it as new, books unchanged).
+ */
+static void mheap_test_reuse(struct kunit *test, unsigned int holds)
+{
+	struct mchunk *ch = mheap_test_victim;
+	struct mheap *h = test->priv;
+	unsigned long flags;
+
+	if (holds != 1)
+		return;
+	spin_lock_irqsave(&h->lock, flags);
+	list_del(&ch->list);
+	h->nchunks--;
+	h->held -= ch->npages * GS_KPAGES;
+	h->free -= ch->npages * GS_KPAGES;
+	chunk_add(h, ch);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+
+/*
+ * The chunk a paused walk stood in is freed and a new chunk gets its
+ * address: the walk goes on with the chunks after it, then shows the new
+ * one whole at the end, never the chunks in between missed.
+ */
+static void mheap_test_spans_reused(struct kunit *test)
+{
+	struct mheap_test_reader r = {
+		.size = PAGE_SIZE, .between = mheap_test_reuse,
+	};
+	struct mchunk *ch[3];
+	unsigned long ci, idx;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, ch, 3);
+	mheap_test_victim = ch[0];
+	KUNIT_ASSERT_GT(test, ch[0]->npages, GS_SPANS_BATCH);
+
+	mheap_test_read(test, &r);
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (idx = 0; idx < GS_SPANS_BATCH; idx++)
+		mheap_test_striped_line(want, &len, 0, idx, false);
+	for (ci = 1; ci < 4; ci++)
+		for (idx = 0; idx < ch[ci % 3]->npages; idx++)
+			mheap_test_striped_line(want, &len, ci, idx, false);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
+/*
+ * A small span whose pages point at it before span_alloc() has named its
+ * mcentral (mheap_alloc_span() publishes the pages, its caller sets
+ * ->central after, with no lock held): a read then has no line for it,
+ * and never follows the missing mcentral.
+ */
+static void mheap_test_spans_unowned(struct kunit *test)
+{
+	struct mheap_test_reader r = { .size = PAGE_SIZE };
+	struct mchunk *ch;
+	struct mspan *s;
+	unsigned long idx;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, &ch, 1);
+	/* Page 2 holds a small span (mheap_test_striped()): being set up. */
+	s = gs_page_span(virt_to_page((void *)chunk_addr(ch, 2)));
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, s->state, MSPAN_SMALL);
+	s->central = NULL;
+
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (idx = 0; idx < ch->npages; idx++)
+		if (idx != 2)
+			mheap_test_striped_line(want, &len, 0, idx, false);
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
 static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_coalesce),
 	KUNIT_CASE(mheap_test_counters),
 	KUNIT_CASE(mheap_test_release),
 	KUNIT_CASE(mheap_test_spans_batches),
 	KUNIT_CASE(mheap_test_spans_change),
+	KUNIT_CASE(mheap_test_spans_unowned),
+	KUNIT_CASE(mheap_test_spans_reused),
 	{}
 };
 
