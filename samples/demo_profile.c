@@ -3,7 +3,7 @@
  * goslab_demo's heap for the heap profiler: two functions allocate 64 MiB
  * between them, three quarters from demo_alloc_big_share() and a quarter
  * from demo_alloc_small_share(), and keep it in use until
- * goslab_demo_profile_free().  A profile taken between the two (debugfs
+ * demo_profile_release().  A profile taken between the two (debugfs
  * "profile", with goslab's profile_rate on) must rank them in that order,
  * with about those shares of inuse_space and alloc_space:
  * tools/goslab-pprof/check-profile.sh checks it.
@@ -60,14 +60,14 @@ static noinline int demo_alloc_small_share(void **p, unsigned int n)
 }
 
 /**
- * goslab_demo_profile() - allocate the profiled heap and keep it
+ * demo_profile_run() - allocate the profiled heap and keep it
  *
  * Interleaved in rounds, so that both functions see the same state of
  * the heap and of each CPU's sampling countdown.
  *
  * Return: 0, or -ENOMEM with nothing kept.
  */
-int goslab_demo_profile(void)
+int demo_profile_run(void)
 {
 	const unsigned int round = 64;
 	unsigned int big = 0, small = 0, n;
@@ -86,7 +86,7 @@ int goslab_demo_profile(void)
 		small += n;
 	}
 	if (ret) {
-		goslab_demo_profile_free();
+		demo_profile_release();
 		return ret;
 	}
 	pr_info("profile: %u objects of %u bytes in use, %u from demo_alloc_big_share, %u from demo_alloc_small_share\n",
@@ -95,9 +95,9 @@ int goslab_demo_profile(void)
 }
 
 /**
- * goslab_demo_profile_free() - free what goslab_demo_profile() kept
+ * demo_profile_release() - free what demo_profile_run() kept
  */
-void goslab_demo_profile_free(void)
+void demo_profile_release(void)
 {
 	unsigned int i;
 

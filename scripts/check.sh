@@ -179,11 +179,17 @@ boot() {
 #                  (Debian 12's default kernel) or 6.12 headers, a client
 #                  module built against it, and their removal
 #                  (scripts/install-test.sh)
+#   demo           make demo on the production-like kernel: the client's
+#                  story (it fails to load if the collector got it wrong),
+#                  and its output checked on the host (demo.sh demo_checks:
+#                  goslab-top against the client's goslab_get_stats(), on a
+#                  fixture in tmux, the heap map in chromium, the profile
+#                  in go tool pprof)
 #   bench_repeat (full)  Debian's 6.12 under make bench's icount, booted
 #                  again and again (scripts/bench-repeat.sh)
 # make check runs CHECK_BOOTS, inside CI's time; make check-full
 # (GOSLAB_FULL=1) all of them.
-CHECK_BOOTS="debug kasan_reports prod prod_nogc rt debian-6.1 debian-6.12-rt install"
+CHECK_BOOTS="debug kasan_reports prod prod_nogc rt debian-6.1 debian-6.12-rt demo install"
 FULL_BOOTS="$CHECK_BOOTS prod_noinit prod_init_on_free init_on_free init_on_alloc novmalloc debian-6.12 install-6.12 bench_repeat"
 boots=$CHECK_BOOTS
 [ -z "${GOSLAB_FULL:-}" ] || boots=$FULL_BOOTS
@@ -204,6 +210,11 @@ for b in ${GOSLAB_BOOTS:-$boots}; do
 	prod_init_on_free)
 		boot "$b" prod "${GOSLAB_PASSES:-pass1}" "init_on_free=1${extra:+ $extra}" ;;
 	debian-*) boot "$b" "$b" "${GOSLAB_PASSES:-stress pass3}" "$extra" ;;
+	demo)
+		echo "=== demo (prod kernel, QEMU TCG; log: $out/demo/console.log)"
+		GOSLAB_OUT=$out/demo GOSLAB_KERNEL=prod GOSLAB_ROWS=$rows GOSLAB_LABEL="demo: " \
+			GOSLAB_TIMEOUT=$limit "$scripts/demo.sh" || result fail "demo: scripts/demo.sh"
+		;;
 	install) echo "=== install"; "$scripts/install-test.sh" "$modsrc" "$rows" 6.1 ;;
 	install-6.12) echo "=== $b"; "$scripts/install-test.sh" "$modsrc" "$rows" 6.12 ;;
 	bench_repeat) echo "=== bench_repeat"; "$scripts/bench-repeat.sh" "$modsrc" "$rows" "$out/bench_repeat" ;;

@@ -11,7 +11,7 @@ pkgs=(
 	sparse shellcheck				# make lint
 	busybox-static cpio qemu-system-x86		# the guest
 	dkms						# make check's DKMS test
-	tmux chromium golang-go				# the pictures' tests: goslab-top, heap map, pprof
+	tmux chromium python3-pil golang-go		# the pictures' tests: goslab-top, heap map, pprof
 )
 
 missing=()

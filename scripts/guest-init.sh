@@ -16,7 +16,8 @@
 #          stress) for a quicker run while developing;
 #          kasan, the KUnit pass of the suite that provokes KASAN reports,
 #          runs only when named there (scripts/check.sh gives it a boot).
-#   demo:  loads goslab.ko and goslab_demo.ko, shows /sys/kernel/debug/goslab.
+#   demo:  loads goslab.ko and goslab_demo.ko, watches goslab while the
+#          client runs and sends what it gathered to the host on ttyS2.
 #   bench: loads goslab.ko and goslab_bench.ko and copies its result lines
 #          (scripts/bench.sh).
 # then powers the machine off.  Modules are in /modules, selftests in
@@ -34,6 +35,11 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 MODE=check
 PASSES="pass1 pass2 bench unload pass3 pass4"
 PREEMPT_MODE=/sys/kernel/debug/sched/preempt
+GOSLAB_DEBUGFS=/sys/kernel/debug/goslab
+# The demo's goslab.ko parameters: its trace line and its profiler, one
+# sample per 32 KiB (Go's 512 KiB would give too few samples of the
+# client's 64 MiB for tools/goslab-pprof/check-profile.sh's shares).
+DEMO_GOSLAB_ARGS="gc_trace=1 profile_rate=32768"
 SELFTEST_TIMEOUT=600
 # shellcheck source=/dev/null # written by mkinitramfs.sh
 . /etc/goslab.conf
@@ -291,20 +297,73 @@ bench() {
 	say "bench end"
 }
 
+# series DIR: copy what goslab-map charts to DIR/NNNN/ ten times a second
+# until killed.
+series() {
+	i=0
+	while :; do
+		d=$1/$(printf %04d $i)
+		mkdir -p "$d"
+		cat /proc/uptime >"$d/uptime"
+		for f in heap totals gc; do
+			[ ! -f "$GOSLAB_DEBUGFS/$f" ] || cat "$GOSLAB_DEBUGFS/$f" >"$d/$f"
+		done
+		i=$((i + 1))
+		usleep 100000
+	done
+}
+
+# snapshot DIR: every debugfs file of goslab, goslab-top's screen and the
+# demo client's goslab_get_stats() (client-stats) at one quiet point: the
+# client's figures read before and after the rest, and equal.
+snapshot() {
+	stats=/sys/module/goslab_demo/parameters/stats
+	mkdir -p "$1/snapshot"
+	for try in 1 2 3 4 5; do
+		cat $stats >/tmp/stats.before
+		goslab-top -b -n 1 >"$1/top.txt" 2>&1
+		for f in "$GOSLAB_DEBUGFS"/*; do
+			cat "$f" >"$1/snapshot/${f##*/}"
+		done
+		cat /proc/uptime >"$1/snapshot/uptime"
+		cat $stats >/tmp/stats.after
+		cmp -s /tmp/stats.before /tmp/stats.after && break
+		echo "goslab-guest: goslab was not quiet (try $try)"
+		sleep 1
+	done
+	cp /tmp/stats.after "$1/snapshot/client-stats"
+	rec step "$(cmp -s /tmp/stats.before /tmp/stats.after; echo $?)" \
+		"demo: a quiet snapshot"
+}
+
+# demo: goslab.ko with its trace line and profiler on, the client's story
+# (samples/), goslab-top during it, then the snapshot; everything
+# gathered goes to the host through ttyS2 (scripts/demo.sh unpacks it).
 demo() {
 	say "demo begin"
-	if step "insmod goslab.ko" insmod /modules/goslab.ko; then
+	ex=/tmp/export
+	mkdir -p $ex/series
+	# shellcheck disable=SC2086 # a list of module parameters
+	if step "insmod goslab.ko" insmod /modules/goslab.ko $DEMO_GOSLAB_ARGS; then
+		series $ex/series &
+		series_pid=$!
+		goslab-top -b -d 0.5 -n 1200 >$ex/top-live.txt 2>&1 &
+		top_pid=$!
 		if step "insmod goslab_demo.ko" insmod /modules/goslab_demo.ko; then
-			say "/sys/kernel/debug/goslab"
-			find /sys/kernel/debug/goslab -type f 2>/dev/null | sort |
-				while read -r f; do
-					echo "--- $f"
-					cat "$f"
-				done
+			kill $series_pid $top_pid
+			wait
+			snapshot $ex
+			[ ! -f "$GOSLAB_DEBUGFS/profile" ] ||
+				cat "$GOSLAB_DEBUGFS/profile" >$ex/profile
 			step "rmmod goslab_demo" rmmod goslab_demo
+		else
+			kill $series_pid $top_pid
+			wait
 		fi
 		step "rmmod goslab" rmmod goslab
 	fi
+	stty -F /dev/ttyS2 raw -echo 2>/dev/null
+	tar -C $ex -c . | base64 >/dev/ttyS2
 	say "demo end"
 }
 

@@ -117,11 +117,19 @@ for f in "${files[@]}"; do
 	fi
 done
 
+# goslab-top, a user-space program: gcc's warnings are errors.
+if make -s -C "$modsrc/tools/goslab-top" lint >"$cpdir/top.log" 2>&1; then
+	result pass "lint: goslab-top (gcc -Wall -Wextra -Werror)"
+else
+	cat "$cpdir/top.log"
+	result fail "lint: goslab-top (gcc -Wall -Wextra -Werror)"
+fi
+
 # Our own shell: guest-init.sh is busybox sh, the rest bash.
 # deps.sh installs shellcheck: without it this is a failure, not a skip.
 if ! command -v shellcheck >/dev/null; then
 	result fail "lint: shellcheck (not installed: run make deps)"
-elif (cd "$GOSLAB_ROOT" && shellcheck -x scripts/*.sh .ci/run); then
+elif (cd "$GOSLAB_ROOT" && shellcheck -x -P SCRIPTDIR scripts/*.sh tools/*/*.sh tools/*/tests/*.sh .ci/run); then
 	result pass "lint: shellcheck"
 else
 	result fail "lint: shellcheck"

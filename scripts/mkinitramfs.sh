@@ -2,17 +2,19 @@
 # Build the guest's initramfs: static busybox, scripts/guest-init.sh as
 # /init, kernel modules in /modules and selftest programs in /selftests.
 #
-# usage: mkinitramfs.sh OUT.cpio MODE MODULE_DIR [SELFTEST_DIR]
+# usage: mkinitramfs.sh OUT.cpio MODE MODULE_DIR [SELFTEST_DIR [TOOL_DIR]]
 #   MODE        check or demo (see guest-init.sh)
 #   MODULE_DIR  directory whose *.ko files go to /modules
 #   SELFTEST_DIR  optional; its executable files go to /selftests (they
 #               must be statically linked: the guest has no libc)
+#   TOOL_DIR    optional; its executable files go to /usr/bin (goslab-top;
+#               static too)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
-[ $# -ge 3 ] || die "usage: $0 OUT.cpio MODE MODULE_DIR [SELFTEST_DIR]"
-out=$1 mode=$2 moddir=$3 stdir=${4:-}
+[ $# -ge 3 ] || die "usage: $0 OUT.cpio MODE MODULE_DIR [SELFTEST_DIR [TOOL_DIR]]"
+out=$1 mode=$2 moddir=$3 stdir=${4:-} tooldir=${5:-}
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -33,6 +35,9 @@ install -m 755 "$GOSLAB_ROOT/scripts/guest-init.sh" "$stage/init"
 find "$moddir" -maxdepth 1 -name '*.ko' -exec cp -t "$stage/modules" {} +
 if [ -n "$stdir" ] && [ -d "$stdir" ]; then
 	find "$stdir" -maxdepth 1 -type f -perm -u+x -exec cp -t "$stage/selftests" {} +
+fi
+if [ -n "$tooldir" ]; then
+	find "$tooldir" -maxdepth 1 -type f -perm -u+x -exec cp -t "$stage/usr/bin" {} +
 fi
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out"

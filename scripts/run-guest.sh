@@ -4,7 +4,8 @@
 #
 # usage: run-guest.sh BZIMAGE INITRAMFS OUTDIR TIMEOUT_SECONDS
 # Writes OUTDIR/console.log (ttyS0: kernel log and the init script's
-# chatter) and OUTDIR/results.log (ttyS1: the init script's records).
+# chatter), OUTDIR/results.log (ttyS1: the init script's records) and
+# OUTDIR/export.b64 (ttyS2: files the guest sends, a base64 tar).
 # Exits 0 when QEMU ended by itself, 124 when it was killed at the timeout.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -14,7 +15,7 @@ set -euo pipefail
 bzimage=$1 initrd=$2 outdir=$3 limit=$4
 
 mkdir -p "$outdir"
-rm -f "$outdir/console.log" "$outdir/results.log"
+rm -f "$outdir/console.log" "$outdir/results.log" "$outdir/export.b64"
 
 # panic=-1 + oops=panic: an oops reboots at once, and -no-reboot turns
 # that into QEMU exiting, so a crash costs seconds, not the whole timeout.
@@ -33,6 +34,7 @@ timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-display none -monitor none -nic none -no-reboot \
 	-serial "file:$outdir/console.log" \
 	-serial "file:$outdir/results.log" \
+	-serial "file:$outdir/export.b64" \
 	-kernel "$bzimage" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}" \
 	</dev/null || rc=$?
 # timeout(1) says 124 when it had to stop QEMU (137 if it needed SIGKILL).

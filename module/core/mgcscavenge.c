@@ -168,9 +168,19 @@ unsigned long mheap_free_pages(void)
 	return READ_ONCE(mheap.free);
 }
 
+/*
+ * What the scavenger did, for debugfs "heap": its runs and the kernel
+ * pages they gave back.  Written by scavenge_fn() only (a work item never
+ * runs on two CPUs at once), read racily.
+ */
+static unsigned long scavenges, scavenged;
+
 static void scavenge_fn(struct work_struct *work)
 {
-	mheap_release(retain_pages());
+	unsigned long n = mheap_release(retain_pages());
+
+	WRITE_ONCE(scavenges, scavenges + 1);
+	WRITE_ONCE(scavenged, scavenged + n);
 }
 
 /*
@@ -201,6 +211,8 @@ void mheap_scavenger_show(struct seq_file *m)
 {
 	seq_printf(m, "retain_kb %u\n", READ_ONCE(retain_kb));
 	seq_printf(m, "scavenge_delay_ms %u\n", READ_ONCE(scavenge_delay_ms));
+	seq_printf(m, "scavenges %lu\n", READ_ONCE(scavenges));
+	seq_printf(m, "scavenged_pages %lu\n", READ_ONCE(scavenged));
 }
 
 /* mheap_init(): the scavenger is set up, off until enabled. */

@@ -51,19 +51,19 @@ spans_expect() {
 # the snapshots by which GC cycles were counted and those by which pages
 # were given back.
 series_expect() {
-	local d cycles released pc=-1 pr=-1 ncyc=0 nscav=0
+	local d cycles runs pc=-1 pr=-1 ncyc=0 nscav=0
 	for d in "$series"/*/; do
 		cycles=0
 		[ ! -f "$d/gc" ] ||
 			cycles=$(awk '$1 == "cycles" { n += $2 } END { print n + 0 }' "$d/gc")
-		released=$(awk '$1 == "pages_released" { print $2; exit }' "$d/heap" "$d/totals" 2>/dev/null)
-		released=${released:-0}
+		runs=$(awk '$1 == "scavenges" { print $2; exit }' "$d/heap")
+		runs=${runs:-0}
 		if [ "$pc" -ge 0 ]; then
 			[ "$cycles" -le "$pc" ] || ncyc=$((ncyc + 1))
-			[ "$released" -le "$pr" ] || nscav=$((nscav + 1))
+			[ "$runs" -le "$pr" ] || nscav=$((nscav + 1))
 		fi
 		pc=$cycles
-		pr=$released
+		pr=$runs
 	done
 	echo "$ncyc $nscav"
 }

@@ -12,7 +12,8 @@ heap, totals, gc and uptime as the guest copies them.
 import os
 import sys
 
-# (pages in use, pages free, pages released, GC cycles so far) per snapshot.
+# (pages in use, pages free, pages released, GC cycles so far) per
+# snapshot; every rise of pages released is a scavenger run.
 SHAPE = [(0, 0, 0, 0), (40, 88, 0, 0), (180, 76, 0, 0), (420, 92, 0, 0),
          (610, 158, 0, 0), (720, 176, 0, 1), (700, 196, 0, 1),
          (520, 376, 0, 1), (300, 596, 0, 2), (120, 776, 0, 2),
@@ -26,8 +27,8 @@ def write(path, text):
         f.write(text)
 
 
-def snapshot(root, rank, shape):
-    """DIR/NNNN/ for one row of SHAPE."""
+def snapshot(root, rank, shape, scavenges):
+    """DIR/NNNN/ for one row of SHAPE, after SCAVENGES scavenger runs."""
     inuse, free, released, cycles = shape
     snap = os.path.join(root, f'{rank:04d}')
     os.makedirs(snap, exist_ok=True)
@@ -36,7 +37,8 @@ def snapshot(root, rank, shape):
              f'pages_free {free}\npages_released {released}\n')
     write(os.path.join(snap, 'heap'),
           f'chunks {(held + released + 127) // 128}\n{pages}'
-          'large_in_use 0\nretain_kb 4096\nscavenge_delay_ms 1000\n')
+          'large_in_use 0\nretain_kb 4096\nscavenge_delay_ms 1000\n'
+          f'scavenges {scavenges}\nscavenged_pages {released}\n')
     write(os.path.join(snap, 'totals'),
           f'{pages}objects_in_use {inuse * 40}\n'
           f'bytes_in_use {inuse * 6000}\n')
@@ -52,8 +54,11 @@ def main(argv):
     """Write the series under argv[0]."""
     if len(argv) != 1:
         sys.exit('usage: make-series.py DIR')
+    scavenges = 0
     for rank, shape in enumerate(SHAPE):
-        snapshot(argv[0], rank, shape)
+        if rank and shape[2] > SHAPE[rank - 1][2]:
+            scavenges += 1
+        snapshot(argv[0], rank, shape, scavenges)
 
 
 if __name__ == '__main__':
