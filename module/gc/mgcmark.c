@@ -156,7 +156,7 @@ static void *mark_obj(struct goslab_gc_heap *h, void *p, unsigned long *marked)
 	unsigned int idx;
 
 	gs = gs_gc_lookup(h, p, &idx);
-	if (!gs || test_and_set_bit(idx, gs->markbits))
+	if (!gs || test_and_set_bit(idx, gs_gc_markbits(gs)))
 		return NULL;
 	atomic_long_add(gs->type->elemsize, &h->marked_bytes);
 	(*marked)++;
@@ -248,7 +248,7 @@ static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 	unsigned int i;
 	void *p;
 
-	set_bit(gs_gc_index(gs, obj), gs->scanbits);
+	set_bit(gs_gc_index(gs, obj), gs_gc_scanbits(gs));
 	for (i = 0; i < t->nr_ptrs; i++) {
 		p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
 		if (!p)
@@ -292,7 +292,7 @@ static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
 				 bool *done)
 {
 	struct gs_gc_cursor *cur = &h->rescan;
-	unsigned long work = 0;
+	unsigned long work = 0, *markbits;
 	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
 	bool moved = false;
@@ -320,14 +320,15 @@ static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
 			cur->looked = true;
 			moved = true;
 		}
-		for (idx = find_next_bit(gs->markbits, t->nelems, cur->next);
+		markbits = gs_gc_markbits(gs);
+		for (idx = find_next_bit(markbits, t->nelems, cur->next);
 		     idx < t->nelems;
-		     idx = find_next_bit(gs->markbits, t->nelems, idx + 1)) {
+		     idx = find_next_bit(markbits, t->nelems, idx + 1)) {
 			if (moved && work >= limit) {
 				cur->next = idx;
 				goto out;
 			}
-			if (test_bit(idx, gs->allocbits))
+			if (test_bit(idx, gs_gc_allocbits(gs)))
 				work += scan_obj(h, gs_gc_obj(gs, idx), buf);
 			moved = true;
 		}
