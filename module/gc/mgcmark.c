@@ -76,12 +76,12 @@
 
 /*
  * A marker's local batch of objects to push, and what it counts: objects
- * it marked, and whether its CPU is in heap.mark_cpus yet.
+ * it marked, and the CPU it last put in heap.mark_cpus (-1: none yet).
  */
 struct gc_wbuf {
 	unsigned int n;
 	unsigned long marked;
-	bool cpu_counted;
+	int cpu;
 	void *obj[GS_GC_POP_BATCH];
 };
 
@@ -400,18 +400,21 @@ static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
 }
 
 /*
- * The marker of @buf is about to scan: its CPU marked this cycle.  Once
- * per marker's call, under grey_lock, so that the CPU is counted before
- * the mark can end.
+ * The marker of @buf is about to scan: its CPU marked this cycle.  Under
+ * grey_lock, so that the CPU is counted before the mark can end; again
+ * whenever the marker finds itself on another CPU than the one it last
+ * counted, as it may after rescheduling or being preempted.
  */
 static void count_cpu(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 {
-	lockdep_assert_held(&h->grey_lock);
-	if (buf->cpu_counted)
-		return;
 	/* Migration is off under the lock, even on PREEMPT_RT. */
-	__cpumask_set_cpu(smp_processor_id(), h->mark_cpus);
-	buf->cpu_counted = true;
+	int cpu = smp_processor_id();
+
+	lockdep_assert_held(&h->grey_lock);
+	if (buf->cpu == cpu)
+		return;
+	__cpumask_set_cpu(cpu, h->mark_cpus);
+	buf->cpu = cpu;
 }
 
 /*
@@ -500,7 +503,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 
 	buf.n = 0;
 	buf.marked = 0;
-	buf.cpu_counted = false;
+	buf.cpu = -1;
 	while (done < work) {
 		if (resched && stretch >= GS_GC_STRETCH) {
 			gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
@@ -556,7 +559,7 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 
 	buf.n = 0;
 	buf.marked = 0;
-	buf.cpu_counted = false;
+	buf.cpu = -1;
 	while (done < n) {
 		if (!grey_take_batch(h, &obj, 1, &buf, GS_GC_STRETCH,
 				     &rescanned)) {
