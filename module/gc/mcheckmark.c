@@ -57,12 +57,16 @@ static void cm_visit(struct checkmark *cm, void *p)
 	if (!test_bit(idx, gs_gc_markbits(gs))) {
 		/*
 		 * Reachable, yet the cycle left it white: sweeping would
-		 * free it.  Report, count, and mark it so it survives.
+		 * free it.  Report, count, and mark it so it survives.  No
+		 * marker will scan it (this walk follows its pointers
+		 * instead): black, for debugfs, as no object is grey once
+		 * the mark is over.
 		 */
 		if (cm->missed++ < GS_GC_CHECKMARK_REPORTS)
 			pr_err("goslab: gc checkmark: heap %s: reachable %s object %p was not marked\n",
 			       h->name, gs->type->name, obj);
 		set_bit(idx, gs_gc_markbits(gs));
+		set_bit(idx, gs_gc_scanbits(gs));
 		atomic_long_add(gs->type->elemsize, &h->marked_bytes);
 	}
 	if (!gs->type->nr_ptrs)

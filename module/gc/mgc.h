@@ -140,9 +140,9 @@ struct gs_gc_span {
  *   GS_GC_RELBITS    the object is dead and awaits its callback (heap.lock)
  *   GS_GC_MARKBITS   marked this cycle (atomic bit operations: see "Mark
  *                    bits" at the top of this file)
- *   GS_GC_SCANBITS   scanned this cycle, or allocated black (atomic bit
- *                    operations by markers and allocation; cleared with
- *                    the mark bits)
+ *   GS_GC_SCANBITS   scanned this cycle, allocated black, or marked by
+ *                    checkmark (atomic bit operations by markers,
+ *                    allocation and checkmark; cleared with the mark bits)
  *   GS_GC_CMARKBITS  checkmark's own marks (the collector, world stopped)
  */
 enum gs_gc_span_bitmap {

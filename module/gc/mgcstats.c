@@ -338,9 +338,11 @@ const struct file_operations gs_gc_fops = {
  * @gs: the span
  * @c: filled in
  *
- * Reads its bitmaps racily: any context, any lock or none.  Objects
- * awaiting their release callback are white (unmarked); after a sweep
- * every object is, and outside a mark none is grey.
+ * Reads its bitmaps racily, under no lock of the collector, in any
+ * context; but something must keep the span alive meanwhile: mheap.lock
+ * (gs_gc_show_span()) or its heap's lock.  Objects awaiting their release
+ * callback are white (unmarked); after a sweep every object is, and
+ * outside a mark none is grey (checkmark's late marks are black too).
  */
 void gs_gc_span_colors(struct gs_gc_span *gs, struct gs_gc_colors *c)
 {
