@@ -502,6 +502,7 @@ static void goslab_gc_test_bounded_stretch(struct kunit *test)
 
 struct resched_marker {
 	struct goslab_gc_heap *h;
+	unsigned long bytes;
 	unsigned long scanned;
 	struct completion done;
 };
@@ -510,7 +511,7 @@ static int resched_marker_fn(void *arg)
 {
 	struct resched_marker *m = arg;
 
-	m->scanned = goslab_gc_step_bytes(m->h, RESCHED_HUBS * sizeof(struct hub));
+	m->scanned = goslab_gc_step_bytes(m->h, m->bytes);
 	complete(&m->done);
 	return 0;
 }
@@ -535,6 +536,7 @@ static void goslab_gc_test_resched_holds_nothing(struct kunit *test)
 	goslab_gc_step_begin(c->h);
 	KUNIT_EXPECT_EQ(test, goslab_gc_step(c->h, 1), 1UL);
 	m.h = c->h;
+	m.bytes = RESCHED_HUBS * sizeof(struct hub);
 	init_completion(&m.done);
 	t = kthread_create(resched_marker_fn, &m, "goslab_resched_marker");
 	if (IS_ERR(t)) {
@@ -558,6 +560,57 @@ static void goslab_gc_test_resched_holds_nothing(struct kunit *test)
 	goslab_gc_root_del(c->h, &root);
 }
 
+/*
+ * A marker that moves to another CPU where it reschedules counts that CPU
+ * too: bound to CPU 0, it scans a stretch of the 33 hubs, is held where it
+ * reschedules, moved to CPU 1 and let go, and scans the rest there; the
+ * cycle marked on two CPUs.  The old code counted a marker's CPU once per
+ * drain, so one.
+ */
+static void goslab_gc_test_resched_migrates(struct kunit *test)
+{
+	struct goslab_gc_stats st;
+	struct goslab_gc_type *hub_t;
+	struct resched_marker m;
+	struct task_struct *t;
+	struct gc_ctx *c;
+	void *root = NULL;
+	int pid;
+
+	gs_test_hold_need(test);
+	if (!cpu_online(0) || !cpu_online(1))
+		kunit_skip(test, "needs CPUs 0 and 1 online");
+	c = gc_ctx_new(test, "kunit-migrate");
+	goslab_gc_set_percent(c->h, -1);
+	hub_t = gc_ptr_type(test, c->h, "hub", STRETCH_FAN);
+	hub_tree(test, c, hub_t, &root, RESCHED_HUBS, 0);
+
+	goslab_gc_step_begin(c->h);
+	m.h = c->h;
+	m.bytes = (RESCHED_HUBS + 1) * sizeof(struct hub);
+	init_completion(&m.done);
+	t = kthread_create(resched_marker_fn, &m, "goslab_migrating_marker");
+	if (IS_ERR(t)) {
+		goslab_gc_step_finish(c->h);
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(t));
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(t, cpumask_of(0)), 0);
+	pid = gs_test_hold_arm(test, "gc_resched", t);
+	wake_up_process(t);
+	if (gs_test_held(test, "gc_resched", pid))
+		KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(t, cpumask_of(1)), 0);
+	gs_test_hold_release(test);
+	wait_for_completion(&m.done);
+	/* It scanned every hub: the step's own drain finds none. */
+	KUNIT_EXPECT_EQ(test, m.scanned, (RESCHED_HUBS + 1) * sizeof(struct hub));
+	KUNIT_EXPECT_EQ(test, goslab_gc_step_finish(c->h), 0UL);
+	goslab_gc_get_stats(c->h, &st);
+	KUNIT_EXPECT_EQ(test, st.last_cpus_marked, 2ULL);
+	goslab_gc_store(&root, NULL);
+	goslab_gc_root_del(c->h, &root);
+}
+
 static struct kunit_case goslab_gc_mark_cases[] = {
 	KUNIT_CASE(goslab_gc_test_cycles),
 	KUNIT_CASE(goslab_gc_test_reachable),
@@ -567,6 +620,7 @@ static struct kunit_case goslab_gc_mark_cases[] = {
 	KUNIT_CASE(goslab_gc_test_grey_overflow),
 	KUNIT_CASE_SLOW(goslab_gc_test_bounded_stretch),
 	KUNIT_CASE(goslab_gc_test_resched_holds_nothing),
+	KUNIT_CASE(goslab_gc_test_resched_migrates),
 	{}
 };
 

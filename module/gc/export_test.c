@@ -153,9 +153,10 @@ enum goslab_gc_color goslab_gc_color(struct goslab_gc_heap *h,
 	if (!gs)
 		return GOSLAB_GC_FREE;
 	spin_lock(&h->lock);
-	if (!test_bit(idx, gs->allocbits) || test_bit(idx, gs->relbits))
+	if (!test_bit(idx, gs_gc_allocbits(gs)) ||
+	    test_bit(idx, gs_gc_relbits(gs)))
 		c = GOSLAB_GC_FREE;
-	else if (!test_bit(idx, gs->markbits))
+	else if (!test_bit(idx, gs_gc_markbits(gs)))
 		c = GOSLAB_GC_WHITE;
 	else if (on_grey(h, gs_gc_obj(gs, idx)))
 		c = GOSLAB_GC_GREY;

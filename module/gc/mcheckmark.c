@@ -51,18 +51,22 @@ static void cm_visit(struct checkmark *cm, void *p)
 	void *obj;
 
 	gs = gs_gc_lookup(h, p, &idx);
-	if (!gs || test_and_set_bit(idx, gs->cmarkbits))
+	if (!gs || test_and_set_bit(idx, gs_gc_cmarkbits(gs)))
 		return;
 	obj = gs_gc_obj(gs, idx);
-	if (!test_bit(idx, gs->markbits)) {
+	if (!test_bit(idx, gs_gc_markbits(gs))) {
 		/*
 		 * Reachable, yet the cycle left it white: sweeping would
-		 * free it.  Report, count, and mark it so it survives.
+		 * free it.  Report, count, and mark it so it survives.  No
+		 * marker will scan it (this walk follows its pointers
+		 * instead): black, for debugfs, as no object is grey once
+		 * the mark is over.
 		 */
 		if (cm->missed++ < GS_GC_CHECKMARK_REPORTS)
 			pr_err("goslab: gc checkmark: heap %s: reachable %s object %p was not marked\n",
 			       h->name, gs->type->name, obj);
-		set_bit(idx, gs->markbits);
+		set_bit(idx, gs_gc_markbits(gs));
+		set_bit(idx, gs_gc_scanbits(gs));
 		atomic_long_add(gs->type->elemsize, &h->marked_bytes);
 	}
 	if (!gs->type->nr_ptrs)
@@ -105,7 +109,7 @@ unsigned long gs_gc_checkmark(struct goslab_gc_heap *h)
 	spin_lock(&h->lock);
 	list_for_each_entry(t, &h->types, node)
 		gs_gc_for_each_span(gs, tmp, t)
-			bitmap_zero(gs->cmarkbits, t->nelems);
+			bitmap_zero(gs_gc_cmarkbits(gs), t->nelems);
 	spin_unlock(&h->lock);
 
 	mutex_lock(&h->roots_mutex);

@@ -105,21 +105,18 @@ enum gs_gc_span_list {
  * @freeindex: no free slot below this index (heap.lock)
  * @where: enum gs_gc_span_list: which of its type's lists it is on
  *	(heap.lock)
- * @allocbits: slot holds an object (heap.lock)
- * @relbits: the object is dead and awaits its callback (heap.lock)
- * @markbits: marked this cycle (atomic bit operations: see "Mark bits"
- *	at the top of this file)
- * @scanbits: scanned this cycle, or allocated black (atomic bit operations
- *	by markers and allocation; cleared with @markbits)
- * @cmarkbits: checkmark's own marks (the collector, world stopped)
- * @bits: storage for the GS_GC_SPAN_BITMAPS bitmaps
+ * @bits: its bitmaps, a bit per object each, one after another in the
+ *	order of enum gs_gc_span_bitmap; gs_gc_allocbits() and its kin find
+ *	them.  Their places follow from the type's @nelems, so that the span
+ *	stores no pointer to each, which would cost some size classes a
+ *	larger kmalloc bucket.
  *
  * An allocated object is white while its mark bit is clear; grey while it
  * is marked and waits to be scanned (on the grey list, in a marker's
  * batch, or left off a full list for a rescan); black once marked and
  * scanned, or allocated black, or marked without pointer fields to scan.
- * @scanbits tells grey from black for debugfs (gs_gc_span_colors()); the
- * collector itself never reads them.
+ * The scan bits tell grey from black for debugfs (gs_gc_span_colors());
+ * the collector itself never reads them.
  */
 struct gs_gc_span {
 	struct list_head list;
@@ -133,16 +130,29 @@ struct gs_gc_span {
 	unsigned int nrel;
 	unsigned int freeindex;
 	unsigned int where;
-	unsigned long *allocbits;
-	unsigned long *relbits;
-	unsigned long *markbits;
-	unsigned long *scanbits;
-	unsigned long *cmarkbits;
 	unsigned long bits[];
 };
 
-/* allocbits, relbits, markbits, scanbits and cmarkbits, in gs_gc_span.bits. */
-#define GS_GC_SPAN_BITMAPS	5
+/*
+ * A span's bitmaps, in the order they lie in gs_gc_span.bits:
+ *
+ *   GS_GC_ALLOCBITS  slot holds an object (heap.lock)
+ *   GS_GC_RELBITS    the object is dead and awaits its callback (heap.lock)
+ *   GS_GC_MARKBITS   marked this cycle (atomic bit operations: see "Mark
+ *                    bits" at the top of this file)
+ *   GS_GC_SCANBITS   scanned this cycle, allocated black, or marked by
+ *                    checkmark (atomic bit operations by markers,
+ *                    allocation and checkmark; cleared with the mark bits)
+ *   GS_GC_CMARKBITS  checkmark's own marks (the collector, world stopped)
+ */
+enum gs_gc_span_bitmap {
+	GS_GC_ALLOCBITS,
+	GS_GC_RELBITS,
+	GS_GC_MARKBITS,
+	GS_GC_SCANBITS,
+	GS_GC_CMARKBITS,
+	GS_GC_SPAN_BITMAPS,
+};
 
 /**
  * struct gs_gc_colors - a span's allocated objects by colour
@@ -213,6 +223,38 @@ struct goslab_gc_type {
 	unsigned int nr_ptrs;
 	unsigned int ptr_offsets[] __counted_by(nr_ptrs);
 };
+
+/* Bitmap @b of span @gs: see enum gs_gc_span_bitmap. */
+static __always_inline unsigned long *gs_gc_bitmap(struct gs_gc_span *gs,
+						   enum gs_gc_span_bitmap b)
+{
+	return gs->bits + b * BITS_TO_LONGS(gs->type->nelems);
+}
+
+static __always_inline unsigned long *gs_gc_allocbits(struct gs_gc_span *gs)
+{
+	return gs_gc_bitmap(gs, GS_GC_ALLOCBITS);
+}
+
+static __always_inline unsigned long *gs_gc_relbits(struct gs_gc_span *gs)
+{
+	return gs_gc_bitmap(gs, GS_GC_RELBITS);
+}
+
+static __always_inline unsigned long *gs_gc_markbits(struct gs_gc_span *gs)
+{
+	return gs_gc_bitmap(gs, GS_GC_MARKBITS);
+}
+
+static __always_inline unsigned long *gs_gc_scanbits(struct gs_gc_span *gs)
+{
+	return gs_gc_bitmap(gs, GS_GC_SCANBITS);
+}
+
+static __always_inline unsigned long *gs_gc_cmarkbits(struct gs_gc_span *gs)
+{
+	return gs_gc_bitmap(gs, GS_GC_CMARKBITS);
+}
 
 /**
  * gs_gc_for_each_span() - walk every span of a type, on all its lists
@@ -618,7 +660,7 @@ unsigned int gs_gc_cpu_percent(u64 cpu_ns, u64 elapsed_ns, unsigned int ncpus);
 int gs_gc_trace_format(char *buf, size_t size,
 		       const struct goslab_gc_heap *h, const struct gs_gc_cycle *c);
 void gs_gc_trace_cycle(struct goslab_gc_heap *h);
-void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c);
+void gs_gc_span_colors(struct gs_gc_span *gs, struct gs_gc_colors *c);
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s);
 

@@ -92,7 +92,8 @@ bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p)
 		gs = READ_ONCE(s->gc);
 		if (gs && gs->type->heap == h) {
 			idx = gs_gc_index(gs, p);
-			ok = idx < gs->type->nelems && test_bit(idx, gs->allocbits);
+			ok = idx < gs->type->nelems &&
+			     test_bit(idx, gs_gc_allocbits(gs));
 		}
 	}
 	mheap_unlock(flags);
@@ -106,18 +107,24 @@ bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p)
 	return false;
 }
 
+/* Bytes of the bookkeeping of a span of @nelems objects, its bitmaps too. */
+static size_t span_meta_size(unsigned int nelems)
+{
+	struct gs_gc_span *gs;
+
+	return struct_size(gs, bits, GS_GC_SPAN_BITMAPS * BITS_TO_LONGS(nelems));
+}
+
 /*
  * A new span for objects of @t, as Go's mcentral.grow(): its pages from
  * the page heap, all slots free and zeroed.  On no list yet.
  */
 static struct gs_gc_span *type_grow(struct goslab_gc_type *t, gfp_t gfp)
 {
-	unsigned int words = BITS_TO_LONGS(t->nelems);
 	struct gs_gc_span *gs;
 	struct mspan *s;
 
-	gs = kzalloc(struct_size(gs, bits, GS_GC_SPAN_BITMAPS * words),
-		     gs_gfp(gfp));
+	gs = kzalloc(span_meta_size(t->nelems), gs_gfp(gfp));
 	if (!gs)
 		return NULL;
 	s = mheap_alloc_span(t->npages, MSPAN_GC, gfp);
@@ -130,11 +137,6 @@ static struct gs_gc_span *type_grow(struct goslab_gc_type *t, gfp_t gfp)
 	gs->span = s;
 	gs->type = t;
 	gs->base = s->base;
-	gs->allocbits = gs->bits;
-	gs->relbits = gs->bits + words;
-	gs->markbits = gs->bits + 2 * words;
-	gs->scanbits = gs->bits + 3 * words;
-	gs->cmarkbits = gs->bits + 4 * words;
 	/*
 	 * Free slots are kept zeroed (sweep zeroes what it reclaims), so the
 	 * collector never finds stale pointers in an object allocated black
@@ -211,8 +213,8 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 		t->nspans++;
 	}
 
-	idx = find_next_zero_bit(gs->allocbits, t->nelems, gs->freeindex);
-	__set_bit(idx, gs->allocbits);
+	idx = find_next_zero_bit(gs_gc_allocbits(gs), t->nelems, gs->freeindex);
+	__set_bit(idx, gs_gc_allocbits(gs));
 	gs->freeindex = idx + 1;
 	if (++gs->nalloc == t->nelems) {
 		gs->where = GS_GC_FULL;
@@ -227,8 +229,8 @@ void *goslab_gc_alloc(struct goslab_gc_type *t, gfp_t flags)
 		 * into it shades (h->black comes after the grace period that
 		 * armed the barrier everywhere: see gs_gc_cycle_begin()).
 		 */
-		set_bit(idx, gs->markbits);
-		set_bit(idx, gs->scanbits);
+		set_bit(idx, gs_gc_markbits(gs));
+		set_bit(idx, gs_gc_scanbits(gs));
 		atomic_long_add(t->elemsize, &h->marked_bytes);
 		gs_gc_count(h, GS_GC_ALLOC_BLACK, 1);
 	}
@@ -324,10 +326,10 @@ static unsigned long heap_free(struct goslab_gc_heap *h, bool release)
 		gs_gc_release_all(h);
 	list_for_each_entry_safe(t, tt, &h->types, node) {
 		gs_gc_for_each_span(gs, tmp, t) {
-			for_each_set_bit(idx, gs->allocbits, t->nelems) {
+			for_each_set_bit(idx, gs_gc_allocbits(gs), t->nelems) {
 				n++;
 				if (release && t->release &&
-				    !test_bit(idx, gs->relbits)) {
+				    !test_bit(idx, gs_gc_relbits(gs))) {
 					gs_gc_call_release(h, t,
 							   gs_gc_obj(gs, idx));
 					cond_resched();
@@ -540,3 +542,7 @@ void gs_gc_exit(void)
 	}
 	mspan_set_gc_ops(NULL);
 }
+
+#ifdef GOSLAB_TEST
+#include "tests/mgcheap-kunit.h"
+#endif

@@ -76,12 +76,12 @@
 
 /*
  * A marker's local batch of objects to push, and what it counts: objects
- * it marked, and whether its CPU is in heap.mark_cpus yet.
+ * it marked, and the CPU it last put in heap.mark_cpus (-1: none yet).
  */
 struct gc_wbuf {
 	unsigned int n;
 	unsigned long marked;
-	bool cpu_counted;
+	int cpu;
 	void *obj[GS_GC_POP_BATCH];
 };
 
@@ -156,7 +156,7 @@ static void *mark_obj(struct goslab_gc_heap *h, void *p, unsigned long *marked)
 	unsigned int idx;
 
 	gs = gs_gc_lookup(h, p, &idx);
-	if (!gs || test_and_set_bit(idx, gs->markbits))
+	if (!gs || test_and_set_bit(idx, gs_gc_markbits(gs)))
 		return NULL;
 	atomic_long_add(gs->type->elemsize, &h->marked_bytes);
 	(*marked)++;
@@ -248,7 +248,7 @@ static unsigned int scan_obj(struct goslab_gc_heap *h, void *obj,
 	unsigned int i;
 	void *p;
 
-	set_bit(gs_gc_index(gs, obj), gs->scanbits);
+	set_bit(gs_gc_index(gs, obj), gs_gc_scanbits(gs));
 	for (i = 0; i < t->nr_ptrs; i++) {
 		p = READ_ONCE(*(void **)(obj + t->ptr_offsets[i]));
 		if (!p)
@@ -292,7 +292,7 @@ static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
 				 bool *done)
 {
 	struct gs_gc_cursor *cur = &h->rescan;
-	unsigned long work = 0;
+	unsigned long work = 0, *markbits;
 	struct goslab_gc_type *t;
 	struct gs_gc_span *gs;
 	bool moved = false;
@@ -320,14 +320,15 @@ static unsigned long rescan_step(struct goslab_gc_heap *h, unsigned long pass,
 			cur->looked = true;
 			moved = true;
 		}
-		for (idx = find_next_bit(gs->markbits, t->nelems, cur->next);
+		markbits = gs_gc_markbits(gs);
+		for (idx = find_next_bit(markbits, t->nelems, cur->next);
 		     idx < t->nelems;
-		     idx = find_next_bit(gs->markbits, t->nelems, idx + 1)) {
+		     idx = find_next_bit(markbits, t->nelems, idx + 1)) {
 			if (moved && work >= limit) {
 				cur->next = idx;
 				goto out;
 			}
-			if (test_bit(idx, gs->allocbits))
+			if (test_bit(idx, gs_gc_allocbits(gs)))
 				work += scan_obj(h, gs_gc_obj(gs, idx), buf);
 			moved = true;
 		}
@@ -399,18 +400,21 @@ static unsigned long rescan(struct goslab_gc_heap *h, struct gc_wbuf *buf,
 }
 
 /*
- * The marker of @buf is about to scan: its CPU marked this cycle.  Once
- * per marker's call, under grey_lock, so that the CPU is counted before
- * the mark can end.
+ * The marker of @buf is about to scan: its CPU marked this cycle.  Under
+ * grey_lock, so that the CPU is counted before the mark can end; again
+ * whenever the marker finds itself on another CPU than the one it last
+ * counted, as it may after rescheduling or being preempted.
  */
 static void count_cpu(struct goslab_gc_heap *h, struct gc_wbuf *buf)
 {
-	lockdep_assert_held(&h->grey_lock);
-	if (buf->cpu_counted)
-		return;
 	/* Migration is off under the lock, even on PREEMPT_RT. */
-	__cpumask_set_cpu(smp_processor_id(), h->mark_cpus);
-	buf->cpu_counted = true;
+	int cpu = smp_processor_id();
+
+	lockdep_assert_held(&h->grey_lock);
+	if (buf->cpu == cpu)
+		return;
+	__cpumask_set_cpu(cpu, h->mark_cpus);
+	buf->cpu = cpu;
 }
 
 /*
@@ -499,7 +503,7 @@ unsigned long gs_gc_drain(struct goslab_gc_heap *h, unsigned long work,
 
 	buf.n = 0;
 	buf.marked = 0;
-	buf.cpu_counted = false;
+	buf.cpu = -1;
 	while (done < work) {
 		if (resched && stretch >= GS_GC_STRETCH) {
 			gs_gc_count_max(h, GS_GC_STRETCH_MAX, stretch);
@@ -555,7 +559,7 @@ unsigned long gs_gc_step_objects(struct goslab_gc_heap *h, unsigned long n)
 
 	buf.n = 0;
 	buf.marked = 0;
-	buf.cpu_counted = false;
+	buf.cpu = -1;
 	while (done < n) {
 		if (!grey_take_batch(h, &obj, 1, &buf, GS_GC_STRETCH,
 				     &rescanned)) {

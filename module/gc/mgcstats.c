@@ -338,22 +338,27 @@ const struct file_operations gs_gc_fops = {
  * @gs: the span
  * @c: filled in
  *
- * Reads its bitmaps racily: any context, any lock or none.  Objects
- * awaiting their release callback are white (unmarked); after a sweep
- * every object is, and outside a mark none is grey.
+ * Reads its bitmaps racily, under no lock of the collector, in any
+ * context; but something must keep the span alive meanwhile: mheap.lock
+ * (gs_gc_show_span()) or its heap's lock.  Objects awaiting their release
+ * callback are white (unmarked); after a sweep every object is, and
+ * outside a mark none is grey (checkmark's late marks are black too).
  */
-void gs_gc_span_colors(const struct gs_gc_span *gs, struct gs_gc_colors *c)
+void gs_gc_span_colors(struct gs_gc_span *gs, struct gs_gc_colors *c)
 {
 	unsigned int w, words = BITS_TO_LONGS(gs->type->nelems);
+	unsigned long *allocbits = gs_gc_allocbits(gs);
+	unsigned long *markbits = gs_gc_markbits(gs);
+	unsigned long *scanbits = gs_gc_scanbits(gs);
 	bool noscan = !gs->type->nr_ptrs;
 	unsigned long alloc, mark, scan;
 
 	memset(c, 0, sizeof(*c));
 	for (w = 0; w < words; w++) {
-		alloc = READ_ONCE(gs->allocbits[w]);
-		mark = READ_ONCE(gs->markbits[w]) & alloc;
+		alloc = READ_ONCE(allocbits[w]);
+		mark = READ_ONCE(markbits[w]) & alloc;
 		/* Shaded objects without pointers go straight to black. */
-		scan = noscan ? mark : READ_ONCE(gs->scanbits[w]) & mark;
+		scan = noscan ? mark : READ_ONCE(scanbits[w]) & mark;
 		c->white += hweight_long(alloc & ~mark);
 		c->grey += hweight_long(mark & ~scan);
 		c->black += hweight_long(scan);

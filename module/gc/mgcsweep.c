@@ -33,7 +33,7 @@ static void free_slot(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 	struct goslab_gc_type *t = gs->type;
 
 	lockdep_assert_held(&h->lock);
-	__clear_bit(idx, gs->allocbits);
+	__clear_bit(idx, gs_gc_allocbits(gs));
 	gs->nalloc--;
 	gs->freeindex = min(gs->freeindex, idx);
 	h->nobj--;
@@ -86,17 +86,19 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 {
 	struct goslab_gc_type *t = gs->type;
 	unsigned int w, words = BITS_TO_LONGS(t->nelems), idx;
+	unsigned long *alloc = gs_gc_allocbits(gs), *rel = gs_gc_relbits(gs);
+	unsigned long *mark = gs_gc_markbits(gs);
 	unsigned long bits, freed = 0;
 	void *obj;
 
 	lockdep_assert_held(&h->lock);
 	for (w = 0; w < words; w++) {
-		bits = gs->allocbits[w] & ~gs->markbits[w] & ~gs->relbits[w];
+		bits = alloc[w] & ~mark[w] & ~rel[w];
 		if (!bits)
 			continue;
 		h->released += hweight_long(bits);
 		if (t->release) {
-			gs->relbits[w] |= bits;
+			rel[w] |= bits;
 			gs->nrel += hweight_long(bits);
 			continue;
 		}
@@ -109,8 +111,8 @@ bool gs_gc_sweep_span(struct goslab_gc_heap *h, struct gs_gc_span *gs,
 		}
 	}
 	/* Nothing marks now; the next cycle starts from clear bits. */
-	bitmap_zero(gs->markbits, t->nelems);
-	bitmap_zero(gs->scanbits, t->nelems);
+	bitmap_zero(mark, t->nelems);
+	bitmap_zero(gs_gc_scanbits(gs), t->nelems);
 	h->nunswept--;
 	if (freed)
 		gs_gc_count(h, GS_GC_FREED, freed);
@@ -270,7 +272,7 @@ bool gs_gc_run_release_queue(struct goslab_gc_heap *h)
 	h->release_running = true;
 	while ((gs = list_first_entry_or_null(&h->release_queue,
 					      struct gs_gc_span, relnode))) {
-		idx = find_first_bit(gs->relbits, gs->type->nelems);
+		idx = find_first_bit(gs_gc_relbits(gs), gs->type->nelems);
 		if (idx >= gs->type->nelems) {
 			list_del_init(&gs->relnode);
 			continue;
@@ -290,7 +292,7 @@ bool gs_gc_run_release_queue(struct goslab_gc_heap *h)
 
 		spin_lock(&h->lock);
 		gs_kasan_poison(obj, gs->type->elemsize);
-		__clear_bit(idx, gs->relbits);
+		__clear_bit(idx, gs_gc_relbits(gs));
 		gs->nrel--;
 		free_slot(h, gs, idx);
 		if (!gs->nrel)
