@@ -113,13 +113,18 @@ fi
 echo
 sed -nE 's/^\[ *[0-9.]+\] //; /^(goslab_demo: |goslab gc)/p' "$out/console.log"
 echo
-# goslab-top ran through the story: show its busiest screen (most pages
-# in use); the one at the end, quiet, is in $ex/top.txt.
+# goslab-top ran through the story: show its busiest screen (the most
+# allocations per second over the CPUs); the one at the end, quiet, is in
+# $ex/top.txt.
 echo "goslab-top -b, at the busiest moment of the story:"
-awk '/^goslab-top - / { n++ }
+awk '/^goslab-top - / { n++; rate[n] = 0 }
 	n { screen[n] = screen[n] $0 "\n" }
-	/^Pages: / && $5 + 0 > best { best = $5 + 0; pick = n }
-	END { printf "%s", screen[pick] }' "$ex/top-live.txt" | head -n 24
+	/^ CPU / { cpu = 1; next }
+	/^$/ { cpu = 0 }
+	cpu && $2 ~ /^[0-9]+$/ { rate[n] += $2 }
+	END { pick = 1
+	      for (i = 1; i <= n; i++) if (rate[i] > rate[pick]) pick = i
+	      printf "%s", screen[pick] }' "$ex/top-live.txt" | head -n 24
 echo
 echo "go tool pprof -top $out/profile.pb.gz:"
 go tool pprof -top "$out/profile.pb.gz" 2>/dev/null | sed -n '/^Showing nodes/,$p' | head -n 8
