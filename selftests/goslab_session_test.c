@@ -272,8 +272,6 @@ static void stale_dirty(struct __test_metadata *_metadata, unsigned char *pat)
 	ASSERT_EQ(0, close(fd));
 }
 
-#define GS_PARAM_RETAIN	"/sys/module/goslab/parameters/retain_kb"
-
 /*
  * Its own fixture: the heap keeps all the free pages the first session
  * leaves (retain_kb raised, so the scavenger gives none back) for the
@@ -295,19 +293,14 @@ FIXTURE_SETUP(stale)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, gs_snap(self->fd, &self->base));
 	self->taint = gs_taint();
-	self->retain_kb = gs_read_num(GS_PARAM_RETAIN);
+	self->retain_kb = gs_scavenger_off();
 	ASSERT_LE(0, self->retain_kb);
-	ASSERT_EQ(0, gs_write_str(GS_PARAM_RETAIN, "1048576"));
 }
 
 FIXTURE_TEARDOWN(stale)
 {
-	char was[32];
-
-	if (self->retain_kb >= 0) {
-		snprintf(was, sizeof(was), "%lld", self->retain_kb);
-		EXPECT_EQ(0, gs_write_str(GS_PARAM_RETAIN, was));
-	}
+	if (self->retain_kb >= 0)
+		EXPECT_EQ(0, gs_scavenger_on(self->retain_kb));
 	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
 			"after close");
 }

@@ -12,7 +12,6 @@
 #include "kselftest_harness.h"
 #include "goslab_util.h"
 
-#define PARAMS		"/sys/module/goslab/parameters/"
 #define NR_OBJS		2048
 #define OBJ_SIZE	4096
 
@@ -49,20 +48,16 @@ FIXTURE_SETUP(shrinker)
 	ASSERT_EQ(0, gs_snap(self->fd, &self->base));
 	self->taint = gs_taint();
 	/* No scavenger: what the heap holds free stays until a scan. */
-	self->retain_kb = gs_read_num(PARAMS "retain_kb");
+	self->retain_kb = gs_scavenger_off();
 	ASSERT_LE(0, self->retain_kb);
-	ASSERT_EQ(0, gs_write_str(PARAMS "retain_kb", "4194304"));
 	self->armed = true;
 }
 
 FIXTURE_TEARDOWN(shrinker)
 {
-	char buf[32];
-
 	if (!self->armed)	/* setup skipped, or failed before its change */
 		return;
-	snprintf(buf, sizeof(buf), "%lld", self->retain_kb);
-	EXPECT_EQ(0, gs_write_str(PARAMS "retain_kb", buf));
+	EXPECT_EQ(0, gs_scavenger_on(self->retain_kb));
 	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
 			"after close");
 }

@@ -16,7 +16,6 @@
 #include "goslab_util.h"
 
 #define DEBUGFS		"/sys/kernel/debug/goslab/"
-#define PARAMS		"/sys/module/goslab/parameters/"
 /* Kernel pages (PAGE) per 8 KiB heap page. */
 #define KPAGES		(8192 / PAGE)
 #define SPANS_HEADER	"chunk page npages state owner elemsize nelems nalloc white grey black"
@@ -273,20 +272,16 @@ FIXTURE_SETUP(spans)
 	ASSERT_EQ(0, gs_snap(self->fd, &self->base));
 	self->taint = gs_taint();
 	/* No scavenger: free heap pages stay free while the files are read. */
-	self->retain_kb = gs_read_num(PARAMS "retain_kb");
+	self->retain_kb = gs_scavenger_off();
 	ASSERT_LE(0, self->retain_kb);
-	ASSERT_EQ(0, gs_write_str(PARAMS "retain_kb", "4194304"));
 	self->armed = true;
 }
 
 FIXTURE_TEARDOWN(spans)
 {
-	char buf[32];
-
 	if (!self->armed)
 		return;
-	snprintf(buf, sizeof(buf), "%lld", self->retain_kb);
-	EXPECT_EQ(0, gs_write_str(PARAMS "retain_kb", buf));
+	EXPECT_EQ(0, gs_scavenger_on(self->retain_kb));
 	gs_check_closed(_metadata, self->fd, &self->base, self->taint,
 			"after close");
 }

@@ -457,6 +457,31 @@ static inline int gs_write_str(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
+#define GS_PARAM_RETAIN	"/sys/module/goslab/parameters/retain_kb"
+
+/*
+ * Hold the scavenger off: retain_kb raised so high that the heap keeps
+ * every free page until gs_scavenger_on().  Return: retain_kb as it was,
+ * or -1 (and nothing changed) if it could not be read or written.
+ */
+static inline long long gs_scavenger_off(void)
+{
+	long long was = gs_read_num(GS_PARAM_RETAIN);
+
+	if (was < 0 || gs_write_str(GS_PARAM_RETAIN, "4194304"))
+		return -1;
+	return was;
+}
+
+/* Put retain_kb back as gs_scavenger_off() found it: 0 or -errno. */
+static inline int gs_scavenger_on(long long was)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", was);
+	return gs_write_str(GS_PARAM_RETAIN, buf);
+}
+
 /*
  * Open @n sessions into @fd under a cap of @cap_kb KiB, then put
  * session_cap_kb back as it was.  An fd that could not be opened is
