@@ -557,6 +557,26 @@ static struct mchunk *spans_chunk(struct mheap_spans *it,
 }
 
 /*
+ * The span of busy page @idx of @ch, its first page in @first, if the
+ * span is seen as one that holds the page.  The pages of a span are
+ * pointed at it with no lock held and in no order with the stores of
+ * its fields (mheap_alloc_span()): a span being set up may be seen with
+ * the ->base and ->npages of its struct's last life, which must not send
+ * the walk from @idx to the end of a run elsewhere.  NULL for such a
+ * span, and for one being set up or taken down.
+ */
+static struct mspan *spans_span(struct mchunk *ch, unsigned long idx,
+				unsigned long *first)
+{
+	struct mspan *s = gs_page_span(virt_to_page((void *)chunk_addr(ch, idx)));
+
+	if (!s || s->chunk != ch)
+		return NULL;
+	*first = ((unsigned long)s->base - ch->base) >> GS_PAGE_SHIFT;
+	return idx >= *first && idx < *first + s->npages ? s : NULL;
+}
+
+/*
  * One step of @pos through @ch: the line of the run at its page, if one
  * starts there, and the page after the run.  A page in a span not (or no
  * longer) starting there, since the heap changed between two batches, or
@@ -565,7 +585,7 @@ static struct mchunk *spans_chunk(struct mheap_spans *it,
 static void spans_run(struct mheap_spans *it, struct seq_file *m,
 		      struct mchunk *ch, struct mheap_spans_pos *pos)
 {
-	unsigned long idx = pos->page, addr = chunk_addr(ch, idx), end, first;
+	unsigned long idx = pos->page, end, first;
 	struct mspan *s;
 
 	lockdep_assert_held(&it->h->lock);
@@ -579,13 +599,11 @@ static void spans_run(struct mheap_spans *it, struct seq_file *m,
 		seq_printf(m, "%lu %lu %lu free\n", pos->chunk, idx, end - idx);
 	} else {
 		/* A span found under the lock stays: freeing it takes the lock. */
-		s = gs_page_span(virt_to_page((void *)addr));
-		if (!s || s->chunk != ch) {
+		s = spans_span(ch, idx, &first);
+		if (!s) {
 			end = idx + 1;	/* being set up or taken down */
 		} else {
-			first = ((unsigned long)s->base - ch->base) >>
-				GS_PAGE_SHIFT;
-			end = max(idx + 1, first + s->npages);
+			end = first + s->npages;
 			/* One that starts before had its line in an earlier batch. */
 			if (first == idx && s->state == MSPAN_LARGE)
 				seq_printf(m, "%lu %lu %u large\n", pos->chunk,

@@ -845,6 +845,40 @@ static void mheap_test_spans_huge(struct kunit *test)
 	KUNIT_EXPECT_LE(test, mheap_test_count(r.out, "- - 5000 huge\n"), 1);
 }
 
+/*
+ * A page whose span is seen with a stale start (set_span_of() is not
+ * ordered after the stores of ->base and ->npages, nor after a span
+ * freed and made again): its span claims to start further on.  The page
+ * has no line, and the pages after it still have theirs, not skipped to
+ * the end of a run that is not there.
+ */
+static void mheap_test_spans_stale(struct kunit *test)
+{
+	struct mheap_test_reader r = { .size = PAGE_SIZE };
+	struct mchunk *ch;
+	struct mspan *s;
+	unsigned long idx;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, &ch, 1);
+	/* Page 4 holds a large span (mheap_test_striped()). */
+	s = gs_page_span(virt_to_page((void *)chunk_addr(ch, 4)));
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, s->state, MSPAN_LARGE);
+	s->base = (void *)chunk_addr(ch, 10);
+	s->npages = 50;
+
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (idx = 0; idx < ch->npages; idx++)
+		if (idx != 4)
+			mheap_test_striped_line(want, &len, 0, idx, false);
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
 static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_coalesce),
 	KUNIT_CASE(mheap_test_counters),
@@ -855,6 +889,7 @@ static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_spans_reused),
 	KUNIT_CASE(mheap_test_spans_bounded),
 	KUNIT_CASE(mheap_test_spans_huge),
+	KUNIT_CASE(mheap_test_spans_stale),
 	{}
 };
 
