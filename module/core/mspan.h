@@ -58,7 +58,9 @@ struct gs_gc_span;
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
  * @free_node: huge spans only: on mheap.huge_deferred once freed
  * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
- *	set before the span's first object is handed out, constant after
+ *	set before the span's first object is handed out, constant after;
+ *	published with smp_store_release(), for readers that find the span
+ *	by its pages
  *
  * Every kernel page of a span in use points back to it through
  * page->private, which makes finding the span of a pointer O(1).
