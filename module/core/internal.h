@@ -372,7 +372,7 @@ void mcache_drain_async(void);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
 unsigned long mcache_cpu_cached(unsigned int cpu);
-long mcache_allocs(unsigned int cpu);
+long mcache_allocs(unsigned int cpu, unsigned long cached);
 int mcache_init(void);
 void mcache_exit(void);
 
