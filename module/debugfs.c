@@ -77,6 +77,7 @@ DEFINE_SHOW_ATTRIBUTE(caches);
 
 static int cpus_show(struct seq_file *m, void *v)
 {
+	unsigned long cached;
 	unsigned int cpu, i;
 
 	seq_puts(m, "cpu allocs");
@@ -84,10 +85,11 @@ static int cpus_show(struct seq_file *m, void *v)
 		seq_printf(m, " %s", gs_cpu_counter_names[i]);
 	seq_puts(m, " cached\n");
 	for_each_online_cpu(cpu) {
-		seq_printf(m, "%u %ld", cpu, mcache_allocs(cpu));
+		cached = mcache_cpu_cached(cpu);
+		seq_printf(m, "%u %ld", cpu, mcache_allocs(cpu, cached));
 		for (i = 0; i < GS_CPU_COUNTER_COUNT; i++)
 			seq_printf(m, " %lu", mcache_stat(cpu, i));
-		seq_printf(m, " %lu\n", mcache_cpu_cached(cpu));
+		seq_printf(m, " %lu\n", cached);
 	}
 	return 0;
 }

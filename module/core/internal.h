@@ -39,6 +39,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/rbtree.h>
 #include <linux/sched/mm.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -85,10 +86,6 @@ static inline size_t gs_slot_footprint(unsigned int npages,
  * @full: spans whose objects are all handed out
  * @nspans: spans owned
  * @nalloc: objects handed out of all spans, to CPU caches or callers
- * @refilled: objects ever handed to CPU lists (mcentral_grab())
- * @flushed: objects ever taken back from CPU lists, flushed or drained
- *	(mcentral_return()); until mcentral_release_all(), @nalloc is
- *	@refilled - @flushed
  * @pcp: each CPU's free list for this size, under that CPU's mcache.lock
  * @elemsize: distance between objects (the size class)
  * @objsize: bytes a caller may use in an object
@@ -107,10 +104,14 @@ static inline size_t gs_slot_footprint(unsigned int npages,
  * @ctor: constructor run once per object when its span is carved, on
  *	memory carve() has zeroed
  * @name: for statistics
+ * @refilled: objects ever handed to CPU lists (mcentral_grab())
+ * @flushed: objects ever taken back from CPU lists, flushed or drained
+ *	(mcentral_return()); until mcentral_release_all(), @nalloc is
+ *	@refilled - @flushed
  * @all: on the list of every mcentral (mcentral_mutex to change, RCU to
  *	walk: mcentral_for_each())
  *
- * Constant after init: everything from @pcp on, but @all.
+ * Constant after init: everything from @pcp to @name.
  */
 struct mcentral {
 	spinlock_t lock; /* see above */
@@ -118,8 +119,6 @@ struct mcentral {
 	struct list_head full;
 	unsigned long nspans;
 	unsigned long nalloc;
-	unsigned long refilled;
-	unsigned long flushed;
 
 	struct gs_freelist __percpu *pcp;
 	unsigned int elemsize;
@@ -134,6 +133,9 @@ struct mcentral {
 	bool tiny;
 	void (*ctor)(void *obj);
 	const char *name;
+	/* Here, not by @nalloc: the fast path's fields keep their offsets. */
+	unsigned long refilled;
+	unsigned long flushed;
 	struct list_head all;
 };
 
@@ -370,7 +372,7 @@ void mcache_drain_async(void);
 unsigned long mcache_cached(const struct mcentral *c);
 unsigned long mcache_stat(unsigned int cpu, enum gs_cpu_counter item);
 unsigned long mcache_cpu_cached(unsigned int cpu);
-long mcache_allocs(unsigned int cpu);
+long mcache_allocs(unsigned int cpu, unsigned long cached);
 int mcache_init(void);
 void mcache_exit(void);
 

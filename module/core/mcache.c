@@ -358,19 +358,21 @@ unsigned long mcache_cpu_cached(unsigned int cpu)
 /**
  * mcache_allocs() - objects a CPU's lists handed out, read racily
  * @cpu: the CPU
+ * @cached: what its lists hold now, mcache_cpu_cached(), which the caller
+ *	shows too: one walk of every mcentral for both
  *
  * What the lists took in (frees, refills) less what they let go to the
- * mcentrals (flushes, drains) and what they hold now.  The fast paths
- * count frees only (enum gs_cpu_counter).
+ * mcentrals (flushes, drains) and @cached.  The fast paths count frees
+ * only (enum gs_cpu_counter).
  *
  * Return: the allocations, exact when goslab is quiet; while it is not,
  * the terms are read moments apart and the sum may be off either way.
  */
-long mcache_allocs(unsigned int cpu)
+long mcache_allocs(unsigned int cpu, unsigned long cached)
 {
 	return mcache_stat(cpu, GS_CPU_FREE) + mcache_stat(cpu, GS_CPU_REFILLED) -
 	       mcache_stat(cpu, GS_CPU_FLUSHED) - mcache_stat(cpu, GS_CPU_DRAINED) -
-	       mcache_cpu_cached(cpu);
+	       cached;
 }
 
 int mcache_init(void)

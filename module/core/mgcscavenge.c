@@ -92,6 +92,7 @@ static unsigned long release_batch(struct mheap *h, unsigned long keep,
 		}
 		if (!ch->nheld) {
 			list_move(&ch->list, dead);
+			rb_erase(&ch->node, &h->chunk_tree);
 			h->nchunks--;
 		}
 		if (h->free <= keep || done >= GS_RELEASE_BATCH)

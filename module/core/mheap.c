@@ -36,7 +36,9 @@
 struct mheap mheap = {
 	.lock = __SPIN_LOCK_UNLOCKED(mheap.lock),
 	.chunks = LIST_HEAD_INIT(mheap.chunks),
+	.chunk_tree = RB_ROOT,
 	.large = LIST_HEAD_INIT(mheap.large),
+	.huge = RB_ROOT,
 	.huge_dying = LIST_HEAD_INIT(mheap.huge_dying),
 };
 
@@ -207,11 +209,19 @@ static struct mchunk *chunk_create(unsigned int npages, gfp_t gfp)
 	return ch;
 }
 
+static bool chunk_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct mchunk, node)->seq <
+	       rb_entry(b, struct mchunk, node)->seq;
+}
+
+/* The chunk leaves @h by release_batch() (mgcscavenge.c). */
 static void chunk_add(struct mheap *h, struct mchunk *ch)
 {
 	lockdep_assert_held(&h->lock);
 	ch->seq = ++h->chunk_seq;
 	list_add_tail(&ch->list, &h->chunks);
+	rb_add(&ch->node, &h->chunk_tree, chunk_less);
 	h->nchunks++;
 	h->held += ch->npages * GS_KPAGES;
 	h->free += ch->npages * GS_KPAGES;
@@ -302,10 +312,11 @@ void mheap_span_clear(struct mspan *s, bool can_sleep)
 void mheap_free_span(struct mspan *s)
 {
 	unsigned long idx, flags, n = s->npages;
-	struct mchunk *ch = s->chunk;
+	struct mchunk *ch;
 
 	if (s->state == MSPAN_HUGE)
 		return mheap_huge_free(s);
+	ch = s->chunk;
 	if (want_init_on_free()) {
 		/* Free objects in it are poisoned: open it for the clearing. */
 		gs_kasan_unpoison(s->base, n << GS_PAGE_SHIFT);
@@ -326,6 +337,36 @@ void mheap_free_span(struct mspan *s)
 	spin_unlock_irqrestore(&mheap.lock, flags);
 
 	kmem_cache_free(mheap.span_cache, s);
+}
+
+static bool huge_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct mspan, node)->base <
+	       rb_entry(b, struct mspan, node)->base;
+}
+
+/**
+ * mheap_huge_insert() - a new huge span joins the huge spans in use
+ * @h: &mheap, or a white-box test's own heap (tests/mheap-kunit.h)
+ * @s: the span, its ->base set; it leaves in mheap_huge_free()
+ *
+ * Context: @h->lock held.
+ */
+void mheap_huge_insert(struct mheap *h, struct mspan *s)
+{
+	lockdep_assert_held(&h->lock);
+	rb_add(&s->node, &h->huge, huge_less);
+}
+
+/* For rb_find(): where the address @key is, against huge span @n. */
+static int huge_cmp(const void *key, const struct rb_node *n)
+{
+	const struct mspan *s = rb_entry(n, struct mspan, node);
+	unsigned long addr = (unsigned long)key;
+
+	if (addr < (unsigned long)s->base)
+		return -1;
+	return span_contains(s, addr) ? 0 : 1;
 }
 
 /**
@@ -368,15 +409,16 @@ void mheap_unlock(unsigned long flags)
 struct mspan *mheap_lookup(const void *p, bool *in_heap)
 {
 	unsigned long addr = (unsigned long)p, idx;
+	struct rb_node *node;
 	struct mchunk *ch;
 	struct mspan *s;
 
 	lockdep_assert_held(&mheap.lock);
 	*in_heap = false;
 	if (is_vmalloc_addr(p)) {
-		list_for_each_entry(s, &mheap.large, list)
-			if (s->state == MSPAN_HUGE && span_contains(s, addr))
-				return s;
+		node = rb_find(p, &mheap.huge, huge_cmp);
+		if (node)
+			return rb_entry(node, struct mspan, node);
 		list_for_each_entry(s, &mheap.huge_dying, list)
 			if (span_contains(s, addr))
 				*in_heap = true;
@@ -427,17 +469,27 @@ struct mspan *mheap_span_of_checked(const void *p, bool *in_heap)
  * a read of a big heap never keeps span allocation, or interrupts, waiting
  * for long.  Each batch is one seq_file record; between two, the walk
  * keeps its place as numbers, the chunk by its sequence number (struct
- * mchunk): under the lock again it finds the chunk, or the one after it
- * if it is gone, on the list, which holds them in that order.
+ * mchunk), a huge span by its address: under the lock again it finds the
+ * chunk, or the one after it if it is gone, in mheap.chunk_tree, and the
+ * huge span after the last one shown in mheap.huge, in as many steps as
+ * the trees are deep.  So a batch looks at GS_SPANS_BATCH runs and a few
+ * tree nodes, however many chunks or spans come before its place.
  */
 #define GS_SPANS_BATCH	64
+
+#ifdef GOSLAB_TEST
+/* A test hook: the runs, chunks and tree nodes a batch looks at. */
+#define spans_visit(it)	((it)->visited++)
+#else
+#define spans_visit(it)	((void)(it))
+#endif
 
 /**
  * struct mheap_spans_pos - where a walk of "spans" stands
  * @chunk: the chunk's ordinal in this read, as the lines show it
  * @seq: its sequence number (struct mchunk); 0 before the first
  * @page: the next heap page of that chunk to show
- * @huge: huge spans shown so far
+ * @huge: the address of the last huge span shown; 0 before the first
  * @header: the version and column lines are still to come
  * @chunks_done: past the last chunk, on to the huge spans
  * @done: nothing left
@@ -459,6 +511,7 @@ struct mheap_spans_pos {
  * @index: the seq_file position of the batch that starts at @at
  * @at: where that batch starts: shown again if seq_file asks again
  * @next: where it ended, the start of the batch at @index + 1
+ * @visited: test build only: nodes the last batch looked at (spans_visit())
  */
 struct mheap_spans {
 	struct mheap *h;
@@ -467,6 +520,9 @@ struct mheap_spans {
 	loff_t index;
 	struct mheap_spans_pos at;
 	struct mheap_spans_pos next;
+#ifdef GOSLAB_TEST
+	unsigned int visited;
+#endif
 };
 
 /*
@@ -474,23 +530,50 @@ struct mheap_spans {
  * by its sequence number, or, if that chunk is gone, the first one made
  * after it, shown from its first page on.  NULL when there is none.
  */
-static struct mchunk *spans_chunk(struct mheap *h, struct mheap_spans_pos *pos)
+static struct mchunk *spans_chunk(struct mheap_spans *it,
+				  struct mheap_spans_pos *pos)
 {
-	struct mchunk *ch;
+	struct rb_node *n = it->h->chunk_tree.rb_node;
+	struct mchunk *ch, *found = NULL;
 
-	lockdep_assert_held(&h->lock);
-	list_for_each_entry(ch, &h->chunks, list) {
-		if (ch->seq < pos->seq)
-			continue;
-		if (ch->seq != pos->seq) {
-			if (pos->seq)
-				pos->chunk++;	/* not the one shown last */
-			pos->seq = ch->seq;
-			pos->page = 0;
+	lockdep_assert_held(&it->h->lock);
+	while (n) {
+		spans_visit(it);
+		ch = rb_entry(n, struct mchunk, node);
+		if (ch->seq >= pos->seq) {
+			found = ch;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
 		}
-		return ch;
 	}
-	return NULL;
+	if (found && found->seq != pos->seq) {
+		if (pos->seq)
+			pos->chunk++;	/* not the one shown last */
+		pos->seq = found->seq;
+		pos->page = 0;
+	}
+	return found;
+}
+
+/*
+ * The span of busy page @idx of @ch, its first page in @first, if the
+ * span is seen as one that holds the page.  The pages of a span are
+ * pointed at it with no lock held and in no order with the stores of
+ * its fields (mheap_alloc_span()): a span being set up may be seen with
+ * the ->base and ->npages of its struct's last life, which must not send
+ * the walk from @idx to the end of a run elsewhere.  NULL for such a
+ * span, and for one being set up or taken down.
+ */
+static struct mspan *spans_span(struct mchunk *ch, unsigned long idx,
+				unsigned long *first)
+{
+	struct mspan *s = gs_page_span(virt_to_page((void *)chunk_addr(ch, idx)));
+
+	if (!s || s->chunk != ch)
+		return NULL;
+	*first = ((unsigned long)s->base - ch->base) >> GS_PAGE_SHIFT;
+	return idx >= *first && idx < *first + s->npages ? s : NULL;
 }
 
 /*
@@ -502,10 +585,11 @@ static struct mchunk *spans_chunk(struct mheap *h, struct mheap_spans_pos *pos)
 static void spans_run(struct mheap_spans *it, struct seq_file *m,
 		      struct mchunk *ch, struct mheap_spans_pos *pos)
 {
-	unsigned long idx = pos->page, addr = chunk_addr(ch, idx), end, first;
+	unsigned long idx = pos->page, end, first;
 	struct mspan *s;
 
 	lockdep_assert_held(&it->h->lock);
+	spans_visit(it);
 	if (test_bit(idx, ch->released)) {
 		end = find_next_zero_bit(ch->released, ch->npages, idx);
 		seq_printf(m, "%lu %lu %lu released\n", pos->chunk, idx,
@@ -515,13 +599,11 @@ static void spans_run(struct mheap_spans *it, struct seq_file *m,
 		seq_printf(m, "%lu %lu %lu free\n", pos->chunk, idx, end - idx);
 	} else {
 		/* A span found under the lock stays: freeing it takes the lock. */
-		s = gs_page_span(virt_to_page((void *)addr));
-		if (!s || s->chunk != ch) {
+		s = spans_span(ch, idx, &first);
+		if (!s) {
 			end = idx + 1;	/* being set up or taken down */
 		} else {
-			first = ((unsigned long)s->base - ch->base) >>
-				GS_PAGE_SHIFT;
-			end = max(idx + 1, first + s->npages);
+			end = first + s->npages;
 			/* One that starts before had its line in an earlier batch. */
 			if (first == idx && s->state == MSPAN_LARGE)
 				seq_printf(m, "%lu %lu %u large\n", pos->chunk,
@@ -534,24 +616,35 @@ static void spans_run(struct mheap_spans *it, struct seq_file *m,
 }
 
 /*
- * The huge spans' lines, from the @pos->huge-th on, @budget at most.
- * Each batch finds its first from the head of the list, past the large
- * spans on it too, as mheap_lookup() does.
+ * The huge spans' lines, in address order, from the first one past
+ * @pos->huge on, @budget at most.  One added behind that place since is
+ * not shown, one gone is not missed: each shows once at most, and every
+ * one there for the whole read shows.
  */
 static void spans_huge(struct mheap_spans *it, struct seq_file *m,
 		       struct mheap_spans_pos *pos, unsigned int budget)
 {
-	unsigned long i = 0;
+	struct rb_node *n = it->h->huge.rb_node, *next = NULL;
 	struct mspan *s;
 
 	lockdep_assert_held(&it->h->lock);
-	list_for_each_entry(s, &it->h->large, list) {
-		if (s->state != MSPAN_HUGE || i++ < pos->huge)
-			continue;
+	while (n) {
+		spans_visit(it);
+		s = rb_entry(n, struct mspan, node);
+		if ((unsigned long)s->base > pos->huge) {
+			next = n;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	for (n = next; n; n = rb_next(n)) {
 		if (!budget--)
 			return;
+		spans_visit(it);
+		s = rb_entry(n, struct mspan, node);
 		seq_printf(m, "- - %u huge\n", s->npages);
-		pos->huge++;
+		pos->huge = (unsigned long)s->base;
 	}
 	pos->done = true;
 }
@@ -574,7 +667,7 @@ static int spans_show(struct seq_file *m, void *v)
 		pos.header = false;
 	}
 	spin_lock_irqsave(&it->h->lock, flags);
-	ch = pos.chunks_done ? NULL : spans_chunk(it->h, &pos);
+	ch = pos.chunks_done ? NULL : spans_chunk(it, &pos);
 	while (ch && steps < GS_SPANS_BATCH) {
 		if (pos.page < ch->npages) {
 			spans_run(it, m, ch, &pos);
@@ -586,6 +679,7 @@ static int spans_show(struct seq_file *m, void *v)
 			break;
 		}
 		ch = list_next_entry(ch, list);
+		spans_visit(it);
 		pos.seq = ch->seq;
 		pos.chunk++;
 		pos.page = 0;
@@ -727,11 +821,17 @@ int mheap_init(void)
 void mheap_exit(void)
 {
 	struct mspan *s, *tmp;
+	struct rb_node *node;
 
 	/* What callers left: large and huge spans still in use. */
 	list_for_each_entry_safe(s, tmp, &mheap.large, list) {
 		kmemleak_free(s->base);
 		mheap_free_span(s);
+	}
+	while ((node = rb_first(&mheap.huge))) {
+		s = rb_entry(node, struct mspan, node);
+		kmemleak_free(s->base);
+		mheap_free_span(s);	/* which takes it out of the tree */
 	}
 	mheap_huge_exit();
 	destroy_workqueue(mheap.wq);	/* after the huge frees queued so far */

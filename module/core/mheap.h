@@ -19,6 +19,7 @@
 /**
  * struct mchunk - a block of memory from alloc_pages()
  * @list: on mheap.chunks, oldest first: in increasing @seq
+ * @node: in mheap.chunk_tree, by @seq
  * @seq: the chunk's number in the order chunks were added, from 1: no
  *	two chunks of a heap's life share one, unlike their addresses
  * @base: address of heap page 0
@@ -33,6 +34,7 @@
  */
 struct mchunk {
 	struct list_head list;
+	struct rb_node node;
 	unsigned long seq;
 	unsigned long base;
 	unsigned int npages;
@@ -47,12 +49,15 @@ struct mchunk {
  * struct mheap - the page heap
  * @lock: protects everything here but @span_cache and the works
  * @chunks: struct mchunk, oldest first
- * @large: large and huge spans in use
+ * @chunk_tree: the same chunks, by their seq: a paused walk of debugfs
+ *	"spans" finds its place again in a few steps
+ * @large: large spans in use
+ * @huge: huge spans in use, by address (struct mspan.node)
  * @huge_dying: huge spans freed, until their work unmaps them
  * @nchunks: chunks on @chunks
  * @chunk_seq: the last chunk's struct mchunk.seq
- * @nlarge: spans on @large
- * @nlarge_pages: kernel pages in spans on @large
+ * @nlarge: large and huge spans in use
+ * @nlarge_pages: kernel pages in them
  * @held: kernel pages held, in chunks or huge spans
  * @inuse: kernel pages in spans
  * @free: kernel pages in free runs
@@ -70,7 +75,9 @@ struct mchunk {
 struct mheap {
 	spinlock_t lock; /* see above */
 	struct list_head chunks;
+	struct rb_root chunk_tree;
 	struct list_head large;
+	struct rb_root huge;
 	struct list_head huge_dying;
 	unsigned long nchunks;
 	unsigned long chunk_seq;
@@ -106,6 +113,7 @@ static inline unsigned long chunk_addr(const struct mchunk *ch,
 
 /* mheap.c */
 struct mspan *mheap_span_struct_alloc(gfp_t gfp);
+void mheap_huge_insert(struct mheap *h, struct mspan *s);
 
 /* mgcscavenge.c */
 unsigned long __mheap_release(struct mheap *h, unsigned long keep);

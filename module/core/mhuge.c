@@ -100,7 +100,7 @@ static void huge_free_deferred(struct work_struct *work)
  * mheap_huge_free() - free a huge span, unmapping it in the background
  * @s: the span
  *
- * A huge span leaves the large list at once, for the dying list, where
+ * A huge span leaves mheap.huge at once, for the dying list, where
  * debug mode finds a second free of it; a work item unmaps it and frees
  * its pages.  KASAN sees it freed at once too, not once the work has run.
  *
@@ -112,7 +112,8 @@ void mheap_huge_free(struct mspan *s)
 
 	gs_kasan_poison(s->base, (size_t)s->npages << GS_PAGE_SHIFT);
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_move(&s->list, &mheap.huge_dying);
+	rb_erase(&s->node, &mheap.huge);
+	list_add(&s->list, &mheap.huge_dying);	/* where ->node was */
 	mheap.nlarge--;
 	mheap.nlarge_pages -= kpages;
 	spin_unlock_irqrestore(&mheap.lock, flags);
@@ -175,7 +176,7 @@ static struct mspan *huge_alloc(unsigned int npages, gfp_t gfp)
 	s->state = MSPAN_HUGE;
 
 	spin_lock_irqsave(&mheap.lock, flags);
-	list_add(&s->list, &mheap.large);
+	mheap_huge_insert(&mheap, s);
 	mheap.nlarge++;
 	mheap.nlarge_pages += kpages;
 	mheap.held += kpages;

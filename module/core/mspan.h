@@ -26,7 +26,8 @@ struct gs_gc_span;
 /**
  * struct mspan - a run of heap pages
  * @list: on mcentral.partial or mcentral.full (mcentral.lock), or on
- *	mheap.large (mheap.lock)
+ *	mheap.large or, once freed, a huge span on mheap.huge_dying
+ *	(mheap.lock)
  * @base: address of the first byte
  * @npages: heap pages (8 KiB) in the run
  * @state: enum mspan_state; set by the heap, constant while the span lives
@@ -38,6 +39,8 @@ struct gs_gc_span;
  * @freelist: free objects still in the span (mcentral.lock)
  * @nalloc: objects handed out of the span, to CPU caches or to callers
  *	(mcentral.lock)
+ * @node: huge spans in use, which have none of the three above: in
+ *	mheap.huge (mheap.lock)
  * @onlist: small spans: a bit per object, set while it is on @freelist
  *	(mcentral.lock), so that an object coming back twice is seen
  * @onlist_bits: @onlist of a span of up to GS_ONLIST_INLINE objects,
@@ -55,7 +58,9 @@ struct gs_gc_span;
  * @pages: huge spans only: the kernel pages behind the vmap()ed range
  * @free_node: huge spans only: on mheap.huge_deferred once freed
  * @gc: MSPAN_GC spans only: the collector's bitmaps and type (mgc.h);
- *	set before the span's first object is handed out, constant after
+ *	set before the span's first object is handed out, constant after;
+ *	published with smp_store_release(), for readers that find the span
+ *	by its pages
  *
  * Every kernel page of a span in use points back to it through
  * page->private, which makes finding the span of a pointer O(1).
@@ -69,9 +74,14 @@ struct mspan {
 	enum mspan_state state;
 	struct mcentral *central;
 	struct mcentral *free_to;
-	struct mchunk *chunk;
-	void *freelist;
-	unsigned int nalloc;
+	union {
+		struct {
+			struct mchunk *chunk;
+			void *freelist;
+			unsigned int nalloc;
+		};
+		struct rb_node node;
+	};
 	unsigned long *onlist;
 	unsigned long onlist_bits[BITS_TO_LONGS(GS_ONLIST_INLINE)];
 	atomic_t *tinyref;

@@ -52,6 +52,7 @@ struct gs_gc_span *gs_gc_lookup(struct goslab_gc_heap *h, const void *p,
 
 	if (unlikely(!s || s->state != MSPAN_GC))
 		goto bad;
+	/* Its address dependency orders it after type_grow()'s release. */
 	gs = READ_ONCE(s->gc);
 	if (unlikely(!gs || gs->type->heap != h))
 		goto bad;
@@ -89,7 +90,8 @@ bool gs_gc_check_ptr(struct goslab_gc_heap *h, const void *p)
 	flags = mheap_lock();
 	s = mheap_lookup(p, &in_heap);
 	if (s && s->state == MSPAN_GC) {
-		gs = READ_ONCE(s->gc);
+		/* Pairs with type_grow()'s release: @p may be any pointer. */
+		gs = smp_load_acquire(&s->gc);
 		if (gs && gs->type->heap == h) {
 			idx = gs_gc_index(gs, p);
 			ok = idx < gs->type->nelems &&
@@ -151,8 +153,13 @@ static struct gs_gc_span *type_grow(struct goslab_gc_type *t, gfp_t gfp)
 	 * span, not per object, keeps its cost off a million-object heap.
 	 */
 	kmemleak_alloc(s->base, (size_t)t->npages << GS_PAGE_SHIFT, 0, gfp);
-	/* Published with the span: the lists it goes on are under a lock. */
-	WRITE_ONCE(s->gc, gs);
+	/*
+	 * Published with the span, whose pages already point at it: a
+	 * reader that finds it by a page (debugfs "spans", a debug-mode
+	 * check) sees the bookkeeping above filled in, on weakly ordered
+	 * CPUs too.
+	 */
+	smp_store_release(&s->gc, gs);
 	return gs;
 }
 

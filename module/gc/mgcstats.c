@@ -380,9 +380,11 @@ void gs_gc_span_colors(struct gs_gc_span *gs, struct gs_gc_colors *c)
 void gs_gc_show_span(struct seq_file *m, unsigned long chunk,
 		     unsigned long page, const struct mspan *s)
 {
-	struct gs_gc_span *gs = READ_ONCE(s->gc);
+	struct gs_gc_span *gs;
 	struct gs_gc_colors c;
 
+	/* Pairs with type_grow()'s release: the span was found by its pages. */
+	gs = smp_load_acquire(&s->gc);
 	if (!gs) {
 		seq_printf(m, "%lu %lu %u gc -\n", chunk, page, s->npages);
 		return;

@@ -29,7 +29,9 @@ static int mheap_test_init(struct kunit *test)
 		return -ENOMEM;
 	spin_lock_init(&h->lock);
 	INIT_LIST_HEAD(&h->chunks);
+	h->chunk_tree = RB_ROOT;
 	INIT_LIST_HEAD(&h->large);
+	h->huge = RB_ROOT;
 	INIT_LIST_HEAD(&h->huge_dying);
 	test->priv = h;
 	return 0;
@@ -383,7 +385,7 @@ static void mheap_test_striped(struct kunit *test, struct mchunk **ch,
 	}
 }
 
-#define MHEAP_TEST_OUT	SZ_64K
+#define MHEAP_TEST_OUT	SZ_128K
 
 /* Append to @buf, of MHEAP_TEST_OUT bytes, filled to *@len. */
 static __printf(3, 4) void mheap_test_append(char *buf, size_t *len,
@@ -435,6 +437,7 @@ static bool mheap_test_holds(struct mheap *h)
  * @size: seq_file buffer size to start with; doubled on overflow
  * @holds: batches shown, each under one hold of the heap lock
  * @overflows: batches shown again in a larger buffer
+ * @most: the most nodes one batch looked at (spans_visit())
  * @between: called between two batches, the lock not held, or NULL
  */
 struct mheap_test_reader {
@@ -444,6 +447,7 @@ struct mheap_test_reader {
 	size_t size;
 	unsigned int holds;
 	unsigned int overflows;
+	unsigned int most;
 	void (*between)(struct kunit *test, unsigned int holds);
 };
 
@@ -473,7 +477,9 @@ static void mheap_test_read(struct kunit *test, struct mheap_test_reader *r)
 
 	for (p = spans_start(&m, &index); p;) {
 		m.count = 0;
+		r->it.visited = 0;
 		KUNIT_ASSERT_EQ(test, spans_show(&m, p), 0);
+		r->most = max(r->most, r->it.visited);
 		KUNIT_EXPECT_FALSE(test, mheap_test_holds(r->it.h));
 		if (seq_has_overflowed(&m)) {
 			spans_stop(&m, p);
@@ -507,9 +513,41 @@ static void mheap_test_read(struct kunit *test, struct mheap_test_reader *r)
 }
 
 /*
- * Two striped chunks, one page of the second given back, and huge spans
- * beside large ones on the heap's list: the read shows every run of each
- * chunk in order, then the huge spans alone, in batches of at most
+ * A huge span of the case's heap, added as mhuge.c adds one: a struct
+ * only, at a made-up address of its own in the vmalloc area, @npages
+ * telling its line apart.  Nothing follows its address.
+ */
+static void mheap_test_add_huge(struct kunit *test, unsigned int npages)
+{
+	struct mheap *h = test->priv;
+	unsigned long flags;
+	struct mspan *s;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->base = (void *)(VMALLOC_START + (unsigned long)npages * SZ_16M);
+	s->npages = npages;
+	s->state = MSPAN_HUGE;
+	spin_lock_irqsave(&h->lock, flags);
+	mheap_huge_insert(h, s);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+
+/* The first huge span of the case's heap, in the walk's order, goes. */
+static void mheap_test_del_huge(struct kunit *test)
+{
+	struct mheap *h = test->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&h->lock, flags);
+	rb_erase(rb_first(&h->huge), &h->huge);
+	spin_unlock_irqrestore(&h->lock, flags);
+}
+
+/*
+ * Two striped chunks, one page of the second given back, large spans and
+ * huge ones: the read shows every run of each chunk in order, then the
+ * huge spans alone, in address order, in batches of at most
  * GS_SPANS_BATCH runs with the lock dropped between; with a buffer too
  * small for a batch, the batch is shown again whole.
  */
@@ -529,10 +567,14 @@ static void mheap_test_spans_batches(struct kunit *test)
 	/* One page back: the newest chunk's lowest free one, page 1. */
 	KUNIT_ASSERT_EQ(test, __mheap_release(h, h->free - GS_KPAGES), GS_KPAGES);
 	for (i = 0; i < GS_SPANS_BATCH + 6; i++) {
+		if (i % 3) {
+			mheap_test_add_huge(test, 1000 + i);
+			continue;
+		}
 		s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		s->npages = 1000 + i;
-		s->state = i % 3 ? MSPAN_HUGE : MSPAN_LARGE;
+		s->state = MSPAN_LARGE;
 		list_add_tail(&s->list, &h->large);
 	}
 
@@ -648,6 +690,7 @@ static void mheap_test_reuse(struct kunit *test, unsigned int holds)
 		return;
 	spin_lock_irqsave(&h->lock, flags);
 	list_del(&ch->list);
+	rb_erase(&ch->node, &h->chunk_tree);
 	h->nchunks--;
 	h->held -= ch->npages * GS_KPAGES;
 	h->free -= ch->npages * GS_KPAGES;
@@ -718,6 +761,124 @@ static void mheap_test_spans_unowned(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, r.out, want);
 }
 
+/* Chunks of mheap_test_spans_bounded(): a walk resumes deep in the list. */
+#define MHEAP_TEST_CHUNKS	24
+
+/*
+ * Many chunks, many large spans and a few huge ones: however deep in the
+ * heap a batch resumes, it looks at its GS_SPANS_BATCH runs and a few
+ * nodes to find its place, never at every chunk or large span before it:
+ * the heap lock, interrupts off, is held for a bounded time.
+ */
+static void mheap_test_spans_bounded(struct kunit *test)
+{
+	struct mheap_test_reader r = { .size = PAGE_SIZE };
+	struct mchunk *ch[MHEAP_TEST_CHUNKS];
+	struct mheap *h = test->priv;
+	char line[32];
+	struct mspan *s;
+	unsigned int i;
+
+	mheap_test_striped(test, ch, MHEAP_TEST_CHUNKS);
+	for (i = 0; i < 1000; i++) {
+		s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		s->npages = 1;
+		s->state = MSPAN_LARGE;
+		list_add_tail(&s->list, &h->large);
+	}
+	for (i = 1; i <= 3; i++)
+		mheap_test_add_huge(test, 1000 + i);
+
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_GT(test, r.holds, MHEAP_TEST_CHUNKS);
+	KUNIT_EXPECT_LE(test, r.most, GS_SPANS_BATCH + 16);
+	for (i = 1; i <= 3; i++) {
+		snprintf(line, sizeof(line), "- - %u huge\n", 1000 + i);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(r.out, line), "%s", line);
+	}
+	/* Leave the list as the exit wants it: the spans were the case's. */
+	INIT_LIST_HEAD(&h->large);
+}
+
+/* After the first batch a huge span comes; after the second one goes. */
+static void mheap_test_huge_change(struct kunit *test, unsigned int holds)
+{
+	if (holds == 1)
+		mheap_test_add_huge(test, 5000);
+	else if (holds == 2)
+		mheap_test_del_huge(test);
+}
+
+/* How often @line is in @out. */
+static unsigned int mheap_test_count(const char *out, const char *line)
+{
+	unsigned int n = 0;
+
+	for (; (out = strstr(out, line)); out += strlen(line))
+		n++;
+	return n;
+}
+
+/*
+ * Huge spans come and go between batches: each one there for the whole
+ * read has its line exactly once, as has the one that went, shown
+ * before it went; the one that came, at most once.
+ */
+static void mheap_test_spans_huge(struct kunit *test)
+{
+	struct mheap_test_reader r = {
+		.size = PAGE_SIZE, .between = mheap_test_huge_change,
+	};
+	unsigned int i, n = 3 * GS_SPANS_BATCH;
+	char line[32];
+
+	for (i = 1; i <= n; i++)
+		mheap_test_add_huge(test, 1000 + i);
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_GE(test, r.holds, 3);
+	for (i = 1; i <= n; i++) {
+		snprintf(line, sizeof(line), "- - %u huge\n", 1000 + i);
+		KUNIT_EXPECT_EQ_MSG(test, mheap_test_count(r.out, line), 1,
+				    "%s", line);
+	}
+	KUNIT_EXPECT_LE(test, mheap_test_count(r.out, "- - 5000 huge\n"), 1);
+}
+
+/*
+ * A page whose span is seen with a stale start (set_span_of() is not
+ * ordered after the stores of ->base and ->npages, nor after a span
+ * freed and made again): its span claims to start further on.  The page
+ * has no line, and the pages after it still have theirs, not skipped to
+ * the end of a run that is not there.
+ */
+static void mheap_test_spans_stale(struct kunit *test)
+{
+	struct mheap_test_reader r = { .size = PAGE_SIZE };
+	struct mchunk *ch;
+	struct mspan *s;
+	unsigned long idx;
+	size_t len = 0;
+	char *want;
+
+	mheap_test_striped(test, &ch, 1);
+	/* Page 4 holds a large span (mheap_test_striped()). */
+	s = gs_page_span(virt_to_page((void *)chunk_addr(ch, 4)));
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, s->state, MSPAN_LARGE);
+	s->base = (void *)chunk_addr(ch, 10);
+	s->npages = 50;
+
+	want = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	mheap_test_header(want, &len);
+	for (idx = 0; idx < ch->npages; idx++)
+		if (idx != 4)
+			mheap_test_striped_line(want, &len, 0, idx, false);
+	mheap_test_read(test, &r);
+	KUNIT_EXPECT_STREQ(test, r.out, want);
+}
+
 static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_coalesce),
 	KUNIT_CASE(mheap_test_counters),
@@ -726,6 +887,9 @@ static struct kunit_case mheap_test_cases[] = {
 	KUNIT_CASE(mheap_test_spans_change),
 	KUNIT_CASE(mheap_test_spans_unowned),
 	KUNIT_CASE(mheap_test_spans_reused),
+	KUNIT_CASE(mheap_test_spans_bounded),
+	KUNIT_CASE(mheap_test_spans_huge),
+	KUNIT_CASE(mheap_test_spans_stale),
 	{}
 };
 
