@@ -551,12 +551,30 @@ module_param_cb(profile_rate, &profile_rate_ops, NULL, 0644);
 MODULE_PARM_DESC(profile_rate,
 		 "Heap profiler: sample one allocation per N bytes on average (0 or off: no profiling, the default; on: 524288, Go's MemProfileRate)");
 
+/*
+ * Copy bucket @i of the profile that was running at @rate, one bucket at
+ * a time, consistent in itself.  Return: false if there is no such
+ * bucket: the profile ended meanwhile.
+ */
+static bool gs_mprof_bucket_read(unsigned int i, unsigned int rate,
+				 struct gs_mprof_bucket *b)
+{
+	unsigned long flags;
+	bool there;
+
+	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+	there = i < gs_mprof.nbuckets;
+	if (there)
+		*b = gs_mprof.t->bucket[i];
+	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+	return there;
+}
+
 static int gs_mprof_show(struct seq_file *m, void *v)
 {
 	unsigned long stat[GS_MPROF_COUNTER_COUNT], flags, *entries;
 	struct gs_mprof_bucket b;
 	unsigned int rate, n, i, j, nr;
-	bool there;
 
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	rate = gs_mprof.rate;
@@ -568,16 +586,8 @@ static int gs_mprof_show(struct seq_file *m, void *v)
 	for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
 		seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i], stat[i]);
 	seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
-	for (i = 0; i < n; i++) {
-		/* One bucket at a time, consistent in itself. */
-		raw_spin_lock_irqsave(&gs_mprof.lock, flags);
-		there = i < gs_mprof.nbuckets;
-		if (there)
-			b = gs_mprof.t->bucket[i];
-		raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
-		/* The profiler stopped meanwhile. */
-		if (!there)
-			break;
+	/* The profile may stop or restart meanwhile: the file ends there. */
+	for (i = 0; i < n && gs_mprof_bucket_read(i, rate, &b); i++) {
 		seq_printf(m, "@ %llu %llu %llu %llu\n", b.allocs, b.alloc_bytes,
 			   b.allocs - b.frees, b.alloc_bytes - b.free_bytes);
 		nr = gs_stack_fetch(b.stack, &entries);

@@ -326,6 +326,39 @@ static void mprof_test_stop(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_b").inuse, 0);
 }
 
+/*
+ * A read of debugfs "profile" takes the rate once, then the buckets one
+ * by one: a profile started anew meanwhile, even at another rate, must
+ * end the read, or its buckets would be printed under the old rate (and
+ * scaled by it).
+ */
+static void mprof_test_restart_read(struct kunit *test)
+{
+	struct gs_mprof_bucket b;
+	void *p[MPROF_TEST_N];
+	unsigned int rate;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(p, ARRAY_SIZE(p), 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+	rate = READ_ONCE(gs_mprof.rate);
+	KUNIT_EXPECT_TRUE(test, gs_mprof_bucket_read(0, rate, &b));
+	mprof_test_free(p, ARRAY_SIZE(p));
+
+	/* Started anew at another rate, and sampling again. */
+	mprof_test_start(test, 2);
+	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+	KUNIT_EXPECT_GT(test, mprof_test_sum("mprof_test_alloc_b").allocs, 0);
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, rate, &b));
+	/* And at the same rate: still another profile. */
+	mprof_test_start(test, 1);
+	mprof_test_free(p, ARRAY_SIZE(p));
+	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, rate, &b));
+	mprof_test_free(p, ARRAY_SIZE(p));
+}
+
 /* Records of @t whose object is in span @s (under gs_mprof.lock). */
 static unsigned int mprof_test_span_records(struct gs_mprof_tables *t,
 					    struct mspan *s)
@@ -462,7 +495,7 @@ static void mprof_test_churn(struct kunit *test)
 		i = atomic_read(&ch->rounds);
 		/* Each rate for a few rounds of both threads. */
 		while (atomic_read(&ch->rounds) < i + 4)
-			msleep(1);
+			usleep_range(1000, 2000);
 		mutex_lock(&gs_mprof_mutex);
 		ret = gs_mprof_set_rate(rates[r % ARRAY_SIZE(rates)]);
 		mutex_unlock(&gs_mprof_mutex);
@@ -477,7 +510,7 @@ static void mprof_test_churn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gs_mprof.rate, 1);
 	i = atomic_read(&ch->rounds);
 	while (atomic_read(&ch->rounds) < i + 8)
-		msleep(1);
+		usleep_range(1000, 2000);
 	for (i = 0; i < ARRAY_SIZE(k); i++) {
 		kthread_stop(k[i]);
 		put_task_struct(k[i]);
@@ -497,6 +530,7 @@ static struct kunit_case mprof_test_cases[] = {
 	KUNIT_CASE(mprof_test_rate),
 	KUNIT_CASE(mprof_test_stop),
 	KUNIT_CASE(mprof_test_churn),
+	KUNIT_CASE(mprof_test_restart_read),
 	{}
 };
 
