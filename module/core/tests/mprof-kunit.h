@@ -336,13 +336,13 @@ static void mprof_test_restart_read(struct kunit *test)
 {
 	struct gs_mprof_bucket b;
 	void *p[MPROF_TEST_N];
-	unsigned int rate;
+	unsigned long gen;
 
 	mprof_test_start(test, 1);
 	mprof_test_alloc_a(p, ARRAY_SIZE(p), 64);
 	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
-	rate = READ_ONCE(gs_mprof.rate);
-	KUNIT_EXPECT_TRUE(test, gs_mprof_bucket_read(0, rate, &b));
+	gen = READ_ONCE(gs_mprof.gen);
+	KUNIT_EXPECT_TRUE(test, gs_mprof_bucket_read(0, gen, &b));
 	mprof_test_free(p, ARRAY_SIZE(p));
 
 	/* Started anew at another rate, and sampling again. */
@@ -350,12 +350,12 @@ static void mprof_test_restart_read(struct kunit *test)
 	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
 	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
 	KUNIT_EXPECT_GT(test, mprof_test_sum("mprof_test_alloc_b").allocs, 0);
-	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, rate, &b));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, gen, &b));
 	/* And at the same rate: still another profile. */
 	mprof_test_start(test, 1);
 	mprof_test_free(p, ARRAY_SIZE(p));
 	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
-	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, rate, &b));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, gen, &b));
 	mprof_test_free(p, ARRAY_SIZE(p));
 }
 
