@@ -129,6 +129,8 @@ static_assert(ARRAY_SIZE(gs_mprof_counter_names) == GS_MPROF_COUNTER_COUNT);
  * @rate: bytes per sample, 0 while off (also written under gs_mprof_mutex,
  *	read racily by the hooks)
  * @nbuckets: buckets in use, the first of @t->bucket
+ * @gen: profiles started so far: a bucket's index means something only
+ *	with the profile it was read in (gs_mprof_bucket_read())
  * @free: the first free record of @t->special
  * @stat: enum gs_mprof_counter
  * @t: the tables, from the profiler's first start until goslab unloads
@@ -138,6 +140,7 @@ static struct gs_mprof {
 	raw_spinlock_t lock;
 	unsigned int rate;
 	unsigned int nbuckets;
+	unsigned long gen;
 	u32 free;
 	unsigned long stat[GS_MPROF_COUNTER_COUNT];
 	struct gs_mprof_tables *t;
@@ -479,6 +482,7 @@ static int gs_mprof_start(unsigned int rate)
 	gs_hooks_update(true, true);
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	gs_mprof.rate = rate;
+	gs_mprof.gen++;
 	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
 	return 0;
 }
@@ -551,15 +555,34 @@ module_param_cb(profile_rate, &profile_rate_ops, NULL, 0644);
 MODULE_PARM_DESC(profile_rate,
 		 "Heap profiler: sample one allocation per N bytes on average (0 or off: no profiling, the default; on: 524288, Go's MemProfileRate)");
 
-static int gs_mprof_show(struct seq_file *m, void *v)
+/*
+ * Copy bucket @i of profile @gen (gs_mprof.gen), one bucket at a time,
+ * consistent in itself.  Return: false if there is no such bucket: that
+ * profile ended meanwhile, whether another one started or not.
+ */
+static bool gs_mprof_bucket_read(unsigned int i, unsigned long gen,
+				 struct gs_mprof_bucket *b)
 {
-	unsigned long stat[GS_MPROF_COUNTER_COUNT], flags, *entries;
-	struct gs_mprof_bucket b;
-	unsigned int rate, n, i, j, nr;
+	unsigned long flags;
 	bool there;
 
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+	there = gs_mprof.gen == gen && gs_mprof.rate && i < gs_mprof.nbuckets;
+	if (there)
+		*b = gs_mprof.t->bucket[i];
+	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+	return there;
+}
+
+static int gs_mprof_show(struct seq_file *m, void *v)
+{
+	unsigned long stat[GS_MPROF_COUNTER_COUNT], flags, gen, *entries;
+	struct gs_mprof_bucket b;
+	unsigned int rate, n, i, j, nr;
+
+	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	rate = gs_mprof.rate;
+	gen = gs_mprof.gen;
 	n = gs_mprof.nbuckets;
 	memcpy(stat, gs_mprof.stat, sizeof(stat));
 	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
@@ -568,16 +591,8 @@ static int gs_mprof_show(struct seq_file *m, void *v)
 	for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
 		seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i], stat[i]);
 	seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
-	for (i = 0; i < n; i++) {
-		/* One bucket at a time, consistent in itself. */
-		raw_spin_lock_irqsave(&gs_mprof.lock, flags);
-		there = i < gs_mprof.nbuckets;
-		if (there)
-			b = gs_mprof.t->bucket[i];
-		raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
-		/* The profiler stopped meanwhile. */
-		if (!there)
-			break;
+	/* The profile may stop or restart meanwhile: the file ends there. */
+	for (i = 0; i < n && gs_mprof_bucket_read(i, gen, &b); i++) {
 		seq_printf(m, "@ %llu %llu %llu %llu\n", b.allocs, b.alloc_bytes,
 			   b.allocs - b.frees, b.alloc_bytes - b.free_bytes);
 		nr = gs_stack_fetch(b.stack, &entries);

@@ -13,6 +13,8 @@
 #define _GOSLAB_MPROF_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
 
 #define MPROF_TEST_N	32
 
@@ -324,12 +326,211 @@ static void mprof_test_stop(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_alloc_b").inuse, 0);
 }
 
+/*
+ * A read of debugfs "profile" takes the rate once, then the buckets one
+ * by one: a profile started anew meanwhile, even at another rate, must
+ * end the read, or its buckets would be printed under the old rate (and
+ * scaled by it).
+ */
+static void mprof_test_restart_read(struct kunit *test)
+{
+	struct gs_mprof_bucket b;
+	void *p[MPROF_TEST_N];
+	unsigned long gen;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(p, ARRAY_SIZE(p), 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+	gen = READ_ONCE(gs_mprof.gen);
+	KUNIT_EXPECT_TRUE(test, gs_mprof_bucket_read(0, gen, &b));
+	mprof_test_free(p, ARRAY_SIZE(p));
+
+	/* Started anew at another rate, and sampling again. */
+	mprof_test_start(test, 2);
+	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+	KUNIT_EXPECT_GT(test, mprof_test_sum("mprof_test_alloc_b").allocs, 0);
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, gen, &b));
+	/* And at the same rate: still another profile. */
+	mprof_test_start(test, 1);
+	mprof_test_free(p, ARRAY_SIZE(p));
+	mprof_test_alloc_b(p, ARRAY_SIZE(p), 64);
+	KUNIT_EXPECT_FALSE(test, gs_mprof_bucket_read(0, gen, &b));
+	mprof_test_free(p, ARRAY_SIZE(p));
+}
+
+/* Records of @t whose object is in span @s (under gs_mprof.lock). */
+static unsigned int mprof_test_span_records(struct gs_mprof_tables *t,
+					    struct mspan *s)
+{
+	unsigned int h, n = 0;
+	u32 i;
+
+	for (h = 0; h < GS_MPROF_OBJECTS; h++)
+		for (i = t->object_hash[h]; i != GS_MPROF_NONE;
+		     i = t->special[i].next)
+			n += span_of((void *)~t->special[i].addr) == s;
+	return n;
+}
+
+/*
+ * The tables' invariants, under the lock: each record is on one hash
+ * chain or on the free list, once, and points at a bucket in use; and,
+ * when there are few records, each one's span counts exactly those in it.
+ *
+ * Return: the records in use.
+ */
+static unsigned int mprof_test_check_tables(struct kunit *test)
+{
+	unsigned int nrec = 0, nfree = 0, dup = 0, bad = 0, h;
+	struct gs_mprof_tables *t = gs_mprof.t;
+	unsigned long *seen, flags;
+	struct mspan *s;
+	u32 i;
+
+	seen = kunit_kzalloc(test, BITS_TO_LONGS(GS_MPROF_OBJECTS) *
+			     sizeof(long), GFP_KERNEL);
+	if (!seen || !t) {
+		KUNIT_FAIL(test, "no memory, or no tables");
+		return 0;
+	}
+	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+	for (h = 0; h < GS_MPROF_OBJECTS && !dup; h++) {
+		for (i = t->object_hash[h]; i != GS_MPROF_NONE && !dup;
+		     i = t->special[i].next) {
+			dup += __test_and_set_bit(i, seen);
+			bad += t->special[i].bucket >= gs_mprof.nbuckets;
+			nrec++;
+		}
+	}
+	for (i = gs_mprof.free; i != GS_MPROF_NONE && !dup;
+	     i = t->special[i].next) {
+		dup += __test_and_set_bit(i, seen);
+		nfree++;
+	}
+	for (h = 0; !dup && nrec <= 64 && h < GS_MPROF_OBJECTS; h++) {
+		for (i = t->object_hash[h]; i != GS_MPROF_NONE;
+		     i = t->special[i].next) {
+			s = span_of((void *)~t->special[i].addr);
+			bad += mprof_test_span_records(t, s) != s->nsampled;
+		}
+	}
+	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+	KUNIT_EXPECT_EQ(test, dup, 0);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, nrec + nfree, GS_MPROF_OBJECTS);
+	return nrec;
+}
+
+#define MPROF_CHURN_BATCH	32
+#define MPROF_CHURN_SWAP	16
+
+/*
+ * What the churn's threads share: the objects each hands the other to
+ * free (so that frees race allocations on another CPU), and the stop.
+ */
+struct mprof_churn {
+	void *swap[MPROF_CHURN_SWAP];
+	atomic_t rounds;
+};
+
+static noinline void mprof_test_churn_alloc(void **p, unsigned int n,
+					    unsigned int round)
+{
+	static const size_t sizes[] = { 4, 12, 64, 200, 3000, 40000 };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		p[i] = goslab_alloc(sizes[(round + i) % ARRAY_SIZE(sizes)],
+				    GFP_KERNEL | __GFP_NOWARN);
+}
+
+static int mprof_test_churn_fn(void *arg)
+{
+	struct mprof_churn *ch = arg;
+	void *p[MPROF_CHURN_BATCH];
+	unsigned int round = 0, i;
+
+	while (!kthread_should_stop()) {
+		mprof_test_churn_alloc(p, ARRAY_SIZE(p), round++);
+		/* Half to the other thread, whose leftovers this one frees. */
+		for (i = 0; i < ARRAY_SIZE(p); i += 2)
+			goslab_free(xchg(&ch->swap[(round + i) % MPROF_CHURN_SWAP],
+					 p[i]));
+		for (i = 1; i < ARRAY_SIZE(p); i += 2)
+			goslab_free(p[i]);
+		atomic_inc(&ch->rounds);
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Start, stop and rate changes while two threads on two CPUs allocate
+ * in every tier and free each other's objects: the tables stay whole,
+ * a stop leaves no record and no span count behind, and a profile at
+ * rate 1 through the churn sees every object it sampled freed.
+ */
+static void mprof_test_churn(struct kunit *test)
+{
+	static const unsigned int rates[] = { 1, 0, 4096, 1, 64, 0, 1 };
+	struct task_struct *k[2];
+	struct mprof_churn *ch;
+	unsigned int i, r;
+	int ret;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	ch = kunit_kzalloc(test, sizeof(*ch), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	mprof_test_start(test, 1);
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		k[i] = kthread_create(mprof_test_churn_fn, ch, "mprof_churn%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(k[i]));
+		kthread_bind(k[i], cpumask_nth(i, cpu_online_mask));
+		get_task_struct(k[i]);
+		wake_up_process(k[i]);
+	}
+	for (r = 0; r < 8 * ARRAY_SIZE(rates); r++) {
+		i = atomic_read(&ch->rounds);
+		/* Each rate for a few rounds of both threads. */
+		while (atomic_read(&ch->rounds) < i + 4)
+			usleep_range(1000, 2000);
+		mutex_lock(&gs_mprof_mutex);
+		ret = gs_mprof_set_rate(rates[r % ARRAY_SIZE(rates)]);
+		mutex_unlock(&gs_mprof_mutex);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		if (!gs_mprof.rate) {
+			/* Stopped: nothing left, not even a span count. */
+			KUNIT_EXPECT_EQ(test, gs_mprof.nbuckets, 0);
+			KUNIT_EXPECT_EQ(test, mprof_test_check_tables(test), 0);
+		}
+	}
+	/* The last rate is 1: every object the threads make is sampled. */
+	KUNIT_EXPECT_EQ(test, gs_mprof.rate, 1);
+	i = atomic_read(&ch->rounds);
+	while (atomic_read(&ch->rounds) < i + 8)
+		usleep_range(1000, 2000);
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		kthread_stop(k[i]);
+		put_task_struct(k[i]);
+	}
+	for (i = 0; i < MPROF_CHURN_SWAP; i++)
+		goslab_free(xchg(&ch->swap[i], NULL));
+	mprof_test_check_tables(test);
+	KUNIT_EXPECT_GT(test, mprof_test_sum("mprof_test_churn_alloc").allocs, 0);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_churn_alloc").inuse, 0);
+	KUNIT_EXPECT_EQ(test, mprof_test_sum("mprof_test_churn_alloc").inuse_bytes, 0);
+}
+
 static struct kunit_case mprof_test_cases[] = {
 	KUNIT_CASE(mprof_test_exprand),
 	KUNIT_CASE(mprof_test_two_stacks),
 	KUNIT_CASE(mprof_test_tiers),
 	KUNIT_CASE(mprof_test_rate),
 	KUNIT_CASE(mprof_test_stop),
+	KUNIT_CASE(mprof_test_churn),
+	KUNIT_CASE(mprof_test_restart_read),
 	{}
 };
 
