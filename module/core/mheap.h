@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The page heap's own header, for its three files only: mheap.c (chunks
- * and spans), mgcscavenge.c (giving free pages back) and mhuge.c (objects
- * beyond a chunk).  The rest of goslab uses the mheap_*() functions that
- * internal.h declares.
+ * The page heap's own header, for its four files only: mheap.c (chunks
+ * and spans), mgcscavenge.c (giving free pages back), mhuge.c (objects
+ * beyond a chunk) and heapdump.c (the heap for debugfs "spans").  The
+ * rest of goslab uses the mheap_*() functions that internal.h declares.
  */
 #ifndef _GOSLAB_MHEAP_H
 #define _GOSLAB_MHEAP_H
@@ -114,6 +114,53 @@ static inline unsigned long chunk_addr(const struct mchunk *ch,
 /* mheap.c */
 struct mspan *mheap_span_struct_alloc(gfp_t gfp);
 void mheap_huge_insert(struct mheap *h, struct mspan *s);
+
+/* heapdump.c: debugfs "spans", GS_SPANS_BATCH steps per hold of the lock */
+#define GS_SPANS_BATCH	64
+
+/**
+ * struct mheap_spans_pos - where a walk of "spans" stands
+ * @chunk: the chunk's ordinal in this read, as the lines show it
+ * @seq: its sequence number (struct mchunk); 0 before the first
+ * @page: the next heap page of that chunk to show
+ * @huge: the address of the last huge span shown; 0 before the first
+ * @header: the version and column lines are still to come
+ * @chunks_done: past the last chunk, on to the huge spans
+ * @done: nothing left
+ */
+struct mheap_spans_pos {
+	unsigned long chunk;
+	unsigned long seq;
+	unsigned long page;
+	unsigned long huge;
+	bool header;
+	bool chunks_done;
+	bool done;
+};
+
+/**
+ * struct mheap_spans - a reader of debugfs "spans", its seq_file's private
+ * @h: the heap walked: &mheap, or a white-box test's
+ * @show: writes the line of a small or GC span, whose owner knows it
+ * @index: the seq_file position of the batch that starts at @at
+ * @at: where that batch starts: shown again if seq_file asks again
+ * @next: where it ended, the start of the batch at @index + 1
+ * @visited: test build only: nodes the last batch looked at (spans_visit())
+ */
+struct mheap_spans {
+	struct mheap *h;
+	void (*show)(struct seq_file *m, unsigned long chunk,
+		     unsigned long page, const struct mspan *s);
+	loff_t index;
+	struct mheap_spans_pos at;
+	struct mheap_spans_pos next;
+#ifdef GOSLAB_TEST
+	unsigned int visited;
+#endif
+};
+
+extern const struct seq_operations mheap_spans_ops;
+void mheap_spans_reset(struct mheap_spans *it);
 
 /* mgcscavenge.c */
 unsigned long __mheap_release(struct mheap *h, unsigned long keep);

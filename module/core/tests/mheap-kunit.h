@@ -468,26 +468,26 @@ static void mheap_test_read(struct kunit *test, struct mheap_test_reader *r)
 
 	r->it.h = test->priv;
 	r->it.show = mcentral_show_span;
-	spans_reset(&r->it);
+	mheap_spans_reset(&r->it);
 	r->out = kunit_kzalloc(test, MHEAP_TEST_OUT, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r->out);
 	m.size = r->size;
 	m.buf = kunit_kmalloc(test, m.size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m.buf);
 
-	for (p = spans_start(&m, &index); p;) {
+	for (p = mheap_spans_ops.start(&m, &index); p;) {
 		m.count = 0;
 		r->it.visited = 0;
-		KUNIT_ASSERT_EQ(test, spans_show(&m, p), 0);
+		KUNIT_ASSERT_EQ(test, mheap_spans_ops.show(&m, p), 0);
 		r->most = max(r->most, r->it.visited);
 		KUNIT_EXPECT_FALSE(test, mheap_test_holds(r->it.h));
 		if (seq_has_overflowed(&m)) {
-			spans_stop(&m, p);
+			mheap_spans_ops.stop(&m, p);
 			m.size *= 2;
 			m.buf = kunit_kmalloc(test, m.size, GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(test, m.buf);
 			r->overflows++;
-			p = spans_start(&m, &index);
+			p = mheap_spans_ops.start(&m, &index);
 			continue;
 		}
 		for (i = 0, lines = 0; i < m.count; i++)
@@ -498,18 +498,18 @@ static void mheap_test_read(struct kunit *test, struct mheap_test_reader *r)
 		memcpy(r->out + r->len, m.buf, m.count);
 		r->len += m.count;
 		r->holds++;
-		p = spans_next(&m, p, &index);
+		p = mheap_spans_ops.next(&m, p, &index);
 		if (p && r->holds % 2) {
-			spans_stop(&m, p);
-			p = spans_start(&m, &index);
+			mheap_spans_ops.stop(&m, p);
+			p = mheap_spans_ops.start(&m, &index);
 		}
 		if (p && r->between)
 			r->between(test, r->holds);
 	}
-	spans_stop(&m, p);
+	mheap_spans_ops.stop(&m, p);
 	KUNIT_EXPECT_FALSE(test, mheap_test_holds(r->it.h));
 	/* At the end, a read finds nothing more. */
-	KUNIT_EXPECT_NULL(test, spans_start(&m, &index));
+	KUNIT_EXPECT_NULL(test, mheap_spans_ops.start(&m, &index));
 }
 
 /*
