@@ -134,7 +134,10 @@ static_assert(ARRAY_SIZE(gs_mprof_counter_names) == GS_MPROF_COUNTER_COUNT);
  * @free: the first free record of @t->special
  * @stat: enum gs_mprof_counter
  * @t: the tables, from the profiler's first start until goslab unloads
- *	(set under gs_mprof_mutex and @lock)
+ *	(set under gs_mprof_mutex and @lock).  Frees may still be in flight
+ *	when it unloads (an NMI's deferred free runs until gs_nmi_flush(),
+ *	after gs_mprof_exit()), past their check of mspan.nsampled: they
+ *	read @t under @lock, and find it NULL once it is gone
  */
 static struct gs_mprof {
 	raw_spinlock_t lock;
@@ -378,6 +381,9 @@ void __gs_mprof_free(struct mspan *s, const void *p)
 
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	t = gs_mprof.t;
+	/* goslab unloads: the tables are gone, and every record with them. */
+	if (unlikely(!t))
+		goto out;
 	for (link = gs_mprof_object_head(t, p); *link != GS_MPROF_NONE;
 	     link = &sp->next) {
 		sp = &t->special[*link];
@@ -393,6 +399,7 @@ void __gs_mprof_free(struct mspan *s, const void *p)
 		gs_mprof.free = i;
 		break;
 	}
+out:
 	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
 }
 
@@ -640,16 +647,25 @@ void gs_mprof_init(void)
 /**
  * gs_mprof_exit() - stop the profiler and free its tables
  *
+ * The tables go under gs_mprof.lock: a free still in flight (see
+ * gs_mprof.t) finds them there or not at all.
+ *
  * Context: goslab's exit, with no caller left and debugfs gone, before
  * the tiers go.
  */
 void gs_mprof_exit(void)
 {
+	struct gs_mprof_tables *t;
+	unsigned long flags;
+
 	mutex_lock(&gs_mprof_mutex);
 	gs_mprof_set_rate(0);
 	gs_mprof_ready = false;
-	kvfree(gs_mprof.t);
+	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+	t = gs_mprof.t;
 	gs_mprof.t = NULL;
+	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+	kvfree(t);
 	mutex_unlock(&gs_mprof_mutex);
 }
 

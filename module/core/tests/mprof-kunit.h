@@ -359,6 +359,35 @@ static void mprof_test_restart_read(struct kunit *test)
 	mprof_test_free(p, ARRAY_SIZE(p));
 }
 
+/*
+ * A free that found its span holding sampled objects may stall before it
+ * takes the lock (an NMI's deferred free runs until gs_nmi_flush(), after
+ * gs_mprof_exit()): the tables freed meanwhile, it must count nothing,
+ * and find no tables rather than freed ones.
+ */
+static void mprof_test_exit_stalled_free(struct kunit *test)
+{
+	struct mspan *s;
+	void *p;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(&p, 1, 96);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = span_of(p);
+	KUNIT_ASSERT_GT(test, READ_ONCE(s->nsampled), 0);
+
+	gs_mprof_exit();
+	KUNIT_EXPECT_NULL(test, READ_ONCE(gs_mprof.t));
+	__gs_mprof_free(s, p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->nsampled), 0);
+
+	/* Up again, as after gs_mprof_init(), for the next cases. */
+	mutex_lock(&gs_mprof_mutex);
+	gs_mprof_ready = true;
+	mutex_unlock(&gs_mprof_mutex);
+	goslab_free(p);
+}
+
 /* Records of @t whose object is in span @s (under gs_mprof.lock). */
 static unsigned int mprof_test_span_records(struct gs_mprof_tables *t,
 					    struct mspan *s)
@@ -531,6 +560,7 @@ static struct kunit_case mprof_test_cases[] = {
 	KUNIT_CASE(mprof_test_stop),
 	KUNIT_CASE(mprof_test_churn),
 	KUNIT_CASE(mprof_test_restart_read),
+	KUNIT_CASE(mprof_test_exit_stalled_free),
 	{}
 };
 
