@@ -581,37 +581,91 @@ static bool gs_mprof_bucket_read(unsigned int i, unsigned long gen,
 	return there;
 }
 
-static int gs_mprof_show(struct seq_file *m, void *v)
-{
-	unsigned long stat[GS_MPROF_COUNTER_COUNT], flags, gen, *entries;
+/**
+ * struct gs_mprof_iter - a read of debugfs "profile", one record at a time
+ * @gen: the profile it reads (gs_mprof.gen), taken with the header
+ * @rate: that profile's rate, for the header
+ * @stat: its counters, for the header
+ * @b: the bucket of the record at hand, copied by gs_mprof_bucket_read()
+ */
+struct gs_mprof_iter {
+	unsigned long gen;
+	unsigned int rate;
+	unsigned long stat[GS_MPROF_COUNTER_COUNT];
 	struct gs_mprof_bucket b;
-	unsigned int rate, n, i, j, nr;
+};
 
-	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
-	rate = gs_mprof.rate;
-	gen = gs_mprof.gen;
-	n = gs_mprof.nbuckets;
-	memcpy(stat, gs_mprof.stat, sizeof(stat));
-	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+/*
+ * Record @pos of the file: the header at 0 (which takes the profile the
+ * read is of), then bucket @pos - 1 of that profile.  The profile may
+ * stop or restart meanwhile: the file ends there.
+ */
+static void *gs_mprof_seq_record(struct seq_file *m, loff_t pos)
+{
+	struct gs_mprof_iter *it = m->private;
+	unsigned long flags;
 
-	seq_printf(m, "goslab-profile 1\nrate %u\n", rate);
-	for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
-		seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i], stat[i]);
-	seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
-	/* The profile may stop or restart meanwhile: the file ends there. */
-	for (i = 0; i < n && gs_mprof_bucket_read(i, gen, &b); i++) {
-		seq_printf(m, "@ %llu %llu %llu %llu\n", b.allocs, b.alloc_bytes,
-			   b.allocs - b.frees, b.alloc_bytes - b.free_bytes);
-		nr = gs_stack_fetch(b.stack, &entries);
-		for (j = 0; j < nr; j++)
-			seq_printf(m, "\t%pS\n", (void *)entries[j]);
+	if (!pos) {
+		raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+		it->rate = gs_mprof.rate;
+		it->gen = gs_mprof.gen;
+		memcpy(it->stat, gs_mprof.stat, sizeof(it->stat));
+		raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+		return SEQ_START_TOKEN;
 	}
+	if (pos > GS_MPROF_STACKS || !gs_mprof_bucket_read(pos - 1, it->gen, &it->b))
+		return NULL;
+	return it;
+}
+
+static void *gs_mprof_seq_start(struct seq_file *m, loff_t *pos)
+{
+	return gs_mprof_seq_record(m, *pos);
+}
+
+static void *gs_mprof_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return gs_mprof_seq_record(m, ++*pos);
+}
+
+static void gs_mprof_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int gs_mprof_seq_show(struct seq_file *m, void *v)
+{
+	struct gs_mprof_iter *it = m->private;
+	struct gs_mprof_bucket *b = &it->b;
+	unsigned long *entries;
+	unsigned int i, nr;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "goslab-profile 1\nrate %u\n", it->rate);
+		for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
+			seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i],
+				   it->stat[i]);
+		seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
+		return 0;
+	}
+	seq_printf(m, "@ %llu %llu %llu %llu\n", b->allocs, b->alloc_bytes,
+		   b->allocs - b->frees, b->alloc_bytes - b->free_bytes);
+	nr = gs_stack_fetch(b->stack, &entries);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "\t%pS\n", (void *)entries[i]);
 	return 0;
 }
 
+static const struct seq_operations gs_mprof_seq_ops = {
+	.start	= gs_mprof_seq_start,
+	.next	= gs_mprof_seq_next,
+	.stop	= gs_mprof_seq_stop,
+	.show	= gs_mprof_seq_show,
+};
+
 static int gs_mprof_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, gs_mprof_show, NULL);
+	return seq_open_private(file, &gs_mprof_seq_ops,
+				sizeof(struct gs_mprof_iter));
 }
 
 /* debugfs "profile" (registered by module/debugfs.c). */
@@ -620,7 +674,7 @@ const struct file_operations gs_mprof_fops = {
 	.open		= gs_mprof_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= single_release,
+	.release	= seq_release_private,
 };
 
 /**
