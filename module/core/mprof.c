@@ -213,11 +213,16 @@ static const char *const gs_mprof_alloc_fns[] = {
 	"gs_mprof_record",
 };
 
-/* Return addresses found in those, so each is looked up by name once. */
+/*
+ * Return addresses in goslab looked up by name so far, in those functions
+ * and out of them: each is looked up once (in any context, with a
+ * KSYM_SYMBOL_LEN buffer on the stack), until its table is full.
+ */
 #define GS_MPROF_SITES	32
 static unsigned long gs_mprof_sites[GS_MPROF_SITES];
+static unsigned long gs_mprof_other_sites[GS_MPROF_SITES];
 
-static bool gs_mprof_alloc_fn(unsigned long addr)
+static noinline bool gs_mprof_alloc_fn(unsigned long addr)
 {
 	char name[KSYM_SYMBOL_LEN];
 	unsigned int i;
@@ -233,23 +238,40 @@ static bool gs_mprof_alloc_fn(unsigned long addr)
 	return false;
 }
 
-/* Whether @addr, a return address, is in the allocator's own functions. */
-static bool gs_mprof_internal(unsigned long addr)
+static bool gs_mprof_site_known(const unsigned long *sites, unsigned long addr)
 {
 	unsigned int i;
 
+	for (i = 0; i < GS_MPROF_SITES; i++)
+		if (READ_ONCE(sites[i]) == addr)
+			return true;
+	return false;
+}
+
+/* A full table only costs the lookup again. */
+static void gs_mprof_site_add(unsigned long *sites, unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < GS_MPROF_SITES; i++)
+		if (!cmpxchg(&sites[i], 0, addr))
+			break;
+}
+
+/* Whether @addr, a return address, is in the allocator's own functions. */
+static bool gs_mprof_internal(unsigned long addr)
+{
+	bool internal;
+
 	if (!within_module(addr, THIS_MODULE))
 		return false;
-	for (i = 0; i < GS_MPROF_SITES; i++)
-		if (READ_ONCE(gs_mprof_sites[i]) == addr)
-			return true;
-	if (!gs_mprof_alloc_fn(addr))
+	if (gs_mprof_site_known(gs_mprof_sites, addr))
+		return true;
+	if (gs_mprof_site_known(gs_mprof_other_sites, addr))
 		return false;
-	/* A full table only costs the lookup again. */
-	for (i = 0; i < GS_MPROF_SITES; i++)
-		if (!cmpxchg(&gs_mprof_sites[i], 0, addr))
-			break;
-	return true;
+	internal = gs_mprof_alloc_fn(addr);
+	gs_mprof_site_add(internal ? gs_mprof_sites : gs_mprof_other_sites, addr);
+	return internal;
 }
 
 /* The bucket of @stack, new if need be; NULL if every bucket is taken. */

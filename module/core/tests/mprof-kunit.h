@@ -360,6 +360,33 @@ static void mprof_test_restart_read(struct kunit *test)
 }
 
 /*
+ * The allocator's own frames are found by name once; so are the other
+ * return addresses in goslab (its own callers of goslab_alloc(), these
+ * tests), which are no less frequent.  The tables are emptied first (a
+ * full one would only cost the lookups again).
+ */
+static void mprof_test_sites(struct kunit *test)
+{
+	unsigned long own = (unsigned long)gs_mprof_record + 1;
+	unsigned long other = (unsigned long)mprof_test_alloc_a + 1;
+	unsigned int i;
+
+	for (i = 0; i < GS_MPROF_SITES; i++) {
+		WRITE_ONCE(gs_mprof_sites[i], 0);
+		WRITE_ONCE(gs_mprof_other_sites[i], 0);
+	}
+	KUNIT_EXPECT_TRUE(test, gs_mprof_internal(own));
+	KUNIT_EXPECT_TRUE(test, gs_mprof_site_known(gs_mprof_sites, own));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal(other));
+	KUNIT_EXPECT_TRUE(test, gs_mprof_site_known(gs_mprof_other_sites, other));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_site_known(gs_mprof_sites, other));
+	/* Found again in the tables, the same. */
+	KUNIT_EXPECT_TRUE(test, gs_mprof_internal(own));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal(other));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal((unsigned long)kfree));
+}
+
+/*
  * A free that found its span holding sampled objects may stall before it
  * takes the lock (an NMI's deferred free runs until gs_nmi_flush(), after
  * gs_mprof_exit()): the tables freed meanwhile, it must count nothing,
@@ -561,6 +588,7 @@ static struct kunit_case mprof_test_cases[] = {
 	KUNIT_CASE(mprof_test_churn),
 	KUNIT_CASE(mprof_test_restart_read),
 	KUNIT_CASE(mprof_test_exit_stalled_free),
+	KUNIT_CASE(mprof_test_sites),
 	{}
 };
 
