@@ -134,7 +134,10 @@ static_assert(ARRAY_SIZE(gs_mprof_counter_names) == GS_MPROF_COUNTER_COUNT);
  * @free: the first free record of @t->special
  * @stat: enum gs_mprof_counter
  * @t: the tables, from the profiler's first start until goslab unloads
- *	(set under gs_mprof_mutex and @lock)
+ *	(set under gs_mprof_mutex and @lock).  Frees may still be in flight
+ *	when it unloads (an NMI's deferred free runs until gs_nmi_flush(),
+ *	after gs_mprof_exit()), past their check of mspan.nsampled: they
+ *	read @t under @lock, and find it NULL once it is gone
  */
 static struct gs_mprof {
 	raw_spinlock_t lock;
@@ -210,11 +213,16 @@ static const char *const gs_mprof_alloc_fns[] = {
 	"gs_mprof_record",
 };
 
-/* Return addresses found in those, so each is looked up by name once. */
+/*
+ * Return addresses in goslab looked up by name so far, in those functions
+ * and out of them: each is looked up once (in any context, with a
+ * KSYM_SYMBOL_LEN buffer on the stack), until its table is full.
+ */
 #define GS_MPROF_SITES	32
 static unsigned long gs_mprof_sites[GS_MPROF_SITES];
+static unsigned long gs_mprof_other_sites[GS_MPROF_SITES];
 
-static bool gs_mprof_alloc_fn(unsigned long addr)
+static noinline bool gs_mprof_alloc_fn(unsigned long addr)
 {
 	char name[KSYM_SYMBOL_LEN];
 	unsigned int i;
@@ -230,23 +238,40 @@ static bool gs_mprof_alloc_fn(unsigned long addr)
 	return false;
 }
 
-/* Whether @addr, a return address, is in the allocator's own functions. */
-static bool gs_mprof_internal(unsigned long addr)
+static bool gs_mprof_site_known(const unsigned long *sites, unsigned long addr)
 {
 	unsigned int i;
 
+	for (i = 0; i < GS_MPROF_SITES; i++)
+		if (READ_ONCE(sites[i]) == addr)
+			return true;
+	return false;
+}
+
+/* A full table only costs the lookup again. */
+static void gs_mprof_site_add(unsigned long *sites, unsigned long addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < GS_MPROF_SITES; i++)
+		if (!cmpxchg(&sites[i], 0, addr))
+			break;
+}
+
+/* Whether @addr, a return address, is in the allocator's own functions. */
+static bool gs_mprof_internal(unsigned long addr)
+{
+	bool internal;
+
 	if (!within_module(addr, THIS_MODULE))
 		return false;
-	for (i = 0; i < GS_MPROF_SITES; i++)
-		if (READ_ONCE(gs_mprof_sites[i]) == addr)
-			return true;
-	if (!gs_mprof_alloc_fn(addr))
+	if (gs_mprof_site_known(gs_mprof_sites, addr))
+		return true;
+	if (gs_mprof_site_known(gs_mprof_other_sites, addr))
 		return false;
-	/* A full table only costs the lookup again. */
-	for (i = 0; i < GS_MPROF_SITES; i++)
-		if (!cmpxchg(&gs_mprof_sites[i], 0, addr))
-			break;
-	return true;
+	internal = gs_mprof_alloc_fn(addr);
+	gs_mprof_site_add(internal ? gs_mprof_sites : gs_mprof_other_sites, addr);
+	return internal;
 }
 
 /* The bucket of @stack, new if need be; NULL if every bucket is taken. */
@@ -378,6 +403,9 @@ void __gs_mprof_free(struct mspan *s, const void *p)
 
 	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
 	t = gs_mprof.t;
+	/* goslab unloads: the tables are gone, and every record with them. */
+	if (unlikely(!t))
+		goto out;
 	for (link = gs_mprof_object_head(t, p); *link != GS_MPROF_NONE;
 	     link = &sp->next) {
 		sp = &t->special[*link];
@@ -393,6 +421,7 @@ void __gs_mprof_free(struct mspan *s, const void *p)
 		gs_mprof.free = i;
 		break;
 	}
+out:
 	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
 }
 
@@ -574,37 +603,91 @@ static bool gs_mprof_bucket_read(unsigned int i, unsigned long gen,
 	return there;
 }
 
-static int gs_mprof_show(struct seq_file *m, void *v)
-{
-	unsigned long stat[GS_MPROF_COUNTER_COUNT], flags, gen, *entries;
+/**
+ * struct gs_mprof_iter - a read of debugfs "profile", one record at a time
+ * @gen: the profile it reads (gs_mprof.gen), taken with the header
+ * @rate: that profile's rate, for the header
+ * @stat: its counters, for the header
+ * @b: the bucket of the record at hand, copied by gs_mprof_bucket_read()
+ */
+struct gs_mprof_iter {
+	unsigned long gen;
+	unsigned int rate;
+	unsigned long stat[GS_MPROF_COUNTER_COUNT];
 	struct gs_mprof_bucket b;
-	unsigned int rate, n, i, j, nr;
+};
 
-	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
-	rate = gs_mprof.rate;
-	gen = gs_mprof.gen;
-	n = gs_mprof.nbuckets;
-	memcpy(stat, gs_mprof.stat, sizeof(stat));
-	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+/*
+ * Record @pos of the file: the header at 0 (which takes the profile the
+ * read is of), then bucket @pos - 1 of that profile.  The profile may
+ * stop or restart meanwhile: the file ends there.
+ */
+static void *gs_mprof_seq_record(struct seq_file *m, loff_t pos)
+{
+	struct gs_mprof_iter *it = m->private;
+	unsigned long flags;
 
-	seq_printf(m, "goslab-profile 1\nrate %u\n", rate);
-	for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
-		seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i], stat[i]);
-	seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
-	/* The profile may stop or restart meanwhile: the file ends there. */
-	for (i = 0; i < n && gs_mprof_bucket_read(i, gen, &b); i++) {
-		seq_printf(m, "@ %llu %llu %llu %llu\n", b.allocs, b.alloc_bytes,
-			   b.allocs - b.frees, b.alloc_bytes - b.free_bytes);
-		nr = gs_stack_fetch(b.stack, &entries);
-		for (j = 0; j < nr; j++)
-			seq_printf(m, "\t%pS\n", (void *)entries[j]);
+	if (!pos) {
+		raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+		it->rate = gs_mprof.rate;
+		it->gen = gs_mprof.gen;
+		memcpy(it->stat, gs_mprof.stat, sizeof(it->stat));
+		raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+		return SEQ_START_TOKEN;
 	}
+	if (pos > GS_MPROF_STACKS || !gs_mprof_bucket_read(pos - 1, it->gen, &it->b))
+		return NULL;
+	return it;
+}
+
+static void *gs_mprof_seq_start(struct seq_file *m, loff_t *pos)
+{
+	return gs_mprof_seq_record(m, *pos);
+}
+
+static void *gs_mprof_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return gs_mprof_seq_record(m, ++*pos);
+}
+
+static void gs_mprof_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int gs_mprof_seq_show(struct seq_file *m, void *v)
+{
+	struct gs_mprof_iter *it = m->private;
+	struct gs_mprof_bucket *b = &it->b;
+	unsigned long *entries;
+	unsigned int i, nr;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "goslab-profile 1\nrate %u\n", it->rate);
+		for (i = 0; i < GS_MPROF_COUNTER_COUNT; i++)
+			seq_printf(m, "%s %lu\n", gs_mprof_counter_names[i],
+				   it->stat[i]);
+		seq_puts(m, "stack alloc_objects alloc_bytes inuse_objects inuse_bytes\n");
+		return 0;
+	}
+	seq_printf(m, "@ %llu %llu %llu %llu\n", b->allocs, b->alloc_bytes,
+		   b->allocs - b->frees, b->alloc_bytes - b->free_bytes);
+	nr = gs_stack_fetch(b->stack, &entries);
+	for (i = 0; i < nr; i++)
+		seq_printf(m, "\t%pS\n", (void *)entries[i]);
 	return 0;
 }
 
+static const struct seq_operations gs_mprof_seq_ops = {
+	.start	= gs_mprof_seq_start,
+	.next	= gs_mprof_seq_next,
+	.stop	= gs_mprof_seq_stop,
+	.show	= gs_mprof_seq_show,
+};
+
 static int gs_mprof_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, gs_mprof_show, NULL);
+	return seq_open_private(file, &gs_mprof_seq_ops,
+				sizeof(struct gs_mprof_iter));
 }
 
 /* debugfs "profile" (registered by module/debugfs.c). */
@@ -613,7 +696,7 @@ const struct file_operations gs_mprof_fops = {
 	.open		= gs_mprof_open,
 	.read		= seq_read,
 	.llseek		= seq_lseek,
-	.release	= single_release,
+	.release	= seq_release_private,
 };
 
 /**
@@ -640,16 +723,25 @@ void gs_mprof_init(void)
 /**
  * gs_mprof_exit() - stop the profiler and free its tables
  *
+ * The tables go under gs_mprof.lock: a free still in flight (see
+ * gs_mprof.t) finds them there or not at all.
+ *
  * Context: goslab's exit, with no caller left and debugfs gone, before
  * the tiers go.
  */
 void gs_mprof_exit(void)
 {
+	struct gs_mprof_tables *t;
+	unsigned long flags;
+
 	mutex_lock(&gs_mprof_mutex);
 	gs_mprof_set_rate(0);
 	gs_mprof_ready = false;
-	kvfree(gs_mprof.t);
+	raw_spin_lock_irqsave(&gs_mprof.lock, flags);
+	t = gs_mprof.t;
 	gs_mprof.t = NULL;
+	raw_spin_unlock_irqrestore(&gs_mprof.lock, flags);
+	kvfree(t);
 	mutex_unlock(&gs_mprof_mutex);
 }
 

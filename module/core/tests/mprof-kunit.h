@@ -359,6 +359,107 @@ static void mprof_test_restart_read(struct kunit *test)
 	mprof_test_free(p, ARRAY_SIZE(p));
 }
 
+/*
+ * The allocator's own frames are found by name once; so are the other
+ * return addresses in goslab (its own callers of goslab_alloc(), these
+ * tests), which are no less frequent.  The tables are emptied first (a
+ * full one would only cost the lookups again).
+ */
+static void mprof_test_sites(struct kunit *test)
+{
+	unsigned long own = (unsigned long)gs_mprof_record + 1;
+	unsigned long other = (unsigned long)mprof_test_alloc_a + 1;
+	unsigned int i;
+
+	for (i = 0; i < GS_MPROF_SITES; i++) {
+		WRITE_ONCE(gs_mprof_sites[i], 0);
+		WRITE_ONCE(gs_mprof_other_sites[i], 0);
+	}
+	KUNIT_EXPECT_TRUE(test, gs_mprof_internal(own));
+	KUNIT_EXPECT_TRUE(test, gs_mprof_site_known(gs_mprof_sites, own));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal(other));
+	KUNIT_EXPECT_TRUE(test, gs_mprof_site_known(gs_mprof_other_sites, other));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_site_known(gs_mprof_sites, other));
+	/* Found again in the tables, the same. */
+	KUNIT_EXPECT_TRUE(test, gs_mprof_internal(own));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal(other));
+	KUNIT_EXPECT_FALSE(test, gs_mprof_internal((unsigned long)kfree));
+}
+
+/*
+ * A free that found its span holding sampled objects may stall before it
+ * takes the lock (an NMI's deferred free runs until gs_nmi_flush(), after
+ * gs_mprof_exit()): the tables freed meanwhile, it must count nothing,
+ * and find no tables rather than freed ones.
+ */
+static void mprof_test_exit_stalled_free(struct kunit *test)
+{
+	struct mspan *s;
+	void *p;
+
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(&p, 1, 96);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = span_of(p);
+	KUNIT_ASSERT_GT(test, READ_ONCE(s->nsampled), 0);
+
+	gs_mprof_exit();
+	KUNIT_EXPECT_NULL(test, READ_ONCE(gs_mprof.t));
+	__gs_mprof_free(s, p);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(s->nsampled), 0);
+
+	/* Up again, as after gs_mprof_init(), for the next cases. */
+	mutex_lock(&gs_mprof_mutex);
+	gs_mprof_ready = true;
+	mutex_unlock(&gs_mprof_mutex);
+	goslab_free(p);
+}
+
+/*
+ * debugfs "profile" is made a record at a time: the header, then each
+ * bucket of the profile the header took, and no more once another one
+ * started.
+ */
+static void mprof_test_read_records(struct kunit *test)
+{
+	struct gs_mprof_iter it = {};
+	struct seq_file m = { .private = &it, .size = PAGE_SIZE };
+	unsigned int n = 0;
+	void *p[MPROF_TEST_N], *v;
+	loff_t pos = 0;
+
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	mprof_test_start(test, 1);
+	mprof_test_alloc_a(p, ARRAY_SIZE(p) / 2, 64);
+	mprof_test_alloc_b(p + ARRAY_SIZE(p) / 2, ARRAY_SIZE(p) / 2, 64);
+	KUNIT_ASSERT_NOT_NULL(test, p[ARRAY_SIZE(p) - 1]);
+
+	v = gs_mprof_seq_start(&m, &pos);
+	KUNIT_ASSERT_PTR_EQ(test, v, SEQ_START_TOKEN);
+	KUNIT_EXPECT_EQ(test, gs_mprof_seq_show(&m, v), 0);
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(m.buf, "goslab-profile 1\nrate 1\n"));
+	for (v = gs_mprof_seq_next(&m, v, &pos); v;
+	     v = gs_mprof_seq_next(&m, v, &pos)) {
+		m.count = 0;
+		KUNIT_EXPECT_EQ(test, gs_mprof_seq_show(&m, v), 0);
+		KUNIT_EXPECT_EQ(test, m.buf[0], '@');
+		n++;
+	}
+	gs_mprof_seq_stop(&m, v);
+	KUNIT_EXPECT_GE(test, n, 2);
+	KUNIT_EXPECT_EQ(test, n, READ_ONCE(gs_mprof.nbuckets));
+	/* Read again from bucket 0: the same profile's, until it restarts. */
+	pos = 1;
+	KUNIT_EXPECT_NOT_NULL(test, gs_mprof_seq_start(&m, &pos));
+	mprof_test_start(test, 1);
+	mprof_test_free(p, ARRAY_SIZE(p));
+	mprof_test_alloc_a(p, ARRAY_SIZE(p), 64);
+	KUNIT_EXPECT_NULL(test, gs_mprof_seq_next(&m, &it, &pos));
+	KUNIT_EXPECT_NULL(test, gs_mprof_seq_start(&m, &pos));
+	mprof_test_free(p, ARRAY_SIZE(p));
+}
+
 /* Records of @t whose object is in span @s (under gs_mprof.lock). */
 static unsigned int mprof_test_span_records(struct gs_mprof_tables *t,
 					    struct mspan *s)
@@ -531,6 +632,9 @@ static struct kunit_case mprof_test_cases[] = {
 	KUNIT_CASE(mprof_test_stop),
 	KUNIT_CASE(mprof_test_churn),
 	KUNIT_CASE(mprof_test_restart_read),
+	KUNIT_CASE(mprof_test_read_records),
+	KUNIT_CASE(mprof_test_exit_stalled_free),
+	KUNIT_CASE(mprof_test_sites),
 	{}
 };
 
