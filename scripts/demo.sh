@@ -51,8 +51,10 @@ demo_checks() {
 	test_rows "$tools/goslab-top/test-tmux.sh" "$out/tools/goslab-top"
 	test_rows "$tools/goslab-top/test-batch.sh" "$out/tools/goslab-top"
 	test_rows env GOSLAB_OUT="$out/map" "$tools/goslab-map/test-map.sh" "$ex/snapshot" "$ex/series"
-	test_rows "$tools/goslab-map/test-map.sh"
+	label="${label}fixture: " test_rows "$tools/goslab-map/test-map.sh"
 	test_rows "$tools/goslab-pprof/check-profile.sh" "$ex/profile"
+	test_rows "$tools/goslab-pprof/test-pprof.sh" "$ex/profile"
+	label="${label}fixture: " test_rows "$tools/goslab-pprof/test-pprof.sh"
 }
 
 "$scripts/deps.sh"
