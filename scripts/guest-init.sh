@@ -298,16 +298,18 @@ bench() {
 }
 
 # series DIR: copy what goslab-map charts to DIR/NNNN/ ten times a second
-# until killed.
+# until killed.  Each snapshot is written as NNNN.part and renamed when
+# whole: the one the kill interrupts stays .part, and demo() drops it.
 series() {
 	i=0
 	while :; do
 		d=$1/$(printf %04d $i)
-		mkdir -p "$d"
-		cat /proc/uptime >"$d/uptime"
+		mkdir -p "$d.part"
+		cat /proc/uptime >"$d.part/uptime"
 		for f in heap totals gc; do
-			[ ! -f "$GOSLAB_DEBUGFS/$f" ] || cat "$GOSLAB_DEBUGFS/$f" >"$d/$f"
+			[ ! -f "$GOSLAB_DEBUGFS/$f" ] || cat "$GOSLAB_DEBUGFS/$f" >"$d.part/$f"
 		done
+		mv "$d.part" "$d"
 		i=$((i + 1))
 		usleep 100000
 	done
@@ -352,6 +354,7 @@ demo() {
 		if step "insmod goslab_demo.ko" insmod /modules/goslab_demo.ko; then
 			kill $series_pid $top_pid
 			wait
+			rm -rf $ex/series/*.part
 			snapshot $ex
 			[ ! -f "$GOSLAB_DEBUGFS/profile" ] ||
 				cat "$GOSLAB_DEBUGFS/profile" >$ex/profile
